@@ -12,6 +12,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("shaobao.api.urls")),
+    path("org/", include("shaobao.org.urls")),
+    path("demands/", include("shaobao.intake.urls")),
+    path("whistles/", include("shaobao.whistles.urls")),
+    path("evaluation/", include("shaobao.evaluation.urls")),
+    path("platform/", include("shaobao.platform.urls")),
     path("", core_views.home, name="home"),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,8 +1,8 @@
 """Persona fixtures: a small district with two streets, units and one user per role.
 
-    district 110117 ─ street A (110117001) ─ community A1 (with a grid)
-                    └ street B (110117002) ─ community B1
-    units: lead department, supporting department, street A's section, an outsider department elsewhere
+district 110117 ─ street A (110117001) ─ community A1 (with a grid)
+                └ street B (110117002) ─ community B1
+units: lead department, supporting department, street A's section, an outsider department elsewhere
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def world(db) -> World:
     street_b = DivisionFactory(code="110117002000", name="兴谷街道", level="street", parent=district)
     community_a1 = DivisionFactory(code="110117001001", name="承平里社区", level="community", parent=street_a)
     community_b1 = DivisionFactory(code="110117002001", name="兴谷社区", level="community", parent=street_b)
-    grid_a1 = GridFactory(code="G-A1-01", name="承平里1号网格", community=community_a1, geometry=square(117.10, 40.14))
+    grid_a1 = GridFactory(
+        code="G-A1-01", name="承平里1号网格", community=community_a1, geometry=square(117.10, 40.14)
+    )
     other_district = DivisionFactory(code="110105000000", name="朝阳区", level="district", parent=city)
     lead = UnitFactory(code="CGZF", name="区城管执法局", kind="department", division=district)
     supporting = UnitFactory(code="ZJW", name="区住房和城乡建设委员会", kind="department", division=district)
@@ -65,8 +67,14 @@ def world(db) -> World:
     duty_list = DutyListFactory(district=district, name="平谷区街乡吹哨事项清单", version=1)
     domain = DomainFactory(code="CSGL", name="城市管理")
     matter = MatterFactory(
-        duty_list=duty_list, code="CG-001", name="违法建设", domain=domain, lead_unit=lead,
-        keywords=["违建", "私搭乱建"], time_limit=7, time_limit_unit="working_days",
+        duty_list=duty_list,
+        code="CG-001",
+        name="违法建设",
+        domain=domain,
+        lead_unit=lead,
+        keywords=["违建", "私搭乱建"],
+        time_limit=7,
+        time_limit_unit="working_days",
     )
     matter.supporting_units.add(supporting)
     duty_list.status = "published"
@@ -87,6 +95,18 @@ def world(db) -> World:
         "nobody": UserFactory(username="nobody"),
     }
     return World(
-        district, street_a, street_b, community_a1, community_b1, grid_a1, lead, supporting, section,
-        other_district, outsider_unit, duty_list, matter, users,
+        district,
+        street_a,
+        street_b,
+        community_a1,
+        community_b1,
+        grid_a1,
+        lead,
+        supporting,
+        section,
+        other_district,
+        outsider_unit,
+        duty_list,
+        matter,
+        users,
     )

@@ -21,7 +21,9 @@ class DivisionFactory(factory.django.DjangoModelFactory):
 def square(lng: float, lat: float, size: float = 0.01) -> dict:
     return {
         "type": "Polygon",
-        "coordinates": [[[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]],
+        "coordinates": [
+            [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
+        ],
     }
 
 

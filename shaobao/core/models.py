@@ -38,3 +38,30 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type}#{self.subject_id} {self.action} {self.from_state}->{self.to_state}"
+
+
+class Notification(models.Model):
+    """An in-app message (the bell); created by queued tasks after the action's commit."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+
+class PersonalDataAccess(models.Model):
+    """Each time someone unmasks a resident's name or phone (privacy log)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    fields = models.CharField(max_length=100)
+    purpose = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -18,11 +18,24 @@ class MenuItem:
 
 
 ALL = frozenset()
+STREET = {"grid_worker", "street_dispatcher", "street_leader"}
+UNIT = {"unit_handler", "unit_leader"}
+DISTRICT = {"district_coordinator", "administrator"}
+# Entries whose URL name is not (yet) defined are left out.
 MENU: list[MenuItem] = [
     MenuItem(_("Home"), "home", ALL),
+    MenuItem(_("Inbox"), "whistles:inbox", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Demands"), "intake:demand_list", frozenset(STREET | DISTRICT)),
+    MenuItem(_("New demand"), "intake:new_demand", frozenset(STREET | DISTRICT)),
+    MenuItem(_("Whistles"), "whistles:whistle_list", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(
-        _("Administration"), "admin:index", frozenset({"administrator"})
+        _("Evaluation"),
+        "evaluation:index",
+        frozenset({"street_dispatcher", "street_leader", "unit_leader"} | DISTRICT),
     ),
+    MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
+    MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
+    MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]
 
 
@@ -32,7 +45,11 @@ def menu_for(user) -> list[dict]:
     scope = scope_of(user)
     items = []
     for item in MENU:
-        if item.roles and not scope.has_role(*item.roles) and not (item.url_name == "admin:index" and user.is_staff):
+        if (
+            item.roles
+            and not scope.has_role(*item.roles)
+            and not (item.url_name == "admin:index" and user.is_staff)
+        ):
             continue
         try:
             url = reverse(item.url_name)

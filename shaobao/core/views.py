@@ -17,7 +17,9 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # the check must answer even when the database does not
-        return JsonResponse({"status": "error", "database": connection.vendor, "detail": str(exc)}, status=503)
+        return JsonResponse(
+            {"status": "error", "database": connection.vendor, "detail": str(exc)}, status=503
+        )
     return JsonResponse({"status": "ok", "database": connection.vendor, "version": settings.VERSION})
 
 

@@ -36,9 +36,7 @@ class DutyListStatus(models.TextChoices):
 class DutyListQuerySet(models.QuerySet):
     def in_force(self, district: Division) -> DutyList | None:
         """The latest published version for a district."""
-        return (
-            self.filter(district=district, status=DutyListStatus.PUBLISHED).order_by("-version").first()
-        )
+        return self.filter(district=district, status=DutyListStatus.PUBLISHED).order_by("-version").first()
 
 
 class DutyList(models.Model):
@@ -55,7 +53,9 @@ class DutyList(models.Model):
         verbose_name = _("duty list")
         verbose_name_plural = _("duty lists")
         ordering = ["district", "-version"]
-        constraints = [models.UniqueConstraint(fields=["district", "version"], name="unique_duty_list_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "version"], name="unique_duty_list_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
@@ -76,14 +76,18 @@ class Matter(models.Model):
     supporting_units = models.ManyToManyField(Unit, blank=True, related_name="supported_matters")
     time_limit = models.PositiveIntegerField(_("time limit"))
     time_limit_unit = models.CharField(_("time limit unit"), max_length=16, choices=TimeLimitUnit.choices)
-    default_urgency = models.CharField(_("default urgency"), max_length=12, choices=Urgency.choices, default="normal")
+    default_urgency = models.CharField(
+        _("default urgency"), max_length=12, choices=Urgency.choices, default="normal"
+    )
     street_may_handle = models.BooleanField(_("street may handle without a whistle"), default=False)
 
     class Meta:
         verbose_name = _("matter")
         verbose_name_plural = _("matters")
         ordering = ["duty_list", "code"]
-        constraints = [models.UniqueConstraint(fields=["duty_list", "code"], name="unique_matter_code_per_list")]
+        constraints = [
+            models.UniqueConstraint(fields=["duty_list", "code"], name="unique_matter_code_per_list")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -109,4 +113,6 @@ class MatterOverride(models.Model):
     class Meta:
         verbose_name = _("street override")
         verbose_name_plural = _("street overrides")
-        constraints = [models.UniqueConstraint(fields=["matter", "street"], name="unique_override_per_street")]
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "street"], name="unique_override_per_street")
+        ]

@@ -44,7 +44,12 @@ class Division(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=12, choices=DivisionLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
 
     class Meta:
@@ -131,7 +136,12 @@ class Unit(models.Model):
         Division, on_delete=models.PROTECT, related_name="units", verbose_name=_("division")
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -177,7 +187,9 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="memberships")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
 
     class Meta:
         verbose_name = _("membership")

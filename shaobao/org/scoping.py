@@ -71,7 +71,9 @@ def scope_of(user) -> Scope:
     memberships = list(Membership.objects.filter(user=user).select_related("division", "unit"))
     roles = frozenset(m.role for m in memberships)
     division_prefixes = tuple(sorted({m.division.prefix for m in memberships}))
-    district_prefixes = tuple(sorted({m.division.code[: LEVEL_PREFIX_LENGTH["district"]] for m in memberships}))
+    district_prefixes = tuple(
+        sorted({m.division.code[: LEVEL_PREFIX_LENGTH["district"]] for m in memberships})
+    )
     street_ids = frozenset(
         m.division_id
         for m in memberships
@@ -86,5 +88,7 @@ def scope_of(user) -> Scope:
 def district_of(user) -> Division | None:
     scope = scope_of(user)
     if not scope.district_prefixes:
-        return Division.objects.filter(level="district").order_by("code").first() if scope.is_superuser else None
+        return (
+            Division.objects.filter(level="district").order_by("code").first() if scope.is_superuser else None
+        )
     return Division.objects.filter(code=Division.full_code(scope.district_prefixes[0])).first()

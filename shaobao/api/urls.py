@@ -1,0 +1,3 @@
+"""The JSON API (mounted at /api/v1/)."""
+
+urlpatterns: list = []

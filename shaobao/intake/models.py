@@ -1,0 +1,165 @@
+"""Demands (诉求) from every channel: what the resident asked, where, and where it stands.
+
+The state field is changed only by the `do_*` actions in `intake.actions` / `whistles.actions`, which
+check `intake.states.DEMAND_TRANSITIONS`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shaobao.core.choices import Urgency
+from shaobao.duties.models import Matter
+from shaobao.org.models import Division, Grid, Unit
+
+
+class Channel(models.TextChoices):
+    HOTLINE_12345 = "hotline_12345", _("12345 hotline")
+    GRID_PATROL = "grid_patrol", _("grid patrol")
+    RESIDENT_WEB = "resident_web", _("resident web/app")
+    COMMUNITY_COMMISSIONER = "community_commissioner", _("community commissioner")
+    STATIONED_CADRE = "stationed_cadre", _("deployed cadre")
+    PARTY_MEMBER = "party_member", _("party member")
+    LEADER_INSTRUCTION = "leader_instruction", _("leader's instruction")
+    MEDIA = "media", _("media")
+
+
+class DemandKind(models.TextChoices):
+    CONSULTATION = "consultation", _("consultation")
+    HELP = "help", _("help")
+    COMPLAINT = "complaint", _("complaint")
+    REPORT = "report", _("report")
+    SUGGESTION = "suggestion", _("suggestion")
+
+
+class DemandState(models.TextChoices):
+    RECEIVED = "received", _("received, awaiting triage")
+    SELF_HANDLING = "self_handling", _("handled by the street")
+    HANDLED = "handled", _("handled, awaiting verification")
+    WHISTLED = "whistled", _("whistled")
+    MERGED = "merged", _("merged")
+    CLOSED = "closed", _("closed, awaiting callback")
+    CALLED_BACK = "called_back", _("called back")
+    REOPENED = "reopened", _("reopened")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+    UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+class PlacementSource(models.TextChoices):
+    NONE = "", _("not placed")
+    COORDINATES = "coordinates", _("coordinates in a grid")
+    STREET_CODE = "street_code", _("street given by the channel")
+    TEXT = "text", _("recognised in the address")
+    MANUAL = "manual", _("corrected by a person")
+
+
+class Demand(models.Model):
+    tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DemandKind.choices, default=DemandKind.COMPLAINT
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=12, choices=Urgency.choices, default=Urgency.NORMAL)
+
+    street = models.ForeignKey(
+        Division,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="street_demands",
+        verbose_name=_("street/township"),
+    )
+    community = models.ForeignKey(
+        Division,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="community_demands",
+        verbose_name=_("community/village"),
+    )
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="demands")
+    placement_source = models.CharField(
+        max_length=12, choices=PlacementSource.choices, blank=True, default=""
+    )
+    matter = models.ForeignKey(
+        Matter,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+        verbose_name=_("matter"),
+    )
+
+    state = models.CharField(
+        _("state"), max_length=16, choices=DemandState.choices, default=DemandState.RECEIVED
+    )
+    assigned_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_demands",
+        verbose_name=_("assigned unit"),
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_demands"
+    )
+    rework_count = models.PositiveIntegerField(_("rework count"), default=0)
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    called_back_at = models.DateTimeField(null=True, blank=True)
+    solved = models.BooleanField(_("solved"), null=True, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True, default=""
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["street", "state", "received_at"]),
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["grid", "received_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                name="unique_idempotency_key_per_creator",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.subject}"
+
+
+class DemandPhoto(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="demands/%Y/%m/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,152 @@
+"""Whistles (吹哨) and summonses (报到): the street's call to units, and each unit's answer.
+
+Deadlines are data: `report_in_due` / `finish_due` are stored when a step starts, with the 75% warning
+times beside them, so the supervision sweep is a plain indexed query. The `*_warned_at` /
+`*_overdue_at` columns are claimed by a conditional UPDATE, so two sweepers never act twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shaobao.duties.models import Matter
+from shaobao.intake.models import Demand
+from shaobao.org.models import Division, Unit
+
+
+class WhistleType(models.TextChoices):
+    ROUTINE = "routine", _("routine whistle")
+    PRIORITY = "priority", _("priority whistle")
+    EMERGENCY = "emergency", _("emergency whistle")
+
+
+class WhistleState(models.TextChoices):
+    BLOWN = "blown", _("blown, units reporting in")
+    HANDLING = "handling", _("being handled")
+    FED_BACK = "fed_back", _("fed back, awaiting verification")
+    CLOSED = "closed", _("verified and closed")
+
+
+class Whistle(models.Model):
+    street = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="whistles")
+    type = models.CharField(_("type"), max_length=12, choices=WhistleType.choices)
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, related_name="whistles", verbose_name=_("matter")
+    )
+    demands = models.ManyToManyField(Demand, related_name="whistles", blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=WhistleState.choices, default=WhistleState.BLOWN
+    )
+    note = models.TextField(_("note"), blank=True)
+    blown_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    blown_at = models.DateTimeField(_("blown"), default=timezone.now, db_index=True)
+    fed_back_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    rework_count = models.PositiveIntegerField(_("rework count"), default=0)
+
+    class Meta:
+        verbose_name = _("whistle")
+        verbose_name_plural = _("whistles")
+        ordering = ["-blown_at", "-id"]
+        indexes = [models.Index(fields=["street", "state", "blown_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_type_display()} {self.matter.name}"
+
+
+class SummonsRole(models.TextChoices):
+    LEAD = "lead", _("lead unit")
+    SUPPORTING = "supporting", _("supporting unit")
+
+
+class SummonsState(models.TextChoices):
+    SUMMONED = "summoned", _("summoned, awaiting report-in")
+    DISPUTED = "disputed", _("disputed, awaiting arbitration")
+    REPORTED_IN = "reported_in", _("reported in, handling")
+    FINISHED = "finished", _("finished")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class Summons(models.Model):
+    whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="summonses")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="summonses")
+    role = models.CharField(_("role"), max_length=12, choices=SummonsRole.choices)
+    state = models.CharField(
+        _("state"), max_length=12, choices=SummonsState.choices, default=SummonsState.SUMMONED
+    )
+    summoned_at = models.DateTimeField(default=timezone.now, db_index=True)
+    report_in_due = models.DateTimeField(_("report in by"))
+    report_in_warn_at = models.DateTimeField()
+    finish_due = models.DateTimeField(_("finish by"))
+    finish_warn_at = models.DateTimeField()
+    reported_in_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(blank=True)
+    extension_days = models.PositiveIntegerField(default=0)
+    # Claimed by the supervision sweep (conditional UPDATE ... WHERE <column> IS NULL).
+    report_in_warned_at = models.DateTimeField(null=True, blank=True)
+    report_in_overdue_at = models.DateTimeField(null=True, blank=True)
+    finish_warned_at = models.DateTimeField(null=True, blank=True)
+    finish_overdue_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("summons")
+        verbose_name_plural = _("summonses")
+        ordering = ["whistle", "role", "id"]
+        indexes = [
+            models.Index(fields=["unit", "state"]),
+            models.Index(fields=["state", "report_in_warn_at"]),
+            models.Index(fields=["state", "finish_warn_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} @ whistle #{self.whistle_id}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    GRANTED = "granted", _("granted")
+    REFUSED = "refused", _("refused")
+
+
+class ExtensionRequest(models.Model):
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="extension_requests")
+    days = models.PositiveIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class SupervisionKind(models.TextChoices):
+    WARNING = "warning", _("warning")
+    SUPERVISION = "supervision", _("supervision order")
+    ESCALATION = "escalation", _("escalation")
+
+
+class SupervisionOrder(models.Model):
+    """督办: issued by the sweep when a limit passes, shown on the district board."""
+
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="supervision_orders")
+    kind = models.CharField(max_length=12, choices=SupervisionKind.choices)
+    stage = models.CharField(max_length=12)  # "report_in" or "finish"
+    issued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+
+class ProgressNote(models.Model):
+    """What a unit did: notes and photos recorded while handling."""
+
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="progress_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    photo = models.ImageField(upload_to="progress/%Y/%m/", blank=True)
+    at = models.DateTimeField(default=timezone.now)
