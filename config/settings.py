@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # its templates + static Swagger UI, so /api/v1/docs needs no CDN
     "huey.contrib.djhuey",
     "shaobao.core",
     "shaobao.org",

@@ -1,0 +1,48 @@
+"""The NinjaAPI instance: auth, error handlers, docs served from our own static files, routers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from ninja import NinjaAPI, Swagger
+from ninja.renderers import JSONRenderer
+
+from shaobao.api import errors
+from shaobao.api.auth import API_AUTH
+from shaobao.api.routers import reference
+
+DESCRIPTION = """
+哨报 Shaobao JSON API —「街乡吹哨、部门报到」.
+
+**Authentication / 认证**: send `Authorization: Bearer <token>`; a token is issued with
+`python manage.py api_token USERNAME [--name NAME]` and shown once. A logged-in browser session also
+works (unsafe methods then need the CSRF token in `X-CSRFToken`).
+
+**Errors / 错误**: every error is `{"error": {"code", "message", "fields"}}` with status 400 (invalid
+input; `fields` names each bad input), 401 (no or bad token), 403 (not allowed), 404 (not found or
+outside your organisation), 409 (illegal state transition; nothing was changed) or 500.
+
+**Lists / 列表**: `?page=1&page_size=20` (≤ 100) → `{"count", "next", "previous", "results"}`.
+"""
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: readable with curl, and shorter."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="哨报 Shaobao API",
+    version=getattr(settings, "VERSION", "0.1.0"),
+    description=DESCRIPTION,
+    auth=API_AUTH,
+    renderer=Utf8JSONRenderer(),
+    urls_namespace="api",
+    # Swagger UI from the files bundled with django-ninja, served as our static files (no CDN).
+    docs=Swagger(settings={"persistAuthorization": True}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("", reference.router)

@@ -1,0 +1,45 @@
+"""API tokens: the credential other systems send as `Authorization: Bearer <token>`.
+
+Only a SHA-256 hash of the token is stored, so a database leak does not leak usable tokens; the
+`prefix` (the first characters) lets people tell their tokens apart in the admin and in logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_PREFIX = "sb_"
+PREFIX_LENGTH = 10  # "sb_" + 7 random characters, shown for identification
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def new_raw_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"

@@ -1,0 +1,39 @@
+"""The OpenAPI schema and the interactive docs (served without any external URL)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+
+def test_openapi_json_lists_the_paths_and_the_bearer_scheme(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["info"]["title"]
+    assert schema["info"]["version"]
+    for path in (
+        "/api/v1/divisions",
+        "/api/v1/units",
+        "/api/v1/units/{code}",
+        "/api/v1/matters",
+        "/api/v1/matters/{code}",
+    ):
+        assert path in schema["paths"], path
+    schemes = schema["components"]["securitySchemes"]
+    assert any(s.get("scheme") == "bearer" for s in schemes.values())
+
+
+def test_docs_page_loads_swagger_from_our_own_static_files(db):
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "docs must not load from a CDN"
+    assets = re.findall(r"""(?:src|href)=["']/static/([^"']+)["']""", html)
+    assert {"ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"} <= set(assets)
+    for asset in assets:
+        assert finders.find(asset), f"static file {asset} is not found by staticfiles"
