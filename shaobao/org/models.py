@@ -92,6 +92,8 @@ class Grid(models.Model):
     max_lng = models.FloatField()
     max_lat = models.FloatField()
     is_sample = models.BooleanField(_("sample geometry"), default=False)
+    # Placement's in-memory index compares max(id) and max(updated_at) to know when to rebuild.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("grid")
@@ -101,6 +103,31 @@ class Grid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        # The bbox columns are derived data: keep them in step with the geometry on every save.
+        if self.geometry:
+            self.min_lng, self.min_lat, self.max_lng, self.max_lat = geometry_bbox(self.geometry)
+        super().save(*args, **kwargs)
+
+
+def geometry_bbox(geometry: dict) -> tuple[float, float, float, float]:
+    """(min_lng, min_lat, max_lng, max_lat) of a GeoJSON geometry, from its coordinates."""
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(node) -> None:
+        if node and isinstance(node[0], int | float):
+            xs.append(float(node[0]))
+            ys.append(float(node[1]))
+        else:
+            for child in node:
+                walk(child)
+
+    walk(geometry.get("coordinates") or [])
+    if not xs:
+        raise ValueError("geometry without coordinates")
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 class UnitKind(models.TextChoices):

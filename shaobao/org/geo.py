@@ -1,0 +1,345 @@
+"""Grid geometry: GeoJSON import/export and point-in-polygon placement (`locate`).
+
+GeoJSON (RFC 7946, WGS84 lng/lat): a FeatureCollection whose features are Polygon or MultiPolygon grids
+with the properties `code` (unique), `name`, `community` (the 12-digit code of a community/village
+division) and optionally `is_sample` (true for made-up geometry). Other properties are ignored.
+
+An import is all-or-nothing: every feature is validated first (with shapely), every problem is reported
+with the feature's index and code in Chinese and English, and nothing is written unless all are valid.
+Grids are upserted by code; grids absent from the file are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from shapely.geometry import Point, shape
+from shapely.validation import explain_validity
+
+from shaobao.core.errors import ValidationFailed
+from shaobao.org.models import Division, DivisionLevel, Grid, geometry_bbox
+
+GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
+
+
+class GeoJSONInvalid(ValidationFailed):
+    """A grid file with problems; `errors` lists each one ("features[3] (code G-1): ...")."""
+
+    code = "invalid_geojson"
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        head = f"GeoJSON 文件有 {len(errors)} 处错误，未写入任何数据 / the GeoJSON file has {len(errors)} error(s); nothing was written"
+        super().__init__(head + "\n" + "\n".join(errors), fields={"file": errors[0] if errors else ""})
+
+
+@dataclass(frozen=True)
+class GridFeature:
+    code: str
+    name: str
+    community_code: str
+    is_sample: bool
+    geometry: dict
+
+
+def _feature_label(index: int, code: Any) -> tuple[str, str]:
+    shown = code if isinstance(code, str) and code else "?"
+    return f"features[{index}]（编码 {shown}）", f"features[{index}] (code {shown})"
+
+
+def parse_feature_collection(data: Any) -> list[GridFeature]:
+    """Validate a parsed GeoJSON document; raise GeoJSONInvalid listing every problem."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise GeoJSONInvalid(["顶层必须是 FeatureCollection / the top level must be a FeatureCollection"])
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise GeoJSONInvalid(["缺少 features 数组 / the 'features' array is missing"])
+    errors: list[str] = []
+    parsed: list[GridFeature] = []
+    seen: dict[str, int] = {}
+    wanted = set()
+    for f in features:
+        props = f.get("properties") if isinstance(f, dict) else None
+        if isinstance(props, dict) and isinstance(props.get("community"), str):
+            wanted.add(props["community"].strip())
+    communities = set(
+        Division.objects.filter(code__in=wanted, level=DivisionLevel.COMMUNITY).values_list("code", flat=True)
+    )
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        code = props.get("code") if isinstance(props, dict) else None
+        zh, en = _feature_label(i, code)
+
+        def fail(zh_msg: str, en_msg: str, zh=zh, en=en) -> None:
+            errors.append(f"{zh}：{zh_msg} / {en}: {en_msg}")
+
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            fail("不是 Feature 对象", "not a Feature object")
+            continue
+        if not isinstance(props, dict):
+            fail("缺少 properties", "properties are missing")
+            continue
+        ok = True
+        for key, zh_name in (("code", "编码"), ("name", "名称"), ("community", "社区/村代码")):
+            value = props.get(key)
+            if not isinstance(value, str) or not value.strip():
+                fail(f"缺少必填属性 {key}（{zh_name}）", f"required property '{key}' is missing or empty")
+                ok = False
+        if ok and len(props["code"].strip()) > 40:
+            fail("编码超过40个字符", "code is longer than 40 characters")
+            ok = False
+        if ok and len(props["name"].strip()) > 100:
+            fail("名称超过100个字符", "name is longer than 100 characters")
+            ok = False
+        is_sample = props.get("is_sample", False)
+        if not isinstance(is_sample, bool):
+            fail("is_sample 必须是 true 或 false", "is_sample must be true or false")
+            ok = False
+        if ok:
+            code = props["code"].strip()
+            if code in seen:
+                fail(f"编码与 features[{seen[code]}] 重复", f"code duplicates features[{seen[code]}]")
+                ok = False
+            else:
+                seen[code] = i
+            community = props["community"].strip()
+            if community not in communities:
+                fail(
+                    f"未知的社区/村代码 {community}（须为已导入的12位社区/村代码）",
+                    f"unknown community code {community} (a 12-digit community/village code already imported)",
+                )
+                ok = False
+        geometry = feature.get("geometry")
+        problem = geometry_problem(geometry)
+        if problem:
+            fail(*problem)
+            ok = False
+        if ok:
+            parsed.append(
+                GridFeature(
+                    code=props["code"].strip(),
+                    name=props["name"].strip(),
+                    community_code=props["community"].strip(),
+                    is_sample=is_sample,
+                    geometry={"type": geometry["type"], "coordinates": geometry["coordinates"]},
+                )
+            )
+    if errors:
+        raise GeoJSONInvalid(errors)
+    return parsed
+
+
+def geometry_problem(geometry: Any) -> tuple[str, str] | None:
+    """None for a valid polygon/multipolygon in lng/lat, else (zh, en) describing the problem."""
+    if not isinstance(geometry, dict):
+        return "缺少几何图形", "geometry is missing"
+    if geometry.get("type") not in GEOMETRY_TYPES:
+        return (
+            f"几何类型须为 Polygon 或 MultiPolygon，而不是 {geometry.get('type')}",
+            f"geometry must be a Polygon or MultiPolygon, not {geometry.get('type')}",
+        )
+    try:
+        geom = shape(geometry)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        return f"坐标格式错误：{exc}", f"malformed coordinates: {exc}"
+    if geom.is_empty:
+        return "几何图形为空", "geometry is empty"
+    if not geom.is_valid:
+        reason = explain_validity(geom)
+        return f"几何图形无效（{reason}）", f"invalid geometry ({reason})"
+    min_x, min_y, max_x, max_y = geom.bounds
+    if min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90:
+        return (
+            "坐标超出经纬度范围（应为 WGS84 经度, 纬度）",
+            "coordinates out of range (expected WGS84 lng, lat)",
+        )
+    return None
+
+
+def read_geojson(path: str | Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError as exc:
+        raise GeoJSONInvalid([f"文件不存在：{path} / file not found: {path}"]) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GeoJSONInvalid([f"不是有效的 JSON：{exc} / not valid JSON: {exc}"]) from exc
+
+
+@dataclass
+class GridImport:
+    created: int
+    updated: int
+
+
+def import_grids(data: Any) -> GridImport:
+    """Validate then upsert every grid of a FeatureCollection in one transaction (all or nothing)."""
+    features = parse_feature_collection(data)
+    with transaction.atomic():
+        communities = dict(
+            Division.objects.filter(code__in={f.community_code for f in features}).values_list("code", "id")
+        )
+        existing = {g.code: g for g in Grid.objects.filter(code__in=[f.code for f in features])}
+        now = timezone.now()
+        to_create, to_update = [], []
+        for f in features:
+            min_lng, min_lat, max_lng, max_lat = geometry_bbox(f.geometry)
+            grid = existing.get(f.code) or Grid(code=f.code)
+            grid.name, grid.community_id, grid.is_sample = f.name, communities[f.community_code], f.is_sample
+            grid.geometry = f.geometry
+            grid.min_lng, grid.min_lat, grid.max_lng, grid.max_lat = min_lng, min_lat, max_lng, max_lat
+            grid.updated_at = now
+            (to_update if grid.pk else to_create).append(grid)
+        Grid.objects.bulk_create(to_create, batch_size=1000)
+        Grid.objects.bulk_update(
+            to_update,
+            [
+                "name",
+                "community",
+                "is_sample",
+                "geometry",
+                "min_lng",
+                "min_lat",
+                "max_lng",
+                "max_lat",
+                "updated_at",
+            ],
+            batch_size=1000,
+        )
+        transaction.on_commit(invalidate_index)
+    return GridImport(created=len(to_create), updated=len(to_update))
+
+
+def import_grids_file(path: str | Path) -> GridImport:
+    return import_grids(read_geojson(path))
+
+
+def export_grids(grids=None) -> dict:
+    """The grids (default: all) as a FeatureCollection that `import_grids` reads back unchanged."""
+    grids = (grids if grids is not None else Grid.objects.all()).select_related("community").order_by("code")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": g.geometry,
+                "properties": {
+                    "code": g.code,
+                    "name": g.name,
+                    "community": g.community.code,
+                    "community_name": g.community.name,
+                    "is_sample": g.is_sample,
+                },
+            }
+            for g in grids.iterator(chunk_size=2000)
+        ],
+    }
+
+
+def export_grids_file(path: str | Path, grids=None) -> int:
+    data = export_grids(grids)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+    return len(data["features"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Placement
+#
+# Choice: an in-process shapely STRtree over the grids' *bounding boxes* (read from the bbox columns), built
+# lazily and rebuilt when the grid table changes, then an exact `covers` test on the few candidates' real
+# polygons, fetched by primary key in one query.
+#
+# Why not a bbox SQL prefilter alone: a B-tree index on (min_lng, max_lng, min_lat, max_lat) only narrows
+# the first column's range, so with 100,000 grids each lookup still walks about half the index
+# (bench/bench_placement.py measures both). Why boxes rather than full polygons in the tree: building
+# 100,000 boxes from four float columns takes a fraction of a second (polygons would mean parsing every
+# GeoJSON document and holding them in every worker's memory), so a rebuild after an edit is cheap, and the
+# exact test always uses the committed geometry, so a deleted grid can never be returned.
+#
+# Staleness: every call compares (max(id), max(updated_at)) — two indexed lookups — with the signature the
+# tree was built from, so an insert or edit in any process is seen by the next lookup in every process.
+# Writes must therefore go through `Grid.save()` or `import_grids` (both set updated_at), not
+# `QuerySet.update()`.
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _BoxIndex:
+    signature: tuple
+    tree: shapely.STRtree | None
+    ids: np.ndarray
+
+
+_index: _BoxIndex | None = None
+_lock = threading.Lock()
+
+
+def invalidate_index() -> None:
+    """Drop this process's placement index; the next `locate` rebuilds it."""
+    global _index
+    _index = None
+
+
+def _signature() -> tuple:
+    agg = Grid.objects.aggregate(max_id=Max("id"), max_updated=Max("updated_at"))
+    return (agg["max_id"], agg["max_updated"])
+
+
+def _build(signature: tuple) -> _BoxIndex:
+    rows = np.array(
+        list(Grid.objects.values_list("id", "min_lng", "min_lat", "max_lng", "max_lat")), dtype=float
+    ).reshape(-1, 5)
+    if not len(rows):
+        return _BoxIndex(signature, None, np.empty(0, dtype=np.int64))
+    boxes = shapely.box(rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4])
+    return _BoxIndex(signature, shapely.STRtree(boxes), rows[:, 0].astype(np.int64))
+
+
+def _current_index() -> _BoxIndex:
+    global _index
+    signature = _signature()
+    index = _index
+    if index is None or index.signature != signature:
+        with _lock:
+            index = _index
+            if index is None or index.signature != signature:
+                index = _index = _build(signature)
+    return index
+
+
+def candidate_ids(lat: float, lng: float) -> list[int]:
+    """Grids whose bounding box contains the point (a superset of the answer)."""
+    index = _current_index()
+    if index.tree is None:
+        return []
+    return [int(i) for i in index.ids[index.tree.query(Point(lng, lat))]]
+
+
+def locate(lat: float, lng: float) -> Grid | None:
+    """The grid whose polygon covers the point (WGS84), or None.
+
+    Points on a grid's edge belong to it; a point in a hole belongs to none (unless another grid fills the
+    hole). Where polygons overlap (real data is not always clean) the smallest grid wins, then the code.
+    """
+    ids = candidate_ids(lat, lng)
+    if not ids:
+        return None
+    point = Point(lng, lat)
+    hits = []
+    for grid in Grid.objects.filter(id__in=ids).select_related("community", "community__parent"):
+        geom = shape(grid.geometry)
+        if geom.covers(point):
+            hits.append((geom.area, grid.code, grid))
+    if not hits:
+        return None
+    return min(hits, key=lambda h: (h[0], h[1]))[2]
