@@ -1,0 +1,177 @@
+"""The rollup job: sum `facts` per day × unit/street/matter/district into `DailyRollup`.
+
+Rebuilding whole days (delete + insert in one transaction) keeps it idempotent and crash-safe: a run that
+dies leaves the previous rows. The default window (settings.EVALUATION_ROLLUP_DAYS, 62 days: this month and
+the last) catches late changes — a late report-in, a callback, a rework; `--since DATE` rebuilds older days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BigIntegerField, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from shaobao.evaluation.facts import (
+    HIST_OF,
+    SUMMONS_FIELDS,
+    DemandRow,
+    SummonsRow,
+    _tz,
+    demand_facts,
+    demand_keys,
+    hours_bucket,
+    summons_facts,
+    summons_keys,
+)
+from shaobao.evaluation.models import DailyRollup, RollupRun
+
+Cell = dict  # {"counters": {name: value}, "report_hist": {bucket: n}, "finish_hist": {bucket: n}}
+
+
+def day_bounds(first_day: dt.date, last_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in aware datetimes for the local days first_day..last_day inclusive."""
+    tz = _tz()
+    start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return start, end
+
+
+def district_maps() -> tuple[dict[int, int], dict[int, int]]:
+    from shaobao.duties.models import Matter
+    from shaobao.org.models import Division
+
+    streets = dict(Division.objects.filter(level="street").values_list("id", "parent_id"))
+    matters = dict(Matter.objects.values_list("id", "duty_list__district_id"))
+    return streets, matters
+
+
+def summons_rows(start: dt.datetime, end: dt.datetime, extra: Q | None = None) -> Iterator[SummonsRow]:
+    """Summonses with any attributed timestamp in [start, end)."""
+    from shaobao.whistles.models import Summons
+
+    def within(field: str) -> Q:
+        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+    q = within("summoned_at") | within("report_in_due") | within("finish_due") | within("whistle__closed_at")
+    qs = Summons.objects.filter(q)
+    if extra is not None:
+        qs = qs.filter(extra)
+    for values in qs.order_by().values_list(*SUMMONS_FIELDS).iterator(chunk_size=20000):
+        yield SummonsRow(*values)
+
+
+def demand_rows(start: dt.datetime, end: dt.datetime, extra: Q | None = None) -> Iterator[DemandRow]:
+    """Demands received or called back in [start, end), with the unit their callback is credited to."""
+    from shaobao.intake.models import Demand
+    from shaobao.whistles.models import Summons
+
+    lead = (
+        Summons.objects.filter(whistle__demands=OuterRef("pk"), role="lead")
+        .exclude(state="withdrawn")
+        .order_by("-whistle__blown_at", "-id")
+        .values("unit_id")[:1]
+    )
+    q = Q(received_at__gte=start, received_at__lt=end) | Q(called_back_at__gte=start, called_back_at__lt=end)
+    qs = Demand.objects.filter(q)
+    if extra is not None:
+        qs = qs.filter(extra)
+    qs = qs.order_by().annotate(
+        credit_unit=Coalesce(Subquery(lead), F("assigned_unit_id"), output_field=BigIntegerField())
+    )
+    fields = ("id", "street_id", "matter_id", "credit_unit", "state", "received_at", "called_back_at")
+    for values in qs.values_list(*fields, "solved", "satisfaction").iterator(chunk_size=20000):
+        yield DemandRow(*values)
+
+
+def new_cell() -> Cell:
+    return {"counters": defaultdict(float), "report_hist": defaultdict(int), "finish_hist": defaultdict(int)}
+
+
+def add_fact(cell: Cell, counter: str, value: float) -> None:
+    cell["counters"][counter] += value
+    hist = HIST_OF.get(counter)
+    if hist:
+        cell[hist][hours_bucket(value)] += 1
+
+
+def accumulate(
+    first_day: dt.date,
+    last_day: dt.date,
+    as_of: dt.datetime,
+    *,
+    by_day: bool,
+    summons: Iterable[SummonsRow] | None = None,
+    demands: Iterable[DemandRow] | None = None,
+) -> dict[tuple, Cell]:
+    """Cells keyed (dim, key, day) when by_day, else (dim, key), from every fact dated in the days."""
+    start, end = day_bounds(first_day, last_day)
+    streets, matters = district_maps()
+    cells: dict[tuple, Cell] = defaultdict(new_cell)
+    for s in summons if summons is not None else summons_rows(start, end):
+        keys = summons_keys(s, streets)
+        for day, counter, value in summons_facts(s, as_of):
+            if first_day <= day <= last_day:
+                for dim, key in keys:
+                    add_fact(cells[(dim, key, day) if by_day else (dim, key)], counter, value)
+    for d in demands if demands is not None else demand_rows(start, end):
+        keys = demand_keys(d, streets, matters)
+        for day, counter, value in demand_facts(d, as_of):
+            if first_day <= day <= last_day:
+                for dim, key in keys:
+                    add_fact(cells[(dim, key, day) if by_day else (dim, key)], counter, value)
+    return cells
+
+
+def _plain(cell: Cell) -> dict:
+    counters = {k: (int(v) if float(v).is_integer() else v) for k, v in cell["counters"].items()}
+    return {
+        "counters": counters,
+        "report_hist": {str(k): v for k, v in cell["report_hist"].items()},
+        "finish_hist": {str(k): v for k, v in cell["finish_hist"].items()},
+    }
+
+
+def rollup_days(
+    first_day: dt.date, last_day: dt.date | None = None, *, as_of: dt.datetime | None = None
+) -> RollupRun:
+    """Rebuild the rollup rows of the days first_day..last_day (default: 62 days after today)."""
+    started = time.perf_counter()
+    as_of = as_of or timezone.now()
+    last_day = last_day or as_of.astimezone(_tz()).date() + dt.timedelta(days=62)
+    cells = accumulate(first_day, last_day, as_of, by_day=True)
+    rows = [DailyRollup(dim=dim, key=key, day=day, **_plain(cell)) for (dim, key, day), cell in cells.items()]
+    with transaction.atomic():
+        DailyRollup.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+        DailyRollup.objects.bulk_create(rows, batch_size=2000)
+        run = RollupRun.objects.create(
+            as_of=as_of,
+            first_day=first_day,
+            last_day=last_day,
+            rows=len(rows),
+            seconds=round(time.perf_counter() - started, 3),
+        )
+    return run
+
+
+def rollup_recent(*, as_of: dt.datetime | None = None) -> RollupRun:
+    """The periodic pass: EVALUATION_ROLLUP_DAYS days back and forward from today.
+
+    Forward too, because a deadline can lie ahead of today while the unit has already met it (a finish
+    due next week, done today): that fact is dated on the due day.
+    """
+    as_of = as_of or timezone.now()
+    days = getattr(settings, "EVALUATION_ROLLUP_DAYS", 62)
+    today = as_of.astimezone(_tz()).date()
+    return rollup_days(today - dt.timedelta(days=days), today + dt.timedelta(days=days), as_of=as_of)
+
+
+def last_as_of() -> dt.datetime | None:
+    run = RollupRun.objects.order_by("-as_of", "-id").first()
+    return run.as_of if run else None
