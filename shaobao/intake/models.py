@@ -60,7 +60,32 @@ class PlacementSource(models.TextChoices):
     MANUAL = "manual", _("corrected by a person")
 
 
+class DemandQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DemandQuerySet:
+        """Street staff: their street's demands; units: demands they are summoned or assigned to;
+        district roles: the district's demands (and the unplaced ones); everyone: what they created."""
+        from shaobao.intake import people
+
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        q = models.Q(created_by=user)
+        streets = people.street_ids(user, people.STREET_STAFF_ROLES)
+        if streets:
+            q |= models.Q(street_id__in=streets)
+        units = people.unit_ids(user)
+        if units:
+            summoned = Demand.objects.filter(whistles__summonses__unit_id__in=units).values("pk")
+            q |= models.Q(assigned_unit_id__in=units) | models.Q(pk__in=summoned)
+        for prefix in people.district_prefixes(user):
+            q |= models.Q(street__code__startswith=prefix) | models.Q(street__isnull=True)
+        return self.filter(q)
+
+
 class Demand(models.Model):
+    objects = DemandQuerySet.as_manager()
+
     tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=24, choices=Channel.choices)
     kind = models.CharField(

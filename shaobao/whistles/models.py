@@ -30,7 +30,30 @@ class WhistleState(models.TextChoices):
     CLOSED = "closed", _("verified and closed")
 
 
+class WhistleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> WhistleQuerySet:
+        """Street staff: their street's whistles; units: whistles that summon them; district: all of it."""
+        from shaobao.intake import people
+
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        q = models.Q(pk__in=[])
+        streets = people.street_ids(user, people.STREET_STAFF_ROLES)
+        if streets:
+            q |= models.Q(street_id__in=streets)
+        units = people.unit_ids(user)
+        if units:
+            q |= models.Q(pk__in=Summons.objects.filter(unit_id__in=units).values("whistle_id"))
+        for prefix in people.district_prefixes(user):
+            q |= models.Q(street__code__startswith=prefix)
+        return self.filter(q)
+
+
 class Whistle(models.Model):
+    objects = WhistleQuerySet.as_manager()
+
     street = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="whistles")
     type = models.CharField(_("type"), max_length=12, choices=WhistleType.choices)
     matter = models.ForeignKey(
@@ -70,7 +93,30 @@ class SummonsState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+class SummonsQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SummonsQuerySet:
+        """Street staff: summonses of their street's whistles; units: their own; district: all of it."""
+        from shaobao.intake import people
+
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        q = models.Q(pk__in=[])
+        streets = people.street_ids(user, people.STREET_STAFF_ROLES)
+        if streets:
+            q |= models.Q(whistle__street_id__in=streets)
+        units = people.unit_ids(user)
+        if units:
+            q |= models.Q(unit_id__in=units)
+        for prefix in people.district_prefixes(user):
+            q |= models.Q(whistle__street__code__startswith=prefix)
+        return self.filter(q)
+
+
 class Summons(models.Model):
+    objects = SummonsQuerySet.as_manager()
+
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="summonses")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="summonses")
     role = models.CharField(_("role"), max_length=12, choices=SummonsRole.choices)
@@ -100,6 +146,28 @@ class Summons(models.Model):
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["state", "report_in_warn_at"]),
             models.Index(fields=["state", "finish_warn_at"]),
+            # The sweep's four queries: partial indexes hold only the rows still to be claimed, so a
+            # pass stays fast however many summonses have been warned or closed before.
+            models.Index(
+                fields=["report_in_warn_at"],
+                name="summons_ri_warn_todo",
+                condition=models.Q(state="summoned", report_in_warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["report_in_due"],
+                name="summons_ri_due_todo",
+                condition=models.Q(state="summoned", report_in_overdue_at__isnull=True),
+            ),
+            models.Index(
+                fields=["finish_warn_at"],
+                name="summons_fin_warn_todo",
+                condition=models.Q(state__in=["summoned", "reported_in"], finish_warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["finish_due"],
+                name="summons_fin_due_todo",
+                condition=models.Q(state__in=["summoned", "reported_in"], finish_overdue_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,6 +191,19 @@ class ExtensionRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summons"],
+                name="one_pending_extension_per_summons",
+                condition=models.Q(state="pending"),
+            )
+        ]
 
 
 class SupervisionKind(models.TextChoices):
@@ -139,7 +220,18 @@ class SupervisionOrder(models.Model):
     stage = models.CharField(max_length=12)  # "report_in" or "finish"
     issued_at = models.DateTimeField(default=timezone.now, db_index=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Claimed by the sweep when an unresolved supervision order is raised to the district (提级).
+    escalated_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["kind", "resolved_at", "escalated_at", "issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.stage} summons #{self.summons_id}"
 
 
 class ProgressNote(models.Model):

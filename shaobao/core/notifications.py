@@ -1,0 +1,107 @@
+"""Notifications: in-app rows (the bell) and e-mail, delivered after the action's commit.
+
+Actions call `notify_on_commit(...)`; the message is handed to the queue (`core.tasks.deliver`) only
+when the transaction commits, so a rolled-back action never notifies anyone. The sweep, which must
+write its notification rows in the same transaction as its claim, calls `create_rows` directly and
+queues only the e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from shaobao.core.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def create_rows(user_ids: Iterable[int], text: str, url: str = "") -> list[Notification]:
+    rows = [Notification(user_id=uid, text=text[:300], url=url[:300]) for uid in sorted(set(user_ids))]
+    return Notification.objects.bulk_create(rows)
+
+
+def send_emails(user_ids: Iterable[int], text: str, url: str = "") -> int:
+    """One e-mail per user with an address; failures are logged, never raised (the bell still works)."""
+    users = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).exclude(email="")
+    sent = 0
+    body = f"{text}\n\n{url}" if url else text
+    for user in users:
+        try:
+            sent += send_mail(
+                subject=f"[哨报 Shaobao] {text[:60]}",
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[user.email],
+            )
+        except Exception:  # noqa: BLE001 - a broken mail server must not break the queue
+            log.exception("could not send notification e-mail to user %s", user.pk)
+    return sent
+
+
+def deliver(user_ids: Iterable[int], text: str, url: str = "", *, email: bool = True) -> int:
+    """Create the in-app rows and send the e-mails (what the queued task does)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    create_rows(ids, text, url)
+    if email:
+        send_emails(ids, text, url)
+    return len(ids)
+
+
+def notify_on_commit(user_ids: Iterable[int], text: str, url: str = "", *, email: bool = True) -> None:
+    """Queue a notification once the current transaction commits (immediately if there is none)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from shaobao.core.tasks import deliver_notification
+
+        deliver_notification(ids, text, url, email)
+
+    transaction.on_commit(enqueue)
+
+
+def email_on_commit(user_ids: Iterable[int], text: str, url: str = "") -> None:
+    """Queue only the e-mails (the rows were written in the transaction itself)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from shaobao.core.tasks import send_notification_emails
+
+        send_notification_emails(ids, text, url)
+
+    transaction.on_commit(enqueue)
+
+
+# --- reads for the bell -----------------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def recent_for(user, limit: int = 20):
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user)[:limit]
+
+
+def mark_read(user, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications (all, or those in `ids`) as read; returns how many changed."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,34 @@
+"""Fetch one demand for a user, or raise NotFound (outside the user's scope we do not say it exists)."""
+
+from __future__ import annotations
+
+from shaobao.core.errors import NotFound
+from shaobao.intake.models import Demand
+from shaobao.org.access import require_member
+
+
+def _not_found(demand_id) -> NotFound:
+    return NotFound(f"诉求 {demand_id} 不存在 / Demand {demand_id} not found")
+
+
+def access_demand(user, demand_id) -> Demand:
+    require_member(user)
+    try:
+        pk = int(demand_id)
+    except (TypeError, ValueError):
+        raise _not_found(demand_id) from None
+    demand = (
+        Demand.objects.visible_to(user)
+        .select_related("street", "community", "grid", "matter", "assigned_unit", "merged_into")
+        .filter(pk=pk)
+        .first()
+    )
+    if demand is None:
+        raise _not_found(demand_id)
+    return demand
+
+
+def lock_demand(user, demand_id) -> Demand:
+    """Inside a transaction: check the user may see it, then lock the row (SELECT ... FOR UPDATE)."""
+    access_demand(user, demand_id)
+    return Demand.objects.select_for_update().get(pk=int(demand_id))

@@ -1,0 +1,477 @@
+"""Writes on demands: receive, place, triage (handle / transfer / merge), self-handling, callback.
+
+One write path (STYLE.md): each do_* locks the row, checks `states.DEMAND_TRANSITIONS` and the actor's
+role and organisation, writes the new state and an audit event in one transaction, and queues the
+notifications after commit. An illegal step raises Conflict and writes nothing. Blowing a whistle is
+in `whistles.actions.do_blow_whistle` (it moves the demands through `transition` below).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from shaobao.core import audit
+from shaobao.core.calendar import add_time_limit, add_working_days
+from shaobao.core.choices import Urgency
+from shaobao.core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
+from shaobao.core.notifications import notify_on_commit
+from shaobao.duties.selectors import matter_in_force, rule_for
+from shaobao.intake import people
+from shaobao.intake.access import access_demand, lock_demand
+from shaobao.intake.codes import new_tracking_code
+from shaobao.intake.models import Channel, Demand, DemandKind, DemandPhoto, DemandState, Satisfaction
+from shaobao.intake.placement import place, street_by_code
+from shaobao.intake.states import FINAL_STATES, check_demand_step
+from shaobao.intake.uploads import checked_photos
+from shaobao.org.models import Division, Grid, Unit
+
+PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
+STREET_UNIT_KINDS = {"street_section", "community_committee", "enforcement_team"}
+PUBLIC_CHANNELS = {Channel.RESIDENT_WEB}
+
+
+def demand_url(demand: Demand) -> str:
+    try:
+        return reverse("intake:detail", args=[demand.pk])
+    except NoReverseMatch:
+        return f"/demands/{demand.pk}/"
+
+
+def transition(
+    demand: Demand, action: str, *, actor, note: str = "", data: dict | None = None, **changes
+) -> Demand:
+    """Move a locked demand one step along the table and record it (call inside the transaction)."""
+    from_state = demand.state
+    demand.state = check_demand_step(from_state, action)
+    for name, value in changes.items():
+        setattr(demand, name, value)
+    demand.save(update_fields=["state", *changes])
+    audit.record(
+        demand, action, actor=actor, from_state=from_state, to_state=demand.state, note=note, data=data
+    )
+    return demand
+
+
+def _require_triage(actor, demand: Demand) -> None:
+    """Street dispatchers and leaders act for their own street's demands."""
+    if actor.is_superuser or people.acts_for_street(actor, demand.street):
+        return
+    raise Forbidden("只有本街乡的派单员或领导可以分拨 / Only the street's dispatcher or leader may do this")
+
+
+# --- receive -------------------------------------------------------------------------------------
+
+
+def _validate_demand_input(**v) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if v["channel"] not in Channel.values:
+        errors["channel"] = "渠道无效 / Unknown channel"
+    if v["kind"] not in DemandKind.values:
+        errors["kind"] = "类型无效 / Unknown kind"
+    if not (v["subject"] or "").strip():
+        errors["subject"] = "请填写标题 / Subject is required"
+    elif len(v["subject"]) > 200:
+        errors["subject"] = "标题不超过200字 / Subject: at most 200 characters"
+    if not (v["body"] or "").strip():
+        errors["body"] = "请填写内容 / Body is required"
+    elif len(v["body"]) > 5000:
+        errors["body"] = "内容不超过5000字 / Body: at most 5000 characters"
+    if len(v["reporter_name"] or "") > 60:
+        errors["reporter_name"] = "姓名过长 / Name too long"
+    phone = (v["reporter_phone"] or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        errors["reporter_phone"] = "电话号码格式不正确 / Invalid phone number"
+    if len(v["address"] or "") > 300:
+        errors["address"] = "地址不超过300字 / Address: at most 300 characters"
+    if v["urgency"] not in Urgency.values:
+        errors["urgency"] = "紧急程度无效 / Unknown urgency"
+    lat, lng = v["lat"], v["lng"]
+    if (lat is None) != (lng is None):
+        errors["lat"] = "经纬度须同时提供 / Give both latitude and longitude"
+    elif lat is not None:
+        try:
+            if not (-90 <= float(lat) <= 90 and -180 <= float(lng) <= 180):
+                errors["lat"] = "坐标超出范围 / Coordinates out of range"
+        except (TypeError, ValueError):
+            errors["lat"] = "坐标格式不正确 / Invalid coordinates"
+    key = v["idempotency_key"]
+    if key is not None and (not str(key).strip() or len(str(key)) > 100):
+        errors["idempotency_key"] = "幂等键须为1-100个字符 / Idempotency key: 1-100 characters"
+    return errors
+
+
+def do_receive_demand(
+    *,
+    actor,
+    channel: str,
+    kind: str,
+    subject: str,
+    body: str,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    urgency: str = "normal",
+    street_code: str | None = None,
+    idempotency_key: str | None = None,
+    photos: Iterable = (),
+    matter_code: str | None = None,
+) -> Demand:
+    """Accept a demand from any channel; committed before it returns (the API answers 201 after it).
+
+    The same creator sending the same idempotency key again gets the first demand back, also when the
+    two requests race (the unique constraint decides, the loser reads the winner's row).
+    """
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    if not authenticated and channel not in PUBLIC_CHANNELS:
+        raise NotAuthenticated("请先登录 / Please log in")
+    if (
+        authenticated
+        and channel not in PUBLIC_CHANNELS
+        and not people.has_role(
+            actor,
+            people.STREET_STAFF_ROLES | people.UNIT_STAFF_ROLES | people.DISTRICT_DECIDERS,
+        )
+    ):
+        raise Forbidden("居民请通过网上渠道提交 / Residents submit through the web channel")
+    errors = _validate_demand_input(
+        channel=channel,
+        kind=kind,
+        subject=subject,
+        body=body,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        address=address,
+        urgency=urgency,
+        lat=lat,
+        lng=lng,
+        idempotency_key=idempotency_key,
+    )
+    if street_code and not errors and street_by_code(street_code) is None:
+        errors["street_code"] = f"街乡 {street_code} 不存在 / Unknown street {street_code}"
+    if errors:
+        raise ValidationFailed("提交内容有误 / The demand is not valid", fields=errors)
+    creator = actor if authenticated else None
+    key = str(idempotency_key).strip() if idempotency_key is not None else None
+    if key and creator is not None:
+        existing = Demand.objects.filter(created_by=creator, idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    files = checked_photos(photos)
+    lat_f = float(lat) if lat is not None else None
+    lng_f = float(lng) if lng is not None else None
+    placement = place(lat=lat_f, lng=lng_f, street_code=street_code)
+    matter = None
+    if matter_code:
+        district = placement.street.parent if placement.street else None
+        matter = matter_in_force(matter_code, district) if district else None
+    for _attempt in range(8):
+        code = new_tracking_code()
+        try:
+            with transaction.atomic():
+                demand = Demand.objects.create(
+                    tracking_code=code,
+                    channel=channel,
+                    kind=kind,
+                    subject=subject.strip(),
+                    body=body.strip(),
+                    reporter_name=(reporter_name or "").strip(),
+                    reporter_phone=(reporter_phone or "").strip(),
+                    address=(address or "").strip(),
+                    lat=lat_f,
+                    lng=lng_f,
+                    urgency=urgency,
+                    street=placement.street,
+                    community=placement.community,
+                    grid=placement.grid,
+                    placement_source=placement.source,
+                    matter=matter,
+                    created_by=creator,
+                    idempotency_key=key if creator is not None else None,
+                )
+                for f in files:
+                    DemandPhoto.objects.create(demand=demand, image=f, uploaded_by=creator)
+                audit.record(
+                    demand,
+                    "receive",
+                    actor=creator,
+                    to_state=demand.state,
+                    data={"channel": channel, "placement": placement.source, "photos": len(files)},
+                )
+                if placement.street is not None:
+                    notify_on_commit(
+                        people.street_staff(placement.street.pk),
+                        f"新诉求 {code}：{demand.subject}",
+                        demand_url(demand),
+                        email=urgency != Urgency.NORMAL,
+                    )
+            return demand
+        except IntegrityError:
+            if key and creator is not None:
+                existing = Demand.objects.filter(created_by=creator, idempotency_key=key).first()
+                if existing is not None:
+                    return existing
+            if Demand.objects.filter(tracking_code=code).exists():
+                continue  # a tracking-code collision: draw another
+            raise
+    raise Conflict("无法生成受理编号，请重试 / Could not allocate a tracking code, try again")
+
+
+# --- placement and triage ------------------------------------------------------------------------
+
+
+def do_correct_placement(
+    *,
+    actor,
+    demand_id: int,
+    street_code: str | None = None,
+    community_code: str | None = None,
+    grid_code: str | None = None,
+    note: str = "",
+) -> Demand:
+    """A person corrects where the demand is (the most precise of grid / community / street wins)."""
+    grid = community = street = None
+    if grid_code:
+        grid = Grid.objects.select_related("community").filter(code=grid_code).first()
+        if grid is None:
+            raise ValidationFailed("网格不存在 / Unknown grid", fields={"grid_code": "not_found"})
+        community = grid.community
+    if community_code and community is None:
+        community = Division.objects.filter(
+            code=Division.full_code(community_code), level="community"
+        ).first()
+        if community is None:
+            raise ValidationFailed("社区不存在 / Unknown community", fields={"community_code": "not_found"})
+    if community is not None:
+        street = community.ancestor("street")
+    if street_code:
+        given = street_by_code(street_code)
+        if given is None:
+            raise ValidationFailed("街乡不存在 / Unknown street", fields={"street_code": "not_found"})
+        if street is not None and given.pk != street.pk:
+            raise ValidationFailed(
+                "网格/社区不在该街乡内 / The grid or community is not in that street",
+                fields={"street_code": "mismatch"},
+            )
+        street = given
+    if street is None:
+        raise ValidationFailed(
+            "请指定位置 / Give a street, community or grid", fields={"street_code": "required"}
+        )
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        if demand.state in FINAL_STATES:
+            raise Conflict("该诉求已办结或已合并 / The demand is already final", code="illegal_transition")
+        old_street = Division.objects.filter(pk=demand.street_id).first()
+        may = actor.is_superuser or people.decides_in_district(actor, old_street or street)
+        if not may and old_street is not None and people.acts_for_street(actor, old_street):
+            # A street may refine the place inside its own territory; moving away is a transfer.
+            may = old_street.pk == street.pk
+        if not may:
+            raise Forbidden("无权更正该诉求的位置 / You may not correct this demand's placement")
+        before = {"street": demand.street_id, "community": demand.community_id, "grid": demand.grid_id}
+        demand.street, demand.community, demand.grid = street, community, grid
+        demand.placement_source = "manual"
+        demand.save(update_fields=["street", "community", "grid", "placement_source"])
+        after = {
+            "street": street.pk,
+            "community": getattr(community, "pk", None),
+            "grid": getattr(grid, "pk", None),
+        }
+        audit.record(
+            demand, "correct_placement", actor=actor, note=note, data={"before": before, "after": after}
+        )
+        if before["street"] != street.pk:
+            notify_on_commit(
+                people.street_staff(street.pk),
+                f"诉求 {demand.tracking_code} 已划入本街乡",
+                demand_url(demand),
+            )
+    return demand
+
+
+def do_self_handle(*, actor, demand_id: int, unit_code: str, note: str = "") -> Demand:
+    """The street handles the demand with its own section, community or enforcement team."""
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        _require_triage(actor, demand)
+        check_demand_step(demand.state, "self_handle")
+        unit = Unit.objects.select_related("division").filter(code=unit_code, is_active=True).first()
+        street = demand.street
+        if (
+            unit is None
+            or street is None
+            or unit.kind not in STREET_UNIT_KINDS
+            or not unit.division.code.startswith(street.prefix)
+        ):
+            raise ValidationFailed(
+                "请选择本街乡的科室、社区或综合执法队 / Choose a section, community or team of this street",
+                fields={"unit_code": "invalid"},
+            )
+        rule = rule_for(demand.matter, street) if demand.matter_id else None
+        now = timezone.now()
+        if rule and rule.time_limit:
+            due = add_time_limit(now, rule.time_limit, rule.time_limit_unit)
+        else:
+            due = add_working_days(now, settings.FINISH_DEFAULT_WORKING_DAYS.get("general", 7))
+        transition(
+            demand,
+            "self_handle",
+            actor=actor,
+            note=note,
+            data={"unit": unit.code},
+            assigned_unit=unit,
+            due_at=due,
+        )
+        notify_on_commit(
+            people.unit_staff([unit.pk]),
+            f"街乡交办 {demand.tracking_code}：{demand.subject}",
+            demand_url(demand),
+        )
+    return demand
+
+
+def do_transfer(*, actor, demand_id: int, street_code: str, note: str = "") -> Demand:
+    """Wrong territory: hand the demand to another street of the district, still awaiting triage."""
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        _require_triage(actor, demand)
+        target = street_by_code(street_code)
+        if target is None or target.pk == demand.street_id:
+            raise ValidationFailed(
+                "请选择另一个街乡 / Choose another street", fields={"street_code": "invalid"}
+            )
+        if demand.street is not None and target.parent_id != demand.street.parent_id:
+            raise ValidationFailed(
+                "只能转给本区的街乡 / Only streets of the same district",
+                fields={"street_code": "other_district"},
+            )
+        source = demand.street
+        transition(
+            demand,
+            "transfer",
+            actor=actor,
+            note=note,
+            data={"from_street": getattr(source, "code", None), "to_street": target.code},
+            street=target,
+            community=None,
+            grid=None,
+            placement_source="manual",
+        )
+        notify_on_commit(
+            people.street_staff(target.pk),
+            f"{getattr(source, 'name', '')}转来诉求 {demand.tracking_code}：{demand.subject}",
+            demand_url(demand),
+        )
+    return demand
+
+
+def do_merge(*, actor, demand_id: int, into_id: int, note: str = "") -> Demand:
+    """A repeat of another demand about the same problem: merged into it, follows its result."""
+    if int(demand_id) == int(into_id):
+        raise ValidationFailed("不能合并到自身 / Cannot merge a demand into itself", fields={"into": "self"})
+    with transaction.atomic():
+        access_demand(actor, demand_id)
+        access_demand(actor, into_id)
+        # Lock both rows in id order so two opposite merges cannot deadlock.
+        locked = {
+            d.pk: d
+            for d in Demand.objects.select_for_update().filter(pk__in=[demand_id, into_id]).order_by("pk")
+        }
+        demand, target = locked[int(demand_id)], locked[int(into_id)]
+        _require_triage(actor, demand)
+        if target.street_id != demand.street_id:
+            raise ValidationFailed(
+                "只能合并本街乡的诉求 / Only demands of the same street", fields={"into": "other_street"}
+            )
+        if target.state == DemandState.MERGED:
+            raise Conflict("目标诉求已被合并 / The target demand is itself merged", code="illegal_transition")
+        transition(
+            demand, "merge", actor=actor, note=note, data={"into": target.tracking_code}, merged_into=target
+        )
+        audit.record(target, "absorb", actor=actor, note=note, data={"merged": demand.tracking_code})
+    return demand
+
+
+# --- the street's own handling ------------------------------------------------------------------
+
+
+def do_finish_self_handling(*, actor, demand_id: int, note: str) -> Demand:
+    """The assigned street unit (or the dispatcher for it) reports the demand handled."""
+    if not (note or "").strip():
+        raise ValidationFailed("请说明办理结果 / Describe what was done", fields={"note": "required"})
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        if not (actor.is_superuser or people.acts_for_unit(actor, demand.assigned_unit_id)):
+            _require_triage(actor, demand)
+        transition(demand, "finish_self_handling", actor=actor, note=note, handled_at=timezone.now())
+        notify_on_commit(
+            people.street_staff(demand.street_id),
+            f"诉求 {demand.tracking_code} 已办理，待核查",
+            demand_url(demand),
+        )
+    return demand
+
+
+def do_verify_self_handling(*, actor, demand_id: int, passed: bool, note: str = "") -> Demand:
+    """The street checks the result: closed, or back to its unit (rework, counted)."""
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        _require_triage(actor, demand)
+        if passed:
+            transition(demand, "verify_pass", actor=actor, note=note, closed_at=timezone.now())
+        else:
+            transition(
+                demand,
+                "verify_fail",
+                actor=actor,
+                note=note,
+                rework_count=demand.rework_count + 1,
+                handled_at=None,
+            )
+            notify_on_commit(
+                people.unit_staff([demand.assigned_unit_id]),
+                f"诉求 {demand.tracking_code} 核查未通过，请返工",
+                demand_url(demand),
+            )
+    return demand
+
+
+def do_callback(*, actor, demand_id: int, solved: bool, satisfaction: str, note: str = "") -> Demand:
+    """The resident was called back: solved and (basically) satisfied ends it; otherwise it reopens."""
+    if satisfaction not in Satisfaction.values:
+        raise ValidationFailed("满意度无效 / Unknown satisfaction", fields={"satisfaction": "invalid"})
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        may = actor.is_superuser or people.acts_for_street(actor, demand.street, {"street_dispatcher"})
+        may = may or people.decides_in_district(actor, demand.street)
+        if not may:
+            raise Forbidden("只有派单员或协调员可以回访 / Only a dispatcher or coordinator calls back")
+        now = timezone.now()
+        fields = {"solved": bool(solved), "satisfaction": satisfaction, "called_back_at": now}
+        data = {"solved": bool(solved), "satisfaction": satisfaction}
+        if solved and satisfaction != Satisfaction.UNSATISFIED:
+            transition(demand, "callback_satisfied", actor=actor, note=note, data=data, **fields)
+        else:
+            transition(
+                demand,
+                "callback_unsatisfied",
+                actor=actor,
+                note=note,
+                data=data,
+                rework_count=demand.rework_count + 1,
+                **fields,
+            )
+            notify_on_commit(
+                people.street_staff(demand.street_id),
+                f"诉求 {demand.tracking_code} 回访不满意，已重新打开",
+                demand_url(demand),
+            )
+    return demand

@@ -1,0 +1,91 @@
+"""Placing a demand: coordinates → grid → community → street (point in polygon).
+
+A bounding-box prefilter (an indexed range query on the grid's bbox columns) keeps the candidates to a
+handful even with 100,000 grids; shapely then tests the exact polygon. If the org app provides
+`shaobao.org.geo.locate(lat, lng)`, that is used instead, so there is one placement rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
+
+from shaobao.org.models import Division, Grid
+
+
+@dataclass(frozen=True)
+class Placement:
+    street: Division | None
+    community: Division | None
+    grid: Grid | None
+    source: str  # PlacementSource value
+
+
+UNPLACED = Placement(None, None, None, "")
+
+
+@lru_cache(maxsize=4096)
+def _prepared(grid_id: int, geometry_key: str):
+    import json
+
+    return prep(shape(json.loads(geometry_key)))
+
+
+def grid_at(lat: float, lng: float) -> Grid | None:
+    """The grid containing the point, or None. Smallest bbox first when grids overlap (micro-grids)."""
+    try:
+        from shaobao.org import geo  # type: ignore[attr-defined]
+
+        found = geo.locate(lat, lng)
+        if isinstance(found, Grid):
+            return found
+        if found is not None and isinstance(getattr(found, "grid", None), Grid):
+            return found.grid
+        if found is None:
+            return None
+    except (ImportError, AttributeError):
+        pass
+    import json
+
+    candidates = (
+        Grid.objects.filter(min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat)
+        .select_related("community", "community__parent")
+        .order_by("code")[:50]
+    )
+    point = Point(lng, lat)
+    hits = []
+    for grid in candidates:
+        try:
+            poly = _prepared(grid.pk, json.dumps(grid.geometry, sort_keys=True))
+        except Exception:  # noqa: BLE001 - a broken polygon must not stop intake
+            continue
+        if poly.contains(point) or poly.intersects(point):
+            hits.append(grid)
+    if not hits:
+        return None
+    return min(hits, key=lambda g: ((g.max_lng - g.min_lng) * (g.max_lat - g.min_lat), g.code))
+
+
+def place(*, lat: float | None, lng: float | None, street_code: str | None) -> Placement:
+    """Coordinates in a grid win; else the street code the channel gave; else unplaced."""
+    if lat is not None and lng is not None:
+        grid = grid_at(lat, lng)
+        if grid is not None:
+            community = grid.community
+            street = community.ancestor("street") if community else None
+            return Placement(street, community, grid, "coordinates")
+    if street_code:
+        street = street_by_code(street_code)
+        if street is not None:
+            return Placement(street, None, None, "street_code")
+    return UNPLACED
+
+
+def street_by_code(code: str) -> Division | None:
+    code = (code or "").strip()
+    if not code.isdigit():
+        return None
+    return Division.objects.filter(code=Division.full_code(code), level="street").first()
