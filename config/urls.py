@@ -18,6 +18,7 @@ urlpatterns = [
     path("whistles/", include("shaobao.whistles.urls")),
     path("evaluation/", include("shaobao.evaluation.urls")),
     path("platform/", include("shaobao.platform.urls")),
+    path("notifications/", include("shaobao.core.urls")),
     path("", core_views.home, name="home"),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

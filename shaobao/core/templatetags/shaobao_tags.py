@@ -1,0 +1,119 @@
+"""Small presentation helpers for the pages: readable labels for audit events and states, deadlines."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+# Audit actions (core.Event.action) written by the do_* actions, as people read them.
+EVENT_LABELS = {
+    "receive": _("received"),
+    "received": _("received"),
+    "receive_demand": _("received"),
+    "correct_placement": _("placement corrected"),
+    "place": _("placed"),
+    "self_handle": _("assigned to the street's own unit"),
+    "transfer": _("transferred to another street"),
+    "merge": _("merged"),
+    "merged": _("merged"),
+    "finish_self_handling": _("handled by the street"),
+    "verify_pass": _("verified: passed"),
+    "verify_fail": _("verified: failed, rework"),
+    "verify_self_handling": _("verified"),
+    "blow_whistle": _("whistle blown"),
+    "blow": _("whistle blown"),
+    "summon": _("unit summoned"),
+    "report_in": _("reported in"),
+    "dispute": _("disputed"),
+    "uphold": _("dispute upheld"),
+    "reject": _("dispute rejected"),
+    "arbitrate": _("arbitrated"),
+    "progress": _("progress recorded"),
+    "record_progress": _("progress recorded"),
+    "request_extension": _("extension requested"),
+    "decide_extension": _("extension decided"),
+    "grant_extension": _("extension granted"),
+    "refuse_extension": _("extension refused"),
+    "finish": _("finished"),
+    "feed_back": _("result fed back"),
+    "whistle_closed": _("closed with its whistle"),
+    "rework": _("sent back for rework"),
+    "callback": _("called back"),
+    "callback_satisfied": _("called back: satisfied"),
+    "callback_unsatisfied": _("called back: not solved or unsatisfied, reopened"),
+    "warning": _("deadline warning"),
+    "overdue": _("overdue"),
+    "supervision": _("supervision order"),
+    "escalation": _("escalated"),
+    "absorb": _("another demand merged into this one"),
+    "arbitrate_uphold": _("arbitrated: dispute upheld"),
+    "arbitrate_reject": _("arbitrated: dispute rejected"),
+    "promote_to_lead": _("promoted to lead unit"),
+    "extension_granted": _("extension granted"),
+    "extension_refused": _("extension refused"),
+}
+
+
+def _state_labels() -> dict[str, str]:
+    from shaobao.intake.models import DemandState
+    from shaobao.whistles.models import ExtensionState, SummonsState, WhistleState
+
+    labels: dict[str, str] = {}
+    for choices in (ExtensionState, SummonsState, WhistleState, DemandState):
+        labels.update({value: label for value, label in choices.choices})
+    return labels
+
+
+@register.filter
+def event_label(action: str) -> str:
+    """A readable label for an audit action; unknown actions are shown as written."""
+    return EVENT_LABELS.get(action, action.replace("_", " "))
+
+
+@register.filter
+def state_label(value: str) -> str:
+    """The translated label of a demand, whistle, summons or extension state value."""
+    return _state_labels().get(value, value) if value else ""
+
+
+@register.filter
+def is_past(value) -> bool:
+    """True when a deadline has passed (used to highlight overdue deadlines)."""
+    return bool(value) and value < timezone.now()
+
+
+@register.simple_tag
+def deadline_class(due, done_at=None) -> str:
+    """CSS class of a deadline: done (met), late (met after the deadline), overdue (open and passed)."""
+    if not due:
+        return ""
+    if done_at:
+        return "late" if done_at > due else "met"
+    return "overdue" if due < timezone.now() else "open"
+
+
+@register.filter
+def model_name(obj) -> str:
+    """The model of a mixed list's item (inbox sections hold summonses, whistles, demands ...)."""
+    return obj._meta.model_name if hasattr(obj, "_meta") else ""
+
+
+@register.filter
+def iso_local(value: str, fmt: str = "Y-m-d H:i") -> str:
+    """Format an ISO 8601 timestamp (as selectors return them for the API) in the local time zone."""
+    import datetime as dt
+
+    from django.utils.dateformat import format as date_format
+
+    if not value:
+        return ""
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return date_format(parsed, fmt)

@@ -1,0 +1,338 @@
+"""Demand pages: the staff form, the list, the demand page with its triage actions and callback.
+
+Views only parse → access → do → render: reads come from `Demand.objects.visible_to` /
+`intake.access`, writes go through the `do_*` actions, and their `shaobao.core.errors.*` become
+messages (409: "the state changed, reload"). The resident's public pages are in `views_public`.
+`web_helpers` below are shared with the whistle pages.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from shaobao.core import audit
+from shaobao.core.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
+from shaobao.intake import actions, privacy
+from shaobao.intake.access import access_demand
+from shaobao.intake.forms import (
+    CallbackForm,
+    DemandFilterForm,
+    MergeForm,
+    NoteForm,
+    PlacementForm,
+    SelfHandleForm,
+    StaffDemandForm,
+    TransferForm,
+    VerifyForm,
+)
+from shaobao.intake.models import Demand
+from shaobao.intake.selectors import filter_demands
+from shaobao.intake.states import FINAL_STATES
+from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
+from shaobao.org.models import Division
+from shaobao.org.scoping import district_of
+
+# --- web helpers (shared with whistles.views) -------------------------------------------------------
+
+
+def web_view(view):
+    """Access errors become the answers people expect: login, 403, or 404 for what they may not see."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except NotAuthenticated:
+            return redirect_to_login(request.get_full_path())
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+
+    return wrapper
+
+
+def error_text(exc: DomainError) -> str:
+    if isinstance(exc, Conflict):
+        return f"{_('状态已变化，请刷新 / The state changed, reload')}: {exc.message}"
+    fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+    return f"{exc.message} {fields}".strip()
+
+
+def perform(request, do, **kwargs):
+    """Run one `do_*` action as the current user; a domain error becomes a message and its status.
+
+    Returns (result, status): status 200 when it worked, else the error's HTTP status.
+    NotFound is re-raised so that objects outside the user's organisation stay invisible (404).
+    """
+    try:
+        return do(actor=request.user, **kwargs), 200
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, error_text(exc))
+        return None, exc.status
+
+
+def form_errors(request, form) -> int:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return 400
+
+
+def done(request, status: int, url: str, success: str, page):
+    """After an action: redirect on success (PRG); on failure show the page again with the status."""
+    if status == 200:
+        messages.success(request, success)
+        return redirect(url)
+    response = page()
+    response.status_code = status
+    return response
+
+
+def paginate(request, qs, per_page: int = 25):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+# --- staff pages -----------------------------------------------------------------------------------
+
+
+def _streets(user):
+    return Division.objects.visible_to(user).filter(level="street").order_by("code")
+
+
+def _matters(user):
+    from shaobao.duties.selectors import duty_list_in_force
+
+    district = district_of(user)
+    duty_list = duty_list_in_force(district) if district else None
+    return duty_list.matters.order_by("code") if duty_list else []
+
+
+@web_view
+def new_demand(request):
+    streets = _streets(request.user)
+    form = StaffDemandForm(request.POST or None, request.FILES or None, streets=streets)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        demand, status = perform(
+            request,
+            actions.do_receive_demand,
+            channel=data["channel"],
+            kind=data["kind"],
+            subject=data["subject"],
+            body=data["body"],
+            reporter_name=data["reporter_name"],
+            reporter_phone=data["reporter_phone"],
+            address=data["address"],
+            lat=data["lat"],
+            lng=data["lng"],
+            urgency=data["urgency"],
+            street_code=data["street_code"] or None,
+            photos=data["photos"],
+        )
+        if demand is not None:
+            messages.success(request, _("Demand %(code)s received.") % {"code": demand.tracking_code})
+            return redirect("intake:demand_detail", pk=demand.pk)
+    return render(request, "intake/new_demand.html", {"form": form, **map_context()})
+
+
+@web_view
+@require_GET
+def demand_list(request):
+    streets, matters = _streets(request.user), _matters(request.user)
+    form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
+    qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
+    if form.is_valid():
+        qs = filter_demands(qs, **{k: v for k, v in form.cleaned_data.items() if v})
+    page = paginate(request, qs)
+    return render(
+        request,
+        "intake/demand_list.html",
+        {
+            "form": form,
+            "page": page,
+        },
+    )
+
+
+def _demand_page(request, demand: Demand, *, forms: dict | None = None, reporter: dict | None = None):
+    allowed = demand_actions(request.user, demand)
+    ctx = {
+        "demand": demand,
+        "allowed": allowed,
+        "reporter": reporter or privacy.reporter_for(request.user, demand),
+        "may_reveal": "reveal" in allowed,
+        "events": audit.history(demand),
+        "photos": demand.photos.all(),
+        "whistles": demand.whistles.select_related("matter").all(),
+        "merged": demand.merged_demands.all(),
+        "is_final": demand.state in FINAL_STATES,
+    }
+    if allowed & {"self_handle", "blow_whistle", "transfer", "merge"}:
+        ctx["proposal"] = proposal_for(demand)
+        ctx.update(triage_choices(request.user, demand, ctx["proposal"]))
+    forms = forms or {}
+    ctx["placement_form"] = forms.get("placement") or PlacementForm(
+        initial={
+            "street_code": demand.street.code if demand.street else "",
+            "community_code": demand.community.code if demand.community else "",
+            "grid_code": demand.grid.code if demand.grid else "",
+        }
+    )
+    ctx["callback_form"] = forms.get("callback") or CallbackForm()
+    ctx["verify_form"] = forms.get("verify") or VerifyForm()
+    ctx["finish_form"] = forms.get("finish") or NoteForm()
+    return render(request, "intake/demand_detail.html", ctx)
+
+
+@web_view
+@require_GET
+def demand_detail(request, pk: int):
+    demand = access_demand(request.user, pk)
+    return _demand_page(request, demand)
+
+
+@web_view
+@require_POST
+def reveal_reporter(request, pk: int):
+    """Show the reporter's name and phone to someone who must call back; logged by `privacy`."""
+    demand = access_demand(request.user, pk)
+    try:
+        reporter = privacy.reporter_for(request.user, demand, reveal=True)
+    except Forbidden as exc:
+        messages.error(request, exc.message)
+        reporter = privacy.reporter_for(request.user, demand)
+    if request.htmx:
+        return render(
+            request, "intake/_reporter.html", {"demand": demand, "reporter": reporter, "may_reveal": False}
+        )
+    return _demand_page(request, demand, reporter=reporter)
+
+
+def _demand_action(request, pk: int, form, do, success: str, form_key: str = "", *, extra):
+    """Shared body of the demand's action views: validate, act, then redirect or show errors."""
+    demand = access_demand(request.user, pk)
+    url = reverse("intake:demand_detail", args=[demand.pk])
+    if not form.is_valid():
+        status = form_errors(request, form)
+        response = _demand_page(request, demand, forms={form_key: form})
+        response.status_code = status
+        return response
+    _, status = perform(request, do, demand_id=demand.pk, **extra(form.cleaned_data))
+    return done(request, status, url, success, lambda: _demand_page(request, access_demand(request.user, pk)))
+
+
+@web_view
+@require_POST
+def correct_placement(request, pk: int):
+    def args(d):
+        return {k: (d[k] or None) for k in ("street_code", "community_code", "grid_code")}
+
+    return _demand_action(
+        request,
+        pk,
+        PlacementForm(request.POST),
+        actions.do_correct_placement,
+        _("Placement corrected."),
+        "placement",
+        extra=args,
+    )
+
+
+@web_view
+@require_POST
+def self_handle(request, pk: int):
+    demand = access_demand(request.user, pk)
+    units = triage_choices(request.user, demand, None)["street_units"]
+    return _demand_action(
+        request,
+        pk,
+        SelfHandleForm(request.POST, units=units),
+        actions.do_self_handle,
+        _("Assigned to the street's own unit."),
+        extra=lambda d: {"unit_code": d["unit_code"], "note": d["note"]},
+    )
+
+
+@web_view
+@require_POST
+def transfer(request, pk: int):
+    demand = access_demand(request.user, pk)
+    streets = triage_choices(request.user, demand, None)["other_streets"]
+    return _demand_action(
+        request,
+        pk,
+        TransferForm(request.POST, streets=streets),
+        actions.do_transfer,
+        _("Transferred to another street."),
+        extra=lambda d: {"street_code": d["street_code"], "note": d["note"]},
+    )
+
+
+@web_view
+@require_POST
+def merge(request, pk: int):
+    return _demand_action(
+        request,
+        pk,
+        MergeForm(request.POST),
+        actions.do_merge,
+        _("Merged."),
+        extra=lambda d: {"into_id": d["into_id"], "note": d["note"]},
+    )
+
+
+@web_view
+@require_POST
+def finish_self_handling(request, pk: int):
+    return _demand_action(
+        request,
+        pk,
+        NoteForm(request.POST),
+        actions.do_finish_self_handling,
+        _("Handled; awaiting verification."),
+        "finish",
+        extra=lambda d: {"note": d["note"]},
+    )
+
+
+@web_view
+@require_POST
+def verify_self_handling(request, pk: int):
+    return _demand_action(
+        request,
+        pk,
+        VerifyForm(request.POST),
+        actions.do_verify_self_handling,
+        _("Verification recorded."),
+        "verify",
+        extra=lambda d: {"passed": d["passed"], "note": d["note"]},
+    )
+
+
+@web_view
+@require_POST
+def callback(request, pk: int):
+    return _demand_action(
+        request,
+        pk,
+        CallbackForm(request.POST),
+        actions.do_callback,
+        _("Callback recorded."),
+        "callback",
+        extra=lambda d: {"solved": d["solved"], "satisfaction": d["satisfaction"], "note": d["note"]},
+    )

@@ -1,0 +1,155 @@
+"""What the demand page offers: which buttons to show, and the choices of the triage forms.
+
+Which buttons: the transition table (`intake.states`) says what the demand's state allows, and the
+user's seat (`intake.people`) says whether they are the one to act. This only decides what to *show*;
+the `do_*` action checks both again and is the rule. The routing proposal (matters with
+probabilities, lead/supporting units, duplicate candidates) pre-fills the whistle form.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from shaobao.intake import people
+from shaobao.intake.models import Demand
+from shaobao.intake.states import FINAL_STATES, allowed_actions
+from shaobao.org.models import Division, Unit
+
+log = logging.getLogger(__name__)
+TRIAGE = {"self_handle", "blow_whistle", "transfer", "merge"}
+
+
+def map_context() -> dict:
+    """Where the point-picking map starts, and its tiles (settings.MAP_TILE_URL; empty: no tiles)."""
+    from django.conf import settings
+
+    return {
+        "map_tiles": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "map_center": list(getattr(settings, "MAP_CENTER", (40.14, 117.12))),
+    }
+
+
+def _street_desk(user, demand: Demand) -> bool:
+    return people.acts_for_street(user, demand.street) or people.decides_in_district(user, demand.street)
+
+
+def demand_actions(user, demand: Demand) -> set[str]:
+    steps = set(allowed_actions(demand.state))
+    desk = _street_desk(user, demand)
+    out: set[str] = set()
+    if desk:
+        out |= steps & TRIAGE
+        if steps & {"verify_pass", "verify_fail"}:
+            out.add("verify_self_handling")
+    if "finish_self_handling" in steps and (people.acts_for_unit(user, demand.assigned_unit_id) or desk):
+        out.add("finish_self_handling")
+    callers = people.acts_for_street(user, demand.street, people.PRIVACY_ROLES) or people.decides_in_district(
+        user, demand.street
+    )
+    if steps & {"callback_satisfied", "callback_unsatisfied"} and callers:
+        out.add("callback")
+    if demand.state not in FINAL_STATES and (
+        desk or people.acts_for_street(user, demand.street, people.STREET_STAFF_ROLES)
+    ):
+        out.add("correct_placement")
+    if people.has_role(user, people.PRIVACY_ROLES):
+        out.add("reveal")
+    return out
+
+
+def proposal_for(demand: Demand):
+    """The routing engineer's proposal, or None when routing is not installed or fails."""
+    try:
+        from shaobao.routing.services import propose_for_demand
+    except ImportError:
+        return None
+    try:
+        return propose_for_demand(demand)
+    except Exception:  # noqa: BLE001 - a classifier failure must not hide the demand page
+        log.exception("routing proposal failed for demand %s", demand.pk)
+        return None
+
+
+def _code(obj) -> str:
+    if obj is None:
+        return ""
+    if isinstance(obj, str):
+        return obj
+    return getattr(obj, "code", "") or ""
+
+
+def _proposal_matter_code(proposal, demand: Demand) -> str:
+    for item in getattr(proposal, "matters", None) or ():
+        code = _code(getattr(item, "matter", None)) or getattr(item, "code", "")
+        if code:
+            return code
+    return demand.matter.code if demand.matter else ""
+
+
+def _district(demand: Demand, user) -> Division | None:
+    if demand.street is not None:
+        return demand.street.parent
+    from shaobao.org.scoping import district_of
+
+    return district_of(user)
+
+
+def duplicate_candidates(proposal, user) -> list[Demand]:
+    """Duplicates named by the proposal, limited to demands the user may see."""
+    ids = []
+    for item in (
+        getattr(proposal, "duplicates", None) or getattr(proposal, "duplicate_candidates", None) or ()
+    ):
+        demand = getattr(item, "demand", item)
+        pk = getattr(demand, "pk", None) or getattr(item, "demand_id", None) or getattr(item, "id", None)
+        if pk:
+            ids.append(pk)
+    if not ids:
+        return []
+    found = {d.pk: d for d in Demand.objects.visible_to(user).filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def triage_choices(user, demand: Demand, proposal) -> dict:
+    """Units, streets and matters for the triage forms, and the whistle form pre-filled."""
+    from shaobao.duties.selectors import duty_list_in_force, rule_for
+    from shaobao.whistles.forms import BlowWhistleForm
+
+    units = Unit.objects.visible_to(user).filter(is_active=True).select_related("division")
+    street_units = (
+        list(units.filter(division__code__startswith=demand.street.prefix)) if demand.street else []
+    )
+    other_streets = Division.objects.visible_to(user).filter(level="street").order_by("code")
+    if demand.street_id:
+        other_streets = other_streets.exclude(pk=demand.street_id)
+    district = _district(demand, user)
+    duty_list = duty_list_in_force(district) if district else None
+    matters = list(duty_list.matters.select_related("lead_unit").order_by("code")) if duty_list else []
+
+    matter_code = _proposal_matter_code(proposal, demand)
+    lead = _code(getattr(proposal, "lead_unit", None))
+    supporting = [_code(u) for u in (getattr(proposal, "supporting_units", None) or ())]
+    matter = next((m for m in matters if m.code == matter_code), None)
+    if matter is not None and not lead:
+        rule = rule_for(matter, demand.street)  # the duty list (with the street's override)
+        lead, supporting = rule.lead_unit.code, [u.code for u in rule.supporting_units]
+    duplicates = duplicate_candidates(proposal, user)
+    blow_form = BlowWhistleForm(
+        initial={
+            "type": getattr(proposal, "whistle_type", "") or "routine",
+            "matter_code": matter_code,
+            "lead_unit_code": lead,
+            "supporting_unit_codes": [c for c in supporting if c],
+            "demand_ids": [demand.pk],
+        },
+        matters=matters,
+        units=units,
+        demands=[demand, *duplicates],
+    )
+    return {
+        "street_units": street_units,
+        "other_streets": other_streets,
+        "matters": matters,
+        "duplicates": duplicates,
+        "blow_form": blow_form,
+    }

@@ -1,0 +1,98 @@
+"""Forms of the whistle pages: blowing a whistle, the unit's answers, arbitration, extensions, filters.
+
+They only parse input; the `do_*` actions in `whistles.actions` decide what is allowed.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shaobao.whistles.models import SummonsState, WhistleState, WhistleType
+
+_ROWS2 = forms.Textarea(attrs={"rows": 2})
+
+
+class BlowWhistleForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("whistle type"), choices=WhistleType.choices, initial=WhistleType.ROUTINE
+    )
+    matter_code = forms.ChoiceField(label=_("matter"))
+    lead_unit_code = forms.ChoiceField(label=_("lead unit"))
+    supporting_unit_codes = forms.MultipleChoiceField(
+        label=_("supporting units"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    demand_ids = forms.TypedMultipleChoiceField(
+        label=_("demands covered"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("note"), required=False, widget=_ROWS2)
+
+    def __init__(self, *args, matters=(), units=(), demands=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["matter_code"].choices = [(m.code, f"{m.code} {m.name}") for m in matters]
+        unit_choices = [(u.code, u.name) for u in units]
+        self.fields["lead_unit_code"].choices = unit_choices
+        self.fields["supporting_unit_codes"].choices = unit_choices
+        self.fields["demand_ids"].choices = [(d.pk, f"{d.tracking_code} {d.subject}") for d in demands]
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(label=_("why is it not yours?"), widget=_ROWS2)
+
+
+class ArbitrateForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[("uphold", _("uphold: withdraw the summons")), ("reject", _("reject: the unit must act"))],
+    )
+    reassign_to = forms.ChoiceField(label=_("summon instead"), required=False)
+    note = forms.CharField(label=_("note"), required=False, widget=_ROWS2)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reassign_to"].choices = [("", _("nobody"))] + [(u.code, u.name) for u in units]
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(label=_("what was done"), widget=_ROWS2)
+    # Type and size are checked by the action (`intake.uploads`), by content, not by name.
+    photo = forms.FileField(
+        label=_("photo"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("extra working days"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("reason"), widget=_ROWS2)
+
+
+class DecideExtensionForm(forms.Form):
+    grant = forms.TypedChoiceField(
+        label=_("decision"), choices=[("1", _("grant")), ("0", _("refuse"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("note"), required=False)
+
+
+class FinishForm(forms.Form):
+    note = forms.CharField(label=_("result"), widget=_ROWS2)
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_("search"), required=False)
+    state = forms.ChoiceField(label=_("state"), required=False)
+    type = forms.ChoiceField(label=_("whistle type"), required=False)
+    street = forms.ChoiceField(label=_("street/township"), required=False)
+    unit = forms.ChoiceField(label=_("unit"), required=False)
+    matter = forms.ChoiceField(label=_("matter"), required=False)
+    overdue = forms.BooleanField(label=_("overdue only"), required=False)
+
+    def __init__(self, *args, streets=(), units=(), matters=(), states=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        every = [("", _("all"))]
+        if states is None:
+            states = list(WhistleState.choices) + list(SummonsState.choices)
+        self.fields["state"].choices = every + list(states)
+        self.fields["type"].choices = every + list(WhistleType.choices)
+        self.fields["street"].choices = every + [(s.code, s.name) for s in streets]
+        self.fields["unit"].choices = every + [(u.code, u.name) for u in units]
+        self.fields["matter"].choices = every + [(m.code, f"{m.code} {m.name}") for m in matters]

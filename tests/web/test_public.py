@@ -1,0 +1,82 @@
+"""The resident's form (no login, honeypot, rate limit) and the public tracking page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from shaobao.intake.models import Demand
+from tests.web.conftest import REPORTER_NAME, REPORTER_PHONE
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "kind": "complaint",
+    "subject": "楼道堆放杂物",
+    "body": "5号楼2单元楼道堆满了纸箱，有火灾隐患",
+    "reporter_name": "王五",
+    "reporter_phone": "13700002222",
+    "address": "承平里5号楼",
+    "lat": "40.145",
+    "lng": "117.105",
+}
+
+
+def test_public_form_needs_no_login(client):
+    response = client.get(reverse("intake:public_form"))
+    assert response.status_code == 200
+    assert 'name="website"' in response.content.decode()  # the honeypot is in the page
+
+
+def test_resident_submits_and_sees_tracking_code(client, world):
+    response = client.post(reverse("intake:public_form"), FORM)
+    assert response.status_code == 200
+    demand = Demand.objects.get(subject=FORM["subject"])
+    assert demand.channel == "resident_web"
+    assert demand.tracking_code in response.content.decode()
+    assert demand.grid == world.grid_a1  # placed from the clicked point
+
+
+def test_filled_honeypot_fakes_success_and_stores_nothing(client, world):
+    response = client.post(reverse("intake:public_form"), {**FORM, "website": "http://spam.example"})
+    assert response.status_code == 200
+    assert 'id="tracking-code"' in response.content.decode()
+    assert not Demand.objects.exists()
+
+
+def test_invalid_form_is_shown_again(client, world):
+    response = client.post(reverse("intake:public_form"), {**FORM, "reporter_phone": ""})
+    assert response.status_code == 200
+    assert not Demand.objects.exists()
+    assert 'class="errorlist' in response.content.decode()
+
+
+@override_settings(PUBLIC_FORM_RATE=(5, 600))
+def test_sixth_submission_from_one_ip_within_ten_minutes_gets_429(client, world):
+    for i in range(5):
+        assert client.post(reverse("intake:public_form"), {**FORM, "subject": f"问题{i}"}).status_code == 200
+    response = client.post(reverse("intake:public_form"), {**FORM, "subject": "问题6"})
+    assert response.status_code == 429
+    assert "请稍后再试" in response.content.decode()
+    assert Demand.objects.count() == 5
+    # another address is not affected
+    other = client.post(reverse("intake:public_form"), {**FORM, "subject": "别处"}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 200
+
+
+def test_tracking_page_shows_progress_but_no_personal_data(client, demand, whistle):
+    response = client.get(reverse("intake:track", args=[demand.tracking_code]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert demand.tracking_code in html
+    assert "吹哨" in html  # the whistle step is shown
+    for secret in (REPORTER_NAME, REPORTER_PHONE, demand.address, "dispatcher"):
+        assert secret not in html
+
+
+def test_tracking_lookup_redirects_and_unknown_code_is_404(client, demand):
+    response = client.get(reverse("intake:track_lookup"), {"code": demand.tracking_code.lower()})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("intake:track", args=[demand.tracking_code])
+    assert client.get(reverse("intake:track", args=["SB000000XXXXX"])).status_code == 404
