@@ -8,7 +8,7 @@ from ninja.renderers import JSONRenderer
 
 from shaobao.api import errors
 from shaobao.api.auth import API_AUTH
-from shaobao.api.routers import reference
+from shaobao.api.routers import demands, inbox, reference, whistles
 
 DESCRIPTION = """
 哨报 Shaobao JSON API —「街乡吹哨、部门报到」.
@@ -46,3 +46,7 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("", reference.router)
+api.add_router("", demands.router)
+api.add_router("", whistles.router)
+api.add_router("", inbox.router)
+api.add_router("", inbox.public_router)

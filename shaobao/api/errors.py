@@ -45,6 +45,21 @@ FIELD_MESSAGES = {
 }
 
 
+# The actions' keyword names → the names of the API's inputs, so `fields` names what the client sent.
+ACTION_FIELD_NAMES = {
+    "street_code": "street",
+    "community_code": "community",
+    "grid_code": "grid",
+    "unit_code": "unit",
+    "into_id": "into",
+    "demand_ids": "demands",
+    "matter_code": "matter",
+    "lead_unit_code": "lead_unit",
+    "supporting_unit_codes": "supporting_units",
+    "idempotency_key": "Idempotency-Key",
+}
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -82,7 +97,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return respond(request, exc.status, error_body(exc.code, exc.message, exc.fields))
+        fields = {ACTION_FIELD_NAMES.get(k, k): str(v) for k, v in (exc.fields or {}).items()}
+        return respond(request, exc.status, error_body(exc.code, exc.message, fields))
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -117,7 +133,12 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         message = str(exc)
-        if "CSRF" in message:
+        if exc.status_code == 400:
+            code, message = (
+                "invalid",
+                "请求体无法解析（须为 JSON） / Cannot parse the request body (JSON expected)",
+            )
+        elif "CSRF" in message:
             code, message = "csrf_failed", "CSRF 校验失败 / CSRF check failed"
         return respond(request, exc.status_code, error_body(code, message))
 

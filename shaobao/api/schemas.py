@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Schema
 
 
@@ -109,3 +111,23 @@ class MatterRuleOut(Schema):
 
 class MatterDetailOut(MatterOut):
     rule: MatterRuleOut | None = None
+
+
+def error_responses(*statuses: int) -> dict[int, type]:
+    """Document the error statuses an operation may answer, all with `ErrorOut`."""
+    return {status: ErrorOut for status in statuses}
+
+
+class EventOut(Schema):
+    """One step of the audit record (who did what, when, from which state to which)."""
+
+    action: str
+    at: datetime
+    actor: str | None
+    from_state: str
+    to_state: str
+    note: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None

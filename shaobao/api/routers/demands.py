@@ -1,0 +1,188 @@
+"""Demands: receive, list, read, triage, self-handling, callback (issue 3, part 11).
+
+Views only parse → access → do → serialize; the rules live in `shaobao.intake.actions`.
+"""
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from shaobao.api.pagination import PagePagination
+from shaobao.api.schemas import error_responses
+from shaobao.api.schemas_workflow import (
+    CallbackIn,
+    DemandIn,
+    DemandOut,
+    DemandSummaryOut,
+    NoteIn,
+    PlacementIn,
+    TriageIn,
+    VerifyIn,
+)
+from shaobao.api.serializers import demand_detail
+from shaobao.core.errors import ValidationFailed
+from shaobao.intake import actions
+from shaobao.intake.access import access_demand
+from shaobao.intake.models import Demand
+from shaobao.intake.selectors import filter_demands
+from shaobao.org.access import require_member
+
+router = Router(tags=["demands 诉求"])
+
+REQUIRED = "必填 / This field is required"
+
+
+def _answer(request: HttpRequest, result, demand_id: int) -> Demand:
+    """The demand after an action. It may have left the caller's scope (a transfer), so read it by id."""
+    demand = result if isinstance(result, Demand) else Demand.objects.get(pk=demand_id)
+    return demand_detail(request.user, demand)
+
+
+@router.post(
+    "/demands",
+    response={201: DemandOut, 200: DemandOut, **error_responses(400, 401, 403, 404)},
+    summary="受理诉求 / Receive a demand",
+)
+def receive_demand(
+    request: HttpRequest,
+    payload: DemandIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=100,
+        description="重试时使用同一键，返回同一诉求（200）/ the same key on a retry returns the same demand (200)",
+    ),
+):
+    """Receive a demand: 201 with the new demand; 200 with the original one when the
+    `Idempotency-Key` was already used by the same caller (the request body is then ignored)."""
+    started = timezone.now()
+    data = payload.dict()
+    street, matter = data.pop("street"), data.pop("matter")
+    demand = actions.do_receive_demand(
+        actor=request.user,
+        street_code=street or None,
+        matter_code=matter or None,
+        idempotency_key=idempotency_key,
+        **data,
+    )
+    replayed = bool(idempotency_key) and demand.received_at < started
+    return Status(200 if replayed else 201, demand_detail(request.user, demand))
+
+
+class DemandFilters(Schema):
+    state: str | None = None
+    street: str | None = Field(None, description="街乡代码 / street code")
+    channel: str | None = None
+    kind: str | None = None
+    matter: str | None = Field(None, description="事项代码 / matter code")
+    unit: str | None = Field(None, description="承办或被召集单位代码 / assigned or summoned unit code")
+    urgency: str | None = None
+    overdue: bool | None = None
+    q: str | None = Field(
+        None, description="查询码、标题、内容、地址 / tracking code, subject, body, address"
+    )
+
+
+@router.get("/demands", response=list[DemandSummaryOut], summary="诉求列表 / List demands")
+@paginate(PagePagination)
+def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
+    """Demands the caller may see, newest first."""
+    require_member(request.user)
+    demands = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
+    return filter_demands(demands, **filters.dict()).order_by("-received_at", "-id")
+
+
+@router.get(
+    "/demands/{demand_id}",
+    response={200: DemandOut, **error_responses(401, 403, 404)},
+    summary="诉求详情 / One demand",
+)
+def get_demand(request: HttpRequest, demand_id: int, reveal: bool = False):
+    """Reporter name and phone are masked; `reveal=true` unmasks them for the roles that call
+    residents back, and each unmasking is logged."""
+    return demand_detail(request.user, access_demand(request.user, demand_id), reveal=reveal)
+
+
+@router.post(
+    "/demands/{demand_id}/triage",
+    response={200: DemandOut, **error_responses(400, 401, 403, 404, 409)},
+    summary="分拨 / Triage: self-handle, transfer or merge",
+)
+def triage(request: HttpRequest, demand_id: int, payload: TriageIn):
+    """`self_handle` with `unit`, `transfer` with `street`, `merge` with `into` (a demand id)."""
+    needed = {"self_handle": "unit", "transfer": "street", "merge": "into"}[payload.action]
+    if getattr(payload, needed) in (None, ""):
+        raise ValidationFailed("请求参数有误 / Invalid input", fields={needed: REQUIRED})
+    access_demand(request.user, demand_id)
+    user = request.user
+    if payload.action == "self_handle":
+        result = actions.do_self_handle(
+            actor=user, demand_id=demand_id, unit_code=payload.unit, note=payload.note
+        )
+    elif payload.action == "transfer":
+        result = actions.do_transfer(
+            actor=user, demand_id=demand_id, street_code=payload.street, note=payload.note
+        )
+    else:
+        result = actions.do_merge(actor=user, demand_id=demand_id, into_id=payload.into, note=payload.note)
+    return _answer(request, result, demand_id)
+
+
+@router.post(
+    "/demands/{demand_id}/placement",
+    response={200: DemandOut, **error_responses(400, 401, 403, 404, 409)},
+    summary="更正定位 / Correct the placement",
+)
+def correct_placement(request: HttpRequest, demand_id: int, payload: PlacementIn):
+    access_demand(request.user, demand_id)
+    result = actions.do_correct_placement(
+        actor=request.user,
+        demand_id=demand_id,
+        street_code=payload.street,
+        community_code=payload.community,
+        grid_code=payload.grid,
+    )
+    return _answer(request, result, demand_id)
+
+
+@router.post(
+    "/demands/{demand_id}/finish",
+    response={200: DemandOut, **error_responses(400, 401, 403, 404, 409)},
+    summary="自办办结 / Finish self-handling",
+)
+def finish_self_handling(request: HttpRequest, demand_id: int, payload: NoteIn):
+    access_demand(request.user, demand_id)
+    result = actions.do_finish_self_handling(actor=request.user, demand_id=demand_id, note=payload.note)
+    return _answer(request, result, demand_id)
+
+
+@router.post(
+    "/demands/{demand_id}/verify",
+    response={200: DemandOut, **error_responses(400, 401, 403, 404, 409)},
+    summary="自办核查 / Verify self-handling",
+)
+def verify_self_handling(request: HttpRequest, demand_id: int, payload: VerifyIn):
+    access_demand(request.user, demand_id)
+    result = actions.do_verify_self_handling(
+        actor=request.user, demand_id=demand_id, passed=payload.passed, note=payload.note
+    )
+    return _answer(request, result, demand_id)
+
+
+@router.post(
+    "/demands/{demand_id}/callback",
+    response={200: DemandOut, **error_responses(400, 401, 403, 404, 409)},
+    summary="回访 / Call the resident back",
+)
+def callback(request: HttpRequest, demand_id: int, payload: CallbackIn):
+    """Unsolved or unsatisfied reopens the demand (rework)."""
+    access_demand(request.user, demand_id)
+    result = actions.do_callback(
+        actor=request.user,
+        demand_id=demand_id,
+        solved=payload.solved,
+        satisfaction=payload.satisfaction,
+        note=payload.note,
+    )
+    return _answer(request, result, demand_id)
