@@ -1,0 +1,57 @@
+"""`python manage.py demo_users --json | --table`: the demo logins, one per role."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+
+from shaobao.demo.users import DEMO_USERS
+from shaobao.org.models import Role, User
+
+
+class Command(BaseCommand):
+    help = "列出演示账号 / List the demo logins"
+
+    def add_arguments(self, parser) -> None:
+        fmt = parser.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true", help="machine-readable JSON list")
+        fmt.add_argument("--table", action="store_true", help="readable table (default)")
+
+    def handle(self, *args, **options) -> None:
+        present = set(
+            User.objects.filter(username__in=[u.username for u in DEMO_USERS]).values_list(
+                "username", flat=True
+            )
+        )
+        users = [u for u in DEMO_USERS if u.username in present]
+        if options["json"]:
+            self.stdout.write(json.dumps([u.as_json() for u in users], ensure_ascii=False))
+            return
+        if not users:
+            self.stdout.write(
+                "没有演示账号，请先运行 load_demo / no demo users: run `manage.py load_demo` first"
+            )
+            return
+        rows = [("用户名 username", "密码 password", "角色 role", "单位 unit", "区划 division")]
+        rows += [
+            (
+                u.username,
+                u.as_json()["password"],
+                f"{Role(u.role).label} ({u.role})",
+                u.unit_code or "-",
+                u.division_code,
+            )
+            for u in users
+        ]
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+        self.stdout.write("演示账号 / demo logins:")
+        for row in rows:
+            self.stdout.write(
+                "  " + "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+            )
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

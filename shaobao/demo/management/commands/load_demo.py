@@ -1,0 +1,36 @@
+"""`python manage.py load_demo [--if-empty] [--no-month]`: the demo district (Pinggu, 110117)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shaobao.core.errors import DomainError
+from shaobao.demo.loader import load_demo_district
+from shaobao.org.models import Division
+
+
+class Command(BaseCommand):
+    help = "加载演示区（平谷区）/ Load the demo district (Pinggu)"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing if any division exists (fast second `make run`)",
+        )
+        parser.add_argument(
+            "--no-month", action="store_true", help="skip the simulated month of demands (when it exists)"
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["if_empty"] and Division.objects.exists():
+            self.stdout.write("数据库已有数据，跳过演示数据 / database not empty: demo not loaded")
+            return
+        started = time.monotonic()
+        try:
+            result = load_demo_district()
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(self.style.SUCCESS(f"{result.summary()} ({time.monotonic() - started:.1f} s)"))
