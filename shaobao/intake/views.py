@@ -232,7 +232,7 @@ def _demand_action(request, pk: int, form, do, success: str, form_key: str = "",
         response = _demand_page(request, demand, forms={form_key: form})
         response.status_code = status
         return response
-    _, status = perform(request, do, demand_id=demand.pk, **extra(form.cleaned_data))
+    _result, status = perform(request, do, demand_id=demand.pk, **extra(form.cleaned_data))
     return done(request, status, url, success, lambda: _demand_page(request, access_demand(request.user, pk)))
 
 

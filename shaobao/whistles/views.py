@@ -174,7 +174,7 @@ def _summons_action(request, pk: int, form, do, success: str, args):
     if form is not None and not form.is_valid():
         status = form_errors(request, form)
     else:
-        _, status = perform(request, do, **args(form.cleaned_data if form is not None else {}))
+        _result, status = perform(request, do, **args(form.cleaned_data if form is not None else {}))
     return done(
         request,
         status,
@@ -287,7 +287,7 @@ def verify(request, pk: int):
     if not form.is_valid():
         status = form_errors(request, form)
     else:
-        _, status = perform(
+        _result, status = perform(
             request,
             actions.do_verify,
             whistle_id=whistle.pk,

@@ -32,6 +32,7 @@ def demand(world):
         reporter_phone=REPORTER_PHONE,
         address="承平里3号楼",
         street_code=world.street_a.code,
+        matter_code="CG-001",
     )
 
 

@@ -24,7 +24,9 @@ def test_unit_staff_see_inbox_and_whistles(login, role, whistle):
     assert client.get(reverse("whistles:whistle_list")).status_code == 200
 
 
-@pytest.mark.parametrize("role", ["dispatcher", "street_leader", "coordinator", "lead_handler", "supporting_handler"])
+@pytest.mark.parametrize(
+    "role", ["dispatcher", "street_leader", "coordinator", "lead_handler", "supporting_handler"]
+)
 def test_whistle_and_demand_pages_render_for_everyone_involved(login, role, whistle, demand):
     client = login(role)
     page = client.get(reverse("whistles:whistle_detail", args=[whistle.pk]))
@@ -54,9 +56,10 @@ def test_demand_list_filters_by_state_and_search(login, demand, whistle, world):
     client = login("dispatcher")
     listed = client.get(reverse("intake:demand_list"), {"state": "whistled"}).content.decode()
     assert demand.tracking_code in listed
-    assert demand.tracking_code not in client.get(
-        reverse("intake:demand_list"), {"state": "received"}
-    ).content.decode()
+    assert (
+        demand.tracking_code
+        not in client.get(reverse("intake:demand_list"), {"state": "received"}).content.decode()
+    )
     assert demand.tracking_code in client.get(reverse("intake:demand_list"), {"q": "楼顶"}).content.decode()
 
 
