@@ -21,6 +21,22 @@ def test_openapi_json_lists_the_paths_and_the_bearer_scheme(db):
         "/api/v1/units/{code}",
         "/api/v1/matters",
         "/api/v1/matters/{code}",
+        "/api/v1/demands",
+        "/api/v1/demands/{demand_id}",
+        "/api/v1/demands/{demand_id}/triage",
+        "/api/v1/demands/{demand_id}/callback",
+        "/api/v1/whistles",
+        "/api/v1/whistles/{whistle_id}",
+        "/api/v1/whistles/{whistle_id}/verify",
+        "/api/v1/summons/{summons_id}/report-in",
+        "/api/v1/summons/{summons_id}/dispute",
+        "/api/v1/summons/{summons_id}/arbitrate",
+        "/api/v1/summons/{summons_id}/progress",
+        "/api/v1/summons/{summons_id}/extension",
+        "/api/v1/summons/{summons_id}/finish",
+        "/api/v1/extensions/{extension_id}/decide",
+        "/api/v1/inbox",
+        "/api/v1/track/{code}",
     ):
         assert path in schema["paths"], path
     schemes = schema["components"]["securitySchemes"]
@@ -37,3 +53,14 @@ def test_docs_page_loads_swagger_from_our_own_static_files(db):
     assert {"ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"} <= set(assets)
     for asset in assets:
         assert finders.find(asset), f"static file {asset} is not found by staticfiles"
+
+
+def test_openapi_documents_idempotency_key_errors_and_public_tracking(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    receive = schema["paths"]["/api/v1/demands"]["post"]
+    headers = [p["name"] for p in receive.get("parameters", []) if p["in"] == "header"]
+    assert "Idempotency-Key" in headers
+    assert {"200", "201", "400", "401"} <= set(receive["responses"])
+    assert "ErrorOut" in str(receive["responses"]["400"])
+    assert not schema["paths"]["/api/v1/track/{code}"]["get"].get("security")
+    assert schema["paths"]["/api/v1/units"]["get"]["security"]

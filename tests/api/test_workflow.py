@@ -387,3 +387,11 @@ def test_unit_may_not_reveal_the_reporter(world, api_as):
     blow(dispatcher, demand["id"])
     assert_error(api_as("lead_handler").get(f"/api/v1/demands/{demand['id']}", {"reveal": "true"}), 403)
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_overlong_idempotency_key_is_400_naming_the_header(world, api_as):
+    body = {"channel": "hotline_12345", "subject": "s", "body": "b", "street": "110117001"}
+    response = api_as("dispatcher").post("/api/v1/demands", body, **{"Idempotency-Key": "k" * 101})
+    error = assert_error(response, 400)
+    assert set(error["fields"]) == {"Idempotency-Key"}
+    assert not Demand.objects.exists()
