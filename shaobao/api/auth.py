@@ -21,7 +21,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>` with a token from `manage.py api_token`."""
 
-    openapi_bearer_format = "opaque token (sb_…)"
+    openapi_bearerFormat = "opaque token (sb_…)"  # noqa: N815 - the OpenAPI key, verbatim
+    openapi_description = "python manage.py api_token USERNAME"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         token = token.strip()
@@ -44,6 +45,8 @@ class BearerToken(HttpBearer):
 
 class Session(SessionAuth):
     """A logged-in browser user (CSRF-checked on unsafe methods)."""
+
+    openapi_description = "浏览器登录会话（POST 需 X-CSRFToken）/ browser session; POST needs X-CSRFToken"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
