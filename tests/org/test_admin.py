@@ -29,6 +29,14 @@ def test_changelists_render_in_chinese(admin_client, model):
     assert 'lang="zh-hans"' in response.content.decode()
 
 
+def test_admin_labels_are_chinese_by_default_and_english_on_request(admin_client):
+    url = reverse("admin:org_division_changelist")
+    body = admin_client.get(url).content.decode()
+    assert "选择 行政区划 来修改" in body and "区县" in body
+    english = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Select division to change" in english
+
+
 def test_division_search_by_code_and_filter_by_level(admin_client, world):
     url = reverse("admin:org_division_changelist")
     body = admin_client.get(url, {"q": "110117001"}).content.decode()
