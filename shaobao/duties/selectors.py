@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+
+from django.db.models import Q
 
 from shaobao.duties.models import DutyList, Matter, MatterOverride
 from shaobao.org.models import Division, Unit
@@ -54,3 +57,16 @@ def rule_for(matter: Matter, street: Division | None) -> MatterRule:
             seen.add(u.pk)
             unique_supporting.append(u)
     return MatterRule(matter, lead, tuple(unique_supporting), limit, unit, may_handle)
+
+
+def matter_search_q(term: str) -> Q:
+    """Matters whose code, name or a keyword contains `term`.
+
+    JSON text on SQLite keeps non-ASCII as \\uXXXX escapes, so the keywords are searched in both spellings.
+    """
+    term = term.strip()
+    escaped = json.dumps(term)[1:-1]
+    q = Q(code__icontains=term) | Q(name__icontains=term) | Q(keywords__icontains=term)
+    if escaped != term:
+        q |= Q(keywords__icontains=escaped)
+    return q

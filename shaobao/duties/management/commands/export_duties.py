@@ -18,6 +18,10 @@ from shaobao.duties.models import DutyList
 class Command(BaseCommand):
     help = "Export a duty list version to .xlsx or .csv / 导出权责清单"
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # Our --version is the list's version number, replacing Django's "print the version" flag.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("file", help="duties.xlsx or duties.csv")
         parser.add_argument("--district", help="district code, e.g. 110117 (default: the only district)")

@@ -65,6 +65,6 @@ class Command(BaseCommand):
             actor=None, district=district, parsed=parsed, name=name, publish=opts["publish"]
         )
         self.stdout.write(
-            f"{duty_list} ({duty_list.get_status_display()}): {len(parsed.matters)} 个事项 matters, "
+            f"{duty_list} ({duty_list.get_status_display()} / {duty_list.status}): {len(parsed.matters)} 个事项 matters, "
             f"{len(parsed.overrides)} 条街乡覆盖 street overrides"
         )

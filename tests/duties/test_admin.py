@@ -1,0 +1,95 @@
+"""The duty-list admin: view-only published versions, publish / new-draft actions, import and export."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from shaobao.duties.models import DutyList, Matter
+from tests.duties.helpers import matter_row, xlsx_bytes, xlsx_values
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, world):
+    admin = world.users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    return client
+
+
+def test_published_list_and_its_matters_are_view_only(staff, world):
+    page = staff.get(reverse("admin:duties_dutylist_change", args=[world.duty_list.pk]))
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert b"CG-001" in page.content
+    page = staff.get(reverse("admin:duties_matter_change", args=[world.matter.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    staff.post(reverse("admin:duties_matter_change", args=[world.matter.pk]), {"name": "改"})
+    assert Matter.objects.get(pk=world.matter.pk).name == "违法建设"
+    delete = staff.get(reverse("admin:duties_dutylist_delete", args=[world.duty_list.pk]))
+    assert delete.status_code == 403
+
+
+def test_new_draft_then_publish_through_the_actions(staff, world):
+    changelist = reverse("admin:duties_dutylist_changelist")
+    response = staff.post(
+        changelist, {"action": "new_draft_from_selected", "_selected_action": [world.duty_list.pk]}
+    )
+    draft = DutyList.objects.get(version=2)
+    assert response.status_code == 302 and response["Location"].endswith(f"/{draft.pk}/change/")
+    assert draft.matters.get().code == "CG-001"
+    assert b'name="_save"' in staff.get(reverse("admin:duties_dutylist_change", args=[draft.pk])).content
+    staff.post(changelist, {"action": "publish_selected", "_selected_action": [draft.pk]})
+    assert DutyList.objects.in_force(world.district) == draft
+
+
+def test_add_form_creates_a_numbered_draft_copy(staff, world):
+    response = staff.post(
+        reverse("admin:duties_dutylist_add"),
+        {"district": world.district.pk, "name": "新清单", "copy_in_force": "on"},
+    )
+    assert response.status_code == 302
+    draft = DutyList.objects.get(name="新清单")
+    assert (draft.version, draft.status, draft.matters.count()) == (2, "draft", 1)
+
+
+def test_import_form_shows_every_error_and_writes_nothing(staff, world):
+    bad = xlsx_bytes([matter_row(lead_unit="XYZ"), matter_row(time_limit=0)])
+    response = staff.post(
+        reverse("admin:duties_dutylist_import"),
+        {"district": world.district.pk, "file": SimpleUploadedFile("bad.xlsx", bad)},
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "unknown unit XYZ" in text and "must be above zero" in text
+    assert DutyList.objects.count() == 1
+
+
+def test_import_form_creates_a_draft(staff, world):
+    good = xlsx_bytes([matter_row(code="NEW-1")])
+    response = staff.post(
+        reverse("admin:duties_dutylist_import"),
+        {"district": world.district.pk, "file": SimpleUploadedFile("2027.xlsx", good)},
+    )
+    draft = DutyList.objects.get(version=2)
+    assert response.status_code == 302 and draft.status == "draft" and draft.name == "2027"
+    assert list(draft.matters.values_list("code", flat=True)) == ["NEW-1"]
+
+
+def test_export_link_downloads_the_version(staff, world):
+    response = staff.get(reverse("admin:duties_dutylist_export", args=[world.duty_list.pk, "xlsx"]))
+    assert response.status_code == 200
+    assert xlsx_values(response.content)["matters"][1][0] == "CG-001"
+    csv = staff.get(reverse("admin:duties_dutylist_export", args=[world.duty_list.pk, "csv"]))
+    assert "CG-001" in csv.content.decode("utf-8-sig")
+
+
+def test_matter_search_finds_keywords(staff, world):
+    page = staff.get(reverse("admin:duties_matter_changelist"), {"q": "私搭"})
+    assert page.status_code == 200 and "违法建设" in page.content.decode()
+    page = staff.get(reverse("admin:duties_matter_changelist"), {"q": "噪声"})
+    assert "违法建设" not in page.content.decode()
