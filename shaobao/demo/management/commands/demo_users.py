@@ -7,7 +7,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from shaobao.demo.users import DEMO_USERS
-from shaobao.org.models import Role, User
+from shaobao.org.models import Division, Role, Unit, User
 
 
 class Command(BaseCommand):
@@ -33,23 +33,26 @@ class Command(BaseCommand):
                 "没有演示账号，请先运行 load_demo / no demo users: run `manage.py load_demo` first"
             )
             return
+        units = dict(Unit.objects.filter(code__in=[u.unit_code for u in users]).values_list("code", "name"))
+        divisions = dict(
+            Division.objects.filter(code__in=[u.division_code for u in users]).values_list("code", "name")
+        )
         rows = [("用户名 username", "密码 password", "角色 role", "单位 unit", "区划 division")]
         rows += [
             (
                 u.username,
                 u.as_json()["password"],
                 f"{Role(u.role).label} ({u.role})",
-                u.unit_code or "-",
-                u.division_code,
+                f"{units.get(u.unit_code, '')} ({u.unit_code})" if u.unit_code else "-",
+                f"{divisions.get(u.division_code, '')} ({u.division_code})",
             )
             for u in users
         ]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
         self.stdout.write("演示账号 / demo logins:")
         for row in rows:
-            self.stdout.write(
-                "  " + "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
-            )
+            cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
+            self.stdout.write(("  " + "  ".join(cells)).rstrip())
 
 
 def _width(text: str) -> int:
