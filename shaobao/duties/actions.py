@@ -179,6 +179,13 @@ def do_publish(*, actor, duty_list_id: int, note: str = "") -> DutyList:
             )
         if not duty_list.matters.exists():
             raise ValidationFailed("清单没有事项，不能发布 / a duty list without matters cannot be published")
+        dead = sorted(duty_list.matters.filter(lead_unit__is_active=False).values_list("code", flat=True))
+        if dead:
+            raise ValidationFailed(
+                f"以下事项的主责单位已停用：{'、'.join(dead)} / the lead unit of these matters is inactive: "
+                f"{', '.join(dead)}",
+                fields={"lead_unit": ", ".join(dead)},
+            )
         current = (
             DutyList.objects.select_for_update()
             .filter(district_id=duty_list.district_id, status=DutyListStatus.PUBLISHED)

@@ -175,19 +175,22 @@ class Matter(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def save(self, *args, **kwargs):
-        if self.duty_list.is_frozen:
+    def _refuse_if_frozen(self) -> None:
+        # Ask the database, not the cached `duty_list`: it may have been published since it was loaded.
+        if DutyList.objects.filter(pk=self.duty_list_id, status__in=FROZEN_STATUSES).exists():
             raise FrozenDutyList()
         if (
             self.pk is not None
             and Matter.objects.filter(pk=self.pk, duty_list__status__in=FROZEN_STATUSES).exists()
         ):
             raise FrozenDutyList()  # moving a published list's matter into a draft is a change too
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_frozen()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.duty_list.is_frozen:
-            raise FrozenDutyList()
+        self._refuse_if_frozen()
         return super().delete(*args, **kwargs)
 
 
@@ -254,7 +257,9 @@ class MatterOverride(models.Model):
 
 
 # m2m `add/remove/clear/set` never call save(); these guards keep the supporting units of a published
-# list as they were. (A guard on this app's own invariant, not a cross-app reaction.)
+# list as they were. (A guard on this app's own invariant, not a cross-app reaction.) Django runs m2m writes
+# in atomic(savepoint=False), so a refused one also spoils the caller's transaction: callers that want to
+# go on after catching FrozenDutyList wrap the write in their own `transaction.atomic()`.
 @receiver(m2m_changed, sender=Matter.supporting_units.through)
 def _guard_matter_supporting_units(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if not action.startswith("pre_"):

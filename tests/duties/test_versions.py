@@ -188,3 +188,21 @@ def test_a_draft_is_freely_editable(world):
     matter.supporting_units.add(world.section_a)
     MatterOverride.objects.create(matter=matter, street=world.street_a, time_limit=1).delete()
     assert Matter.objects.get(pk=matter.pk).supporting_units.count() == 2
+
+
+def test_a_draft_whose_lead_unit_was_deactivated_cannot_be_published(duty_world):
+    draft = do_create_draft(actor=None, district=duty_world.district, name="v2")
+    draft.matters.update(lead_unit=duty_world.inactive_unit)
+    with pytest.raises(ValidationFailed) as exc:
+        do_publish(actor=None, duty_list_id=draft.pk)
+    assert "CG-001" in exc.value.message
+    assert DutyList.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_a_stale_copy_of_a_list_published_meanwhile_cannot_be_written_through(world):
+    draft = do_create_draft(actor=None, district=world.district, name="v2")
+    matter = Matter.objects.select_related("duty_list").get(duty_list=draft)  # duty_list cached as draft
+    do_publish(actor=None, duty_list_id=draft.pk)
+    matter.name = "改"
+    with pytest.raises(FrozenDutyList):
+        matter.save()
