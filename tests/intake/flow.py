@@ -26,7 +26,9 @@ def blow(world, demands=None, **kw):
     demands = demands or [new_demand(world)]
     values = {"type": "routine", "matter_code": world.matter.code}
     values.update(kw)
-    whistle = wf.do_blow_whistle(actor=world.users["dispatcher"], demand_ids=[d.pk for d in demands], **values)
+    whistle = wf.do_blow_whistle(
+        actor=world.users["dispatcher"], demand_ids=[d.pk for d in demands], **values
+    )
     return whistle
 
 
@@ -48,3 +50,37 @@ def fed_back(world, whistle=None):
     wf.do_finish(actor=world.users["lead_handler"], summons_id=lead.pk, note="违建已拆除")
     whistle.refresh_from_db()
     return whistle
+
+
+def demand_in(world, state: str):
+    """A demand brought to `state` through the real actions."""
+    u = world.users
+    d = new_demand(world)
+    if state == "received":
+        return d
+    if state == "merged":
+        other = new_demand(world, subject="同一违建")
+        return intake.do_merge(actor=u["dispatcher"], demand_id=d.pk, into_id=other.pk)
+    if state in ("self_handling", "handled"):
+        d = intake.do_self_handle(actor=u["dispatcher"], demand_id=d.pk, unit_code=world.section_a.code)
+        if state == "handled":
+            d = intake.do_finish_self_handling(actor=u["section_handler"], demand_id=d.pk, note="已处理")
+        return d
+    if state == "whistled":
+        blow(world, [d])
+        d.refresh_from_db()
+        return d
+    d = intake.do_self_handle(actor=u["dispatcher"], demand_id=d.pk, unit_code=world.section_a.code)
+    intake.do_finish_self_handling(actor=u["section_handler"], demand_id=d.pk, note="已处理")
+    d = intake.do_verify_self_handling(actor=u["dispatcher"], demand_id=d.pk, passed=True)
+    if state == "closed":
+        return d
+    if state == "called_back":
+        return intake.do_callback(
+            actor=u["dispatcher"], demand_id=d.pk, solved=True, satisfaction="satisfied"
+        )
+    if state == "reopened":
+        return intake.do_callback(
+            actor=u["dispatcher"], demand_id=d.pk, solved=False, satisfaction="unsatisfied"
+        )
+    raise ValueError(state)

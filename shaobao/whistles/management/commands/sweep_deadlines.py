@@ -33,7 +33,6 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
         while True:
-            close_old_connections()
             started = time.monotonic()
             try:
                 result = sweep(batch=batch)
@@ -45,6 +44,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"sweep failed: {exc!r}")
             if once or stopping:
                 return
+            close_old_connections()  # a long-running loop must not hold a broken or stale connection
             remaining = interval - (time.monotonic() - started)
             end = time.monotonic() + max(remaining, 0)
             while not stopping and time.monotonic() < end:

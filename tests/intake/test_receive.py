@@ -1,0 +1,130 @@
+"""Receiving a demand: validation, tracking code, placement, idempotency, photos."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from shaobao.core.errors import NotAuthenticated, ValidationFailed
+from shaobao.intake import actions as intake
+from shaobao.intake.codes import ALPHABET
+from shaobao.intake.models import Demand
+from tests.intake.flow import new_demand
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.mark.django_db
+def test_tracking_code_is_short_unambiguous_and_unique(world):
+    codes = {new_demand(world).tracking_code for _ in range(20)}
+    assert len(codes) == 20
+    for code in codes:
+        assert re.fullmatch(r"SB\d{6}[" + ALPHABET + "]{5}", code)
+        assert not set(code[8:]) & set("01OI")
+
+
+@pytest.mark.django_db
+def test_coordinates_place_the_demand_on_grid_community_and_street(world):
+    d = new_demand(world, street_code=None, lat=40.145, lng=117.105)
+    assert (d.grid, d.community, d.street, d.placement_source) == (
+        world.grid_a1,
+        world.community_a1,
+        world.street_a,
+        "coordinates",
+    )
+
+
+@pytest.mark.django_db
+def test_outside_every_grid_falls_back_to_the_street_code_then_unplaced(world):
+    d = new_demand(world, lat=39.0, lng=116.0, street_code=world.street_b.code)
+    assert d.street == world.street_b and d.grid is None and d.placement_source == "street_code"
+    d = new_demand(world, lat=39.0, lng=116.0, street_code=None)
+    assert d.street is None and d.placement_source == ""
+
+
+@pytest.mark.django_db
+def test_invalid_input_names_every_bad_field(world):
+    with pytest.raises(ValidationFailed) as err:
+        intake.do_receive_demand(
+            actor=world.users["grid_worker"],
+            channel="fax",
+            kind="rant",
+            subject="",
+            body="",
+            reporter_phone="call me",
+            lat=91,
+            lng=10,
+            urgency="now",
+        )
+    assert {"channel", "kind", "subject", "body", "reporter_phone", "lat", "urgency"} <= set(err.value.fields)
+    assert "/" in err.value.message  # 中文 / English
+    assert not Demand.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unknown_street_code_is_rejected(world):
+    with pytest.raises(ValidationFailed) as err:
+        new_demand(world, street_code="110117999")
+    assert "street_code" in err.value.fields
+
+
+@pytest.mark.django_db
+def test_anonymous_only_through_the_resident_web_channel(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    d = new_demand(world, actor=AnonymousUser(), channel="resident_web")
+    assert d.created_by is None and d.tracking_code
+    with pytest.raises(NotAuthenticated):
+        new_demand(world, actor=AnonymousUser(), channel="hotline_12345")
+
+
+@pytest.mark.django_db
+def test_same_creator_and_key_returns_the_existing_demand(world):
+    a = new_demand(world, idempotency_key="req-1")
+    b = new_demand(world, idempotency_key="req-1", subject="重试")
+    assert a.pk == b.pk and Demand.objects.count() == 1
+    c = new_demand(world, actor=world.users["dispatcher"], idempotency_key="req-1")
+    assert c.pk != a.pk
+
+
+@pytest.mark.django_db
+def test_photos_are_checked_and_stored_under_generated_names(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    d = new_demand(world, photos=[SimpleUploadedFile("我的照片.png", PNG, content_type="image/png")])
+    photo = d.photos.get()
+    assert re.search(r"/[0-9a-f]{32}\.png$", photo.image.name)
+    with pytest.raises(ValidationFailed):
+        new_demand(
+            world,
+            photos=[SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")],
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_create_one_demand(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (real concurrent transactions)")
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def submit():
+        try:
+            barrier.wait()
+            results.append(new_demand(world, idempotency_key="same-key").pk)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(results)) == 1
+    assert Demand.objects.filter(idempotency_key="same-key").count() == 1

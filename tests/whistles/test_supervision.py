@@ -1,0 +1,155 @@
+"""The supervision sweep: warnings, supervision orders, escalation; each claimed exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+
+from shaobao.core.models import Event, Notification
+from shaobao.whistles import actions as wf
+from shaobao.whistles.models import SupervisionOrder
+from shaobao.whistles.supervision import overdue_board, sweep
+from tests.intake.flow import blow, lead_of
+
+MIN = dt.timedelta(minutes=1)
+
+
+@pytest.mark.django_db
+def test_warning_at_75_percent_is_issued_once(world):
+    whistle = blow(world)
+    lead = lead_of(whistle)
+    now = lead.report_in_warn_at + MIN
+    first = sweep(now)
+    assert first.counts["report_in_warning"] == 2  # lead and supporting
+    again = sweep(now + MIN)
+    assert again.total == 0
+    orders = SupervisionOrder.objects.filter(summons=lead)
+    assert [(o.kind, o.stage) for o in orders] == [("warning", "report_in")]
+    lead.refresh_from_db()
+    assert lead.report_in_warned_at is not None
+    assert Notification.objects.filter(user=world.users["lead_handler"], text__contains="预警").count() == 1
+    assert (
+        Event.objects.filter(
+            subject_type="whistles.summons", subject_id=lead.pk, action="report_in_warning"
+        ).count()
+        == 1
+    )
+
+
+@pytest.mark.django_db
+def test_overdue_report_in_gets_a_supervision_order_and_reaches_the_street_and_board(world):
+    world.users["lead_handler"].email = "lead@example.org"
+    world.users["lead_handler"].save()
+    whistle = blow(world)
+    lead = lead_of(whistle)
+    now = lead.report_in_due + MIN
+    mail.outbox.clear()
+    result = sweep(now)
+    assert result.counts["report_in_overdue"] == 2
+    # Overdue before anyone warned: the warning is not sent after the fact.
+    assert result.counts.get("report_in_warning", 0) == 0
+    order = SupervisionOrder.objects.get(summons=lead, kind="supervision")
+    assert order.stage == "report_in" and order.resolved_at is None
+    assert Notification.objects.filter(user=world.users["dispatcher"], text__contains="督办").exists()
+    assert lead in overdue_board(world.users["coordinator"], now=now)
+    assert lead not in overdue_board(world.users["outsider"], now=now)
+    assert overdue_board(world.users["dispatcher_b"], now=now).count() == 0
+    # Reporting in resolves the report-in order.
+    wf.do_report_in(actor=world.users["lead_handler"], summons_id=lead.pk)
+    order.refresh_from_db()
+    assert order.resolved_at is not None
+
+
+@pytest.mark.django_db
+def test_overdue_mail_is_sent_after_commit(world, django_capture_on_commit_callbacks):
+    world.users["lead_handler"].email = "lead@example.org"
+    world.users["lead_handler"].save()
+    lead = lead_of(blow(world))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(lead.report_in_due + MIN)
+    assert [m.to for m in mail.outbox] == [["lead@example.org"]]
+
+
+@pytest.mark.django_db
+def test_unresolved_supervision_order_escalates_after_a_working_day(world):
+    whistle = blow(world)
+    lead = lead_of(whistle)
+    sweep(lead.report_in_due + MIN)
+    later = lead.report_in_due + dt.timedelta(days=5)  # at least one working day later
+    result = sweep(later)
+    assert result.counts["escalation"] == 2
+    assert SupervisionOrder.objects.filter(summons=lead, kind="escalation").count() == 1
+    assert Notification.objects.filter(user=world.users["coordinator"], text__contains="提级").exists()
+    assert sweep(later + MIN).counts.get("escalation", 0) == 0
+
+
+@pytest.mark.django_db
+def test_finish_deadline_warns_and_supervises(world):
+    whistle = blow(world)
+    lead = lead_of(whistle)
+    wf.do_report_in(actor=world.users["lead_handler"], summons_id=lead.pk)
+    lead.refresh_from_db()
+    assert sweep(lead.finish_warn_at + MIN).counts["finish_warning"] == 2
+    assert sweep(lead.finish_due + MIN).counts["finish_overdue"] == 2
+    assert SupervisionOrder.objects.filter(summons=lead, stage="finish", kind="supervision").count() == 1
+
+
+@pytest.mark.django_db
+def test_extension_granted_after_overdue_restarts_supervision(world):
+    whistle = blow(world)
+    lead = lead_of(whistle)
+    wf.do_report_in(actor=world.users["lead_handler"], summons_id=lead.pk)
+    lead.refresh_from_db()
+    sweep(lead.finish_due + MIN)
+    ext = wf.do_request_extension(
+        actor=world.users["lead_handler"], summons_id=lead.pk, days=30, reason="需要时间"
+    )
+    wf.do_decide_extension(actor=world.users["coordinator"], extension_id=ext.pk, grant=True)
+    lead.refresh_from_db()
+    assert lead.finish_overdue_at is None
+    assert not SupervisionOrder.objects.filter(
+        summons=lead, stage="finish", resolved_at__isnull=True
+    ).exists()
+    assert sweep(lead.finish_due + MIN).counts["finish_overdue"] == 1
+
+
+@pytest.mark.django_db
+def test_management_command_once(world, capsys):
+    blow(world)
+    call_command("sweep_deadlines", "--once")
+    assert "sweep:" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_in_threads_issue_exactly_one_order_each(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (real concurrent transactions)")
+    whistles = [blow(world) for _ in range(30)]
+    now = max(lead_of(w).report_in_due for w in whistles) + MIN
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(sweep(now, batch=7).counts["report_in_overdue"])
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sum(results) == 60  # 30 whistles x (lead + supporting), split between the two sweepers
+    assert SupervisionOrder.objects.filter(kind="supervision").count() == 60
+    assert SupervisionOrder.objects.values("summons_id").distinct().count() == 60
