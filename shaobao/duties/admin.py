@@ -26,6 +26,7 @@ from shaobao.duties.actions import do_create_draft, do_import_duty_list, do_publ
 from shaobao.duties.models import Domain, DutyList, DutyListStatus, Matter, MatterOverride
 from shaobao.duties.selectors import matter_search_q
 from shaobao.org.models import Division
+from shaobao.org.scoping import scope_of
 
 
 def _frozen(obj) -> bool:
@@ -34,6 +35,13 @@ def _frozen(obj) -> bool:
     if isinstance(obj, Matter):
         return obj.duty_list.is_frozen
     return False
+
+
+def _scoped(request, queryset, district_field: str):
+    """Staff see the lists of their own district(s); superusers see every district's."""
+    if request.user.is_superuser:
+        return queryset
+    return queryset.filter(scope_of(request.user).code_q(district_field, district_wide=True))
 
 
 class FrozenAwareMixin:
@@ -120,7 +128,10 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("district").annotate(_matters=Count("matters"))
+        queryset = (
+            super().get_queryset(request).select_related("district").annotate(_matters=Count("matters"))
+        )
+        return _scoped(request, queryset, "district__code")
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -208,7 +219,7 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
         return urls + super().get_urls()
 
     def export_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-        duty_list = get_object_or_404(DutyList, pk=pk)
+        duty_list = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, duty_list):
             raise PermissionDenied
         response = HttpResponse()
@@ -320,6 +331,9 @@ class MatterAdmin(FrozenAwareMixin, admin.ModelAdmin):
     search_help_text = _("code, name or keyword")
     raw_id_fields = ("lead_unit", "supporting_units")
     inlines = [MatterOverrideInline]
+
+    def get_queryset(self, request):
+        return _scoped(request, super().get_queryset(request), "duty_list__district__code")
 
     @admin.display(description=_("time limit"))
     def time_limit_display(self, obj: Matter) -> str:

@@ -93,3 +93,55 @@ def test_matter_search_finds_keywords(staff, world):
     assert page.status_code == 200 and "违法建设" in page.content.decode()
     page = staff.get(reverse("admin:duties_matter_changelist"), {"q": "噪声"})
     assert "违法建设" not in page.content.decode()
+
+
+def test_changelist_offers_import_and_the_import_page_renders(staff, world):
+    page = staff.get(reverse("admin:duties_dutylist_changelist")).content.decode()
+    assert reverse("admin:duties_dutylist_import") in page
+    assert reverse("admin:duties_dutylist_export", args=[world.duty_list.pk, "xlsx"]) in page
+    form = staff.get(reverse("admin:duties_dutylist_import"))
+    assert form.status_code == 200 and b'type="file"' in form.content
+
+
+def test_check_only_reports_counts_and_imports_nothing(staff, world):
+    good = xlsx_bytes([matter_row(), matter_row(code="CG-002")])
+    response = staff.post(
+        reverse("admin:duties_dutylist_import"),
+        {"district": world.district.pk, "file": SimpleUploadedFile("x.xlsx", good), "check_only": "on"},
+    )
+    assert response.status_code == 200 and "success" in response.content.decode()
+    assert DutyList.objects.count() == 1
+
+
+def test_staff_without_a_district_role_cannot_publish(client, world):
+    clerk = world.users["dispatcher"]
+    clerk.is_staff = True
+    clerk.save()
+    from django.contrib.auth.models import Permission
+
+    clerk.user_permissions.set(Permission.objects.filter(content_type__app_label="duties"))
+    client.force_login(clerk)
+    draft = DutyList.objects.create(district=world.district, name="v2", version=2)
+    Matter.objects.create(
+        duty_list=draft, code="A", name="a", domain=world.matter.domain, lead_unit=world.lead_unit,
+        time_limit=1, time_limit_unit="hours",
+    )  # fmt: skip
+    client.post(
+        reverse("admin:duties_dutylist_changelist"),
+        {"action": "publish_selected", "_selected_action": [draft.pk]},
+    )
+    assert DutyList.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_staff_see_only_their_own_districts_lists(client, world):
+    other = DutyList.objects.create(district=world.other_district, name="朝阳清单", version=1)
+    user = world.users["coordinator"]
+    user.is_staff = True
+    user.save()
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="duties"))
+    client.force_login(user)
+    page = client.get(reverse("admin:duties_dutylist_changelist")).content.decode()
+    assert "平谷区街乡吹哨事项清单" in page and "朝阳清单" not in page
+    assert client.get(reverse("admin:duties_dutylist_export", args=[other.pk, "csv"])).status_code == 404
