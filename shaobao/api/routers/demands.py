@@ -66,8 +66,22 @@ def receive_demand(
         idempotency_key=idempotency_key,
         **data,
     )
-    replayed = bool(idempotency_key) and demand.received_at < started
+    replayed = bool(idempotency_key) and _replayed(demand, started)
     return Status(200 if replayed else 201, demand_detail(request.user, demand))
+
+
+def _replayed(demand: Demand, started) -> bool:
+    """Did `do_receive_demand` hand back an earlier demand instead of creating one?
+
+    The action does not say, so: an explicit `replayed` attribute if it ever sets one; else a demand
+    received before this request began; else (two retries racing, the loser reads the winner's row) an
+    instance that was read from the database rather than constructed — only a constructed one carries
+    its `street` in the relation cache (set by `Demand.objects.create(street=...)`).
+    """
+    flag = getattr(demand, "replayed", None)
+    if flag is not None:
+        return bool(flag)
+    return demand.received_at < started or "street" not in demand._state.fields_cache
 
 
 class DemandFilters(Schema):
