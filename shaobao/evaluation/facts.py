@@ -13,6 +13,7 @@ Counters (docs/evaluation.md has the formulas built on them):
 - closed_lead, reworked                                                    — day the whistle closed
 - callbacks, solved, satisfied, basically_satisfied, unsatisfied           — day the resident was called back
 - received                                                                 — day the demand was received
+Durations are whole seconds (truncated), so sums are exact integers wherever they are added up.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def summons_facts(s: SummonsRow, as_of: dt.datetime) -> Iterator[tuple[dt.date, 
             yield day, "report_ontime", 1
     if s.reported_in_at is not None:
         yield day, "report_n", 1
-        yield day, "report_secs", (s.reported_in_at - s.summoned_at).total_seconds()
+        yield day, "report_secs", int((s.reported_in_at - s.summoned_at).total_seconds())
 
     day = local_day(s.finish_due)
     if s.finished_at is not None or s.finish_due <= as_of:
@@ -148,7 +149,7 @@ def summons_facts(s: SummonsRow, as_of: dt.datetime) -> Iterator[tuple[dt.date, 
             yield day, "finish_ontime", 1
     if s.finished_at is not None:
         yield day, "finish_n", 1
-        yield day, "finish_secs", (s.finished_at - s.summoned_at).total_seconds()
+        yield day, "finish_secs", int((s.finished_at - s.summoned_at).total_seconds())
 
     if s.role == "lead" and s.whistle_closed_at is not None:
         day = local_day(s.whistle_closed_at)

@@ -151,15 +151,45 @@ def _empty() -> dict:
     return {"counters": defaultdict(float), "report_hist": defaultdict(int), "finish_hist": defaultdict(int)}
 
 
+def _hists_sql(dim: str, period: Period, keys) -> tuple[str, list]:
+    """Sum the hours histograms per key inside the database (json_each / jsonb_each_text)."""
+    from django.db import connection
+
+    table = DailyRollup._meta.db_table
+    each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
+    value = "h.value::bigint" if connection.vendor == "postgresql" else "h.value"
+    parts, params = [], []
+    for column in ("report_hist", "finish_hist"):
+        where = "r.dim = %s AND r.day >= %s AND r.day <= %s"
+        args: list = [dim, period.first, period.last]
+        if keys is not None:
+            where += f" AND r.key IN ({', '.join(['%s'] * len(keys))})"
+            args += list(keys)
+        parts.append(
+            f"SELECT r.key, '{column}', h.key, SUM({value}) FROM {table} r, {each}(r.{column}) h "
+            f"WHERE {where} GROUP BY r.key, h.key"
+        )
+        params += args
+    return " UNION ALL ".join(parts), params
+
+
 def cells_from_rollup(dim: str, period: Period, keys=None) -> dict[int, dict]:
+    """Per key: counters summed by the database (one GROUP BY), histograms summed likewise."""
+    from django.db import connection
+    from django.db.models import Sum
+
+    keys = None if keys is None else list(keys)
     qs = DailyRollup.objects.filter(dim=dim, day__gte=period.first, day__lte=period.last)
     if keys is not None:
-        qs = qs.filter(key__in=list(keys))
+        qs = qs.filter(key__in=keys)
     out: dict[int, dict] = defaultdict(_empty)
-    for key, counters, rh, fh in qs.values_list("key", "counters", "report_hist", "finish_hist").iterator(
-        chunk_size=5000
-    ):
-        _merge(out[key], counters, rh, fh)
+    for row in qs.order_by().values("key").annotate(**{f"s_{c}": Sum(c) for c in COUNTERS}):
+        out[row["key"]]["counters"].update({c: row[f"s_{c}"] or 0 for c in COUNTERS})
+    sql, params = _hists_sql(dim, period, keys)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for key, column, bucket, count in cursor.fetchall():
+            out[key][column][str(bucket)] += int(count)
     return out
 
 

@@ -65,18 +65,41 @@ class Dim(models.TextChoices):
 class DailyRollup(models.Model):
     """Counters of one day for one unit, street, matter or the whole district (see `facts.COUNTERS`).
 
-    Rebuilt by `rollup.rollup_days` (the `rollup_evaluation` command and the hourly task).
+    One column per counter so that a month is one GROUP BY in the database. Rebuilt by
+    `rollup.rollup_days` (the `rollup_evaluation` command and the hourly task).
     """
 
     day = models.DateField()
     dim = models.CharField(max_length=8, choices=Dim.choices)
     key = models.BigIntegerField()
-    counters = models.JSONField(default=dict)
+    summoned = models.IntegerField(default=0)
+    disputed = models.IntegerField(default=0)
+    dispute_decided = models.IntegerField(default=0)
+    dispute_upheld = models.IntegerField(default=0)
+    active = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    report_due = models.IntegerField(default=0)
+    report_ontime = models.IntegerField(default=0)
+    report_n = models.IntegerField(default=0)
+    report_secs = models.BigIntegerField(default=0)
+    finish_due = models.IntegerField(default=0)
+    finish_ontime = models.IntegerField(default=0)
+    finish_n = models.IntegerField(default=0)
+    finish_secs = models.BigIntegerField(default=0)
+    closed_lead = models.IntegerField(default=0)
+    reworked = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    callbacks = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    basically_satisfied = models.IntegerField(default=0)
+    unsatisfied = models.IntegerField(default=0)
     report_hist = models.JSONField(default=dict)  # hours bucket -> count (see facts.hours_bucket)
     finish_hist = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dim", "day", "key"], name="unique_rollup_cell")]
+        indexes = [models.Index(fields=["dim", "key", "day"])]
 
     def __str__(self) -> str:
         return f"{self.dim}:{self.key} {self.day}"

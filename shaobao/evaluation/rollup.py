@@ -8,17 +8,19 @@ the last) catches late changes — a late report-in, a callback, a rework; `--si
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shaobao.evaluation.facts import (
+    COUNTERS,
     HIST_OF,
     SUMMONS_FIELDS,
     DemandRow,
@@ -129,13 +131,16 @@ def accumulate(
     return cells
 
 
-def _plain(cell: Cell) -> dict:
-    counters = {k: (int(v) if float(v).is_integer() else v) for k, v in cell["counters"].items()}
-    return {
-        "counters": counters,
-        "report_hist": {str(k): v for k, v in cell["report_hist"].items()},
-        "finish_hist": {str(k): v for k, v in cell["finish_hist"].items()},
-    }
+def _row(dim: str, key: int, day: dt.date, cell: Cell) -> tuple:
+    counters = cell["counters"]
+    return (
+        day,
+        dim,
+        key,
+        *(int(counters.get(name, 0)) for name in COUNTERS),
+        json.dumps({str(k): v for k, v in cell["report_hist"].items()}),
+        json.dumps({str(k): v for k, v in cell["finish_hist"].items()}),
+    )
 
 
 def rollup_days(
@@ -146,10 +151,15 @@ def rollup_days(
     as_of = as_of or timezone.now()
     last_day = last_day or as_of.astimezone(_tz()).date() + dt.timedelta(days=62)
     cells = accumulate(first_day, last_day, as_of, by_day=True)
-    rows = [DailyRollup(dim=dim, key=key, day=day, **_plain(cell)) for (dim, key, day), cell in cells.items()]
+    rows = [_row(dim, key, day, cell) for (dim, key, day), cell in cells.items()]
+    table = DailyRollup._meta.db_table
+    columns = ("day", "dim", "key", *COUNTERS, "report_hist", "finish_hist")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with transaction.atomic():
         DailyRollup.objects.filter(day__gte=first_day, day__lte=last_day).delete()
-        DailyRollup.objects.bulk_create(rows, batch_size=2000)
+        with connection.cursor() as cursor:
+            for i in range(0, len(rows), 5000):
+                cursor.executemany(sql, rows[i : i + 5000])
         run = RollupRun.objects.create(
             as_of=as_of,
             first_day=first_day,

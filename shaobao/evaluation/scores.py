@@ -96,8 +96,9 @@ def compute_rankings(district: Division, period: Period, *, weights: WeightSet |
     prefix = district.prefix
     units = {u.id: u for u in Unit.objects.filter(division__code__startswith=prefix)}
     streets = {s.id: s for s in Division.objects.filter(level="street", parent=district)}
-    unit_ind = table("unit", period, weights=weights, keys=units.keys())
-    street_ind = table("street", period, weights=weights, keys=streets.keys())
+    # Whole-dimension queries (no key list to compile), then keep the district's own units and streets.
+    unit_ind = {k: v for k, v in table("unit", period, weights=weights).items() if k in units}
+    street_ind = {k: v for k, v in table("street", period, weights=weights).items() if k in streets}
     bottom_up = bottom_up_scores(period, weights=weights, unit_ids=units.keys())
 
     unit_rows = []

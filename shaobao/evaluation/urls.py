@@ -1,6 +1,15 @@
 """Web pages of the evaluation app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shaobao.evaluation import views
 
 app_name = "evaluation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("drill/", views.drill_view, name="drill"),
+    path("rate/<int:whistle_id>/", views.rate, name="rate"),
+    path("survey/", views.survey, name="survey"),
+    path("publish/", views.publish, name="publish"),
+    path("export.<str:fmt>", views.export, name="export"),
+]

@@ -1,0 +1,193 @@
+"""Reads of the evaluation app, scoped like every list: units see their own figures, streets theirs,
+the district everything. The pages, the exports and the JSON API (`unit_indicators`, `street_indicators`)
+all come through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
+from shaobao.evaluation.facts import demand_facts, demand_keys, summons_facts, summons_keys
+from shaobao.evaluation.indicators import INDICATORS, Period, current_weights, plain, table
+from shaobao.evaluation.rollup import day_bounds, demand_rows, district_maps, last_as_of, summons_rows
+from shaobao.evaluation.scores import rankings
+from shaobao.org.access import require_member
+from shaobao.org.models import Division
+from shaobao.org.scoping import district_of, scope_of
+
+
+@dataclass(frozen=True)
+class Visibility:
+    district: Division
+    all: bool
+    unit_ids: frozenset[int]
+    street_ids: frozenset[int]
+
+    def sees(self, dim: str, key: int) -> bool:
+        if self.all:
+            return True
+        return (dim == "unit" and key in self.unit_ids) or (dim == "street" and key in self.street_ids)
+
+
+def visibility(user) -> Visibility:
+    require_member(user)
+    scope = scope_of(user)
+    district = district_of(user)
+    if district is None:
+        raise Forbidden("您不属于任何区 / You do not belong to a district")
+    return Visibility(district, scope.is_district, frozenset(scope.unit_ids), frozenset(scope.street_ids))
+
+
+def parse_month(value: str | None) -> Period:
+    """A YYYY-MM string; empty means the last complete month."""
+    if not value:
+        today = timezone.localdate()
+        return Period.month(today.replace(day=1) - dt.timedelta(days=1))
+    try:
+        return Period.month(value)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(
+            "月份格式应为YYYY-MM / Month must be YYYY-MM", fields={"month": "YYYY-MM"}
+        ) from exc
+
+
+def _month(month: str | Period | None) -> Period:
+    return month if isinstance(month, Period) else parse_month(month)
+
+
+def ranking_for(user, month: str | Period | None) -> dict:
+    """The month's rankings, rows outside the user's scope removed (ranks stay those of the district)."""
+    vis = visibility(user)
+    result = rankings(vis.district, _month(month))
+    result["units"] = [r for r in result["units"] if vis.sees("unit", r["id"])]
+    result["streets"] = [r for r in result["streets"] if vis.sees("street", r["id"])]
+    return result
+
+
+def unit_indicators(user, month: str | Period | None) -> list[dict]:
+    """Per visible unit: every indicator {value, numerator, denominator}, bottom-up, objective, composite, rank."""
+    return ranking_for(user, month)["units"]
+
+
+def street_indicators(user, month: str | Period | None) -> list[dict]:
+    """Per visible street: every indicator, the 三率 composite and the rank."""
+    return ranking_for(user, month)["streets"]
+
+
+def matter_indicators(user, period: Period) -> list[dict]:
+    """Per matter (district users only: a matter's figures span every street and unit)."""
+    from shaobao.duties.models import Matter
+
+    vis = visibility(user)
+    if not vis.all:
+        return []
+    rows = table("matter", period)
+    names = {m.id: m for m in Matter.objects.filter(id__in=rows.keys())}
+    out = [
+        {"id": k, "code": names[k].code, "name": names[k].name, "indicators": plain(v)}
+        for k, v in rows.items()
+        if k in names
+    ]
+    return sorted(out, key=lambda r: r["code"])
+
+
+def district_indicators(user, period: Period) -> dict | None:
+    vis = visibility(user)
+    if not vis.all:
+        return None
+    row = table("district", period).get(vis.district.id)
+    return plain(row) if row else None
+
+
+def trend(user, *, dim: str, key: int, last: Period, months: int = 12) -> list[dict]:
+    """Month by month figures of one unit/street/district, oldest first (for the trend chart)."""
+    vis = visibility(user)
+    if not vis.sees(dim, key) and not (dim == "district" and vis.all):
+        raise NotFound("无权查看 / Not found")
+    weights = current_weights()
+    periods = [last]
+    for _i in range(months - 1):
+        periods.append(periods[-1].previous_month())
+    out = []
+    for period in reversed(periods):
+        ind = table(dim, period, weights=weights, keys=[key]).get(key)
+        out.append({"month": period.label, **({k: v for k, v in plain(ind).items()} if ind else {})})
+    return out
+
+
+# --- drill-down: the rows behind a figure -------------------------------------------------------------
+
+# indicator -> (source, numerator counters, denominator counters)
+DRILL = {
+    "response_rate": ("summons", ("report_ontime",), ("report_due",)),
+    "on_time_rate": ("summons", ("finish_ontime",), ("finish_due",)),
+    "overdue_count": ("summons", ("finish_ontime",), ("finish_due",)),
+    "rework_rate": ("summons", ("reworked",), ("closed_lead",)),
+    "dispute_rate": ("summons", ("disputed",), ("summoned",)),
+    "upheld_dispute_rate": ("summons", ("dispute_upheld",), ("dispute_decided",)),
+    "extension_rate": ("summons", ("extended",), ("active",)),
+    "avg_report_hours": ("summons", ("report_n",), ("report_n",)),
+    "p90_report_hours": ("summons", ("report_n",), ("report_n",)),
+    "avg_finish_hours": ("summons", ("finish_n",), ("finish_n",)),
+    "p90_finish_hours": ("summons", ("finish_n",), ("finish_n",)),
+    "resolution_rate": ("demand", ("solved",), ("callbacks",)),
+    "satisfaction_rate": (
+        "demand",
+        ("satisfied", "basically_satisfied"),
+        ("satisfied", "basically_satisfied", "unsatisfied"),
+    ),
+}
+SUMMONS_PREFILTER = {
+    "unit": lambda k: Q(unit_id=k),
+    "street": lambda k: Q(whistle__street_id=k),
+    "matter": lambda k: Q(whistle__matter_id=k),
+    "district": lambda k: Q(whistle__street__parent_id=k),
+}
+DEMAND_PREFILTER = {
+    "unit": lambda k: Q(assigned_unit_id=k) | Q(whistles__summonses__unit_id=k),
+    "street": lambda k: Q(street_id=k),
+    "matter": lambda k: Q(matter_id=k),
+    "district": lambda k: Q(),
+}
+
+
+def drill(user, *, period: Period, dim: str, key: int, indicator: str) -> dict:
+    """The summonses (with their whistles) or demands whose facts make up one figure.
+
+    Uses the same `facts` functions as the rollup, so the list has exactly the denominator's rows; each
+    row says whether it is also in the numerator.
+    """
+    if indicator not in DRILL or dim not in SUMMONS_PREFILTER:
+        raise ValidationFailed("未知指标 / Unknown indicator", fields={"indicator": indicator})
+    vis = visibility(user)
+    if not vis.sees(dim, key) and not (dim == "district" and vis.all and key == vis.district.id):
+        raise NotFound("无权查看 / Not found")
+    source, num, den = DRILL[indicator]
+    as_of = last_as_of() or timezone.now()
+    start, end = day_bounds(period.first, period.last)
+    streets, matters = district_maps()
+    items = []
+    if source == "summons":
+        for s in summons_rows(start, end, extra=SUMMONS_PREFILTER[dim](key)):
+            if (dim, key) not in summons_keys(s, streets):
+                continue
+            counted = {c for day, c, _v in summons_facts(s, as_of) if period.first <= day <= period.last}
+            if counted & set(den):
+                items.append(
+                    {"summons_id": s.id, "whistle_id": s.whistle_id, "in_numerator": bool(counted & set(num))}
+                )
+    else:
+        seen = set()
+        for d in demand_rows(start, end, extra=DEMAND_PREFILTER[dim](key)):
+            if d.id in seen or (dim, key) not in demand_keys(d, streets, matters):
+                continue
+            seen.add(d.id)
+            counted = {c for day, c, _v in demand_facts(d, as_of) if period.first <= day <= period.last}
+            if counted & set(den):
+                items.append({"demand_id": d.id, "in_numerator": bool(counted & set(num))})
+    return {"source": source, "indicator": indicator, "label": INDICATORS[indicator][0], "items": items}

@@ -1,0 +1,53 @@
+// Evaluation charts (ECharts, served from /static/vendor/echarts): trend per month, streets, units.
+(function () {
+  var data = JSON.parse(document.getElementById("eval-charts").textContent);
+  if (typeof echarts === "undefined") { return; }
+  var pct = function (v) { return v === null || v === undefined ? null : Math.round(v * 1000) / 10; };
+  var L = data.trend.labels;
+  var charts = [];
+  function make(id, option) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var chart = echarts.init(el);
+    chart.setOption(option);
+    charts.push(chart);
+  }
+  var codes = ["response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate"];
+  make("chart-trend", {
+    title: { text: "月度趋势 / Trend", textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+    legend: { top: 24, data: codes.map(function (c) { return L[c]; }) },
+    grid: { left: 40, right: 16, top: 64, bottom: 28 },
+    xAxis: { type: "category", data: data.trend.months },
+    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+    series: codes.map(function (c) {
+      return { name: L[c], type: "line", connectNulls: true, data: data.trend.series[c].map(pct) };
+    })
+  });
+  var s3 = ["response_rate", "resolution_rate", "satisfaction_rate"];
+  make("chart-streets", {
+    title: { text: "街乡三率分布 / Streets", textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+    legend: { top: 24, data: s3.map(function (c) { return L[c]; }) },
+    grid: { left: 40, right: 16, top: 64, bottom: 60 },
+    xAxis: { type: "category", data: data.streets.map(function (s) { return s.name; }), axisLabel: { rotate: 30, interval: 0 } },
+    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+    series: s3.map(function (c) {
+      return { name: L[c], type: "bar", data: data.streets.map(function (s) { return pct(s[c]); }) };
+    })
+  });
+  make("chart-units", {
+    title: { text: "单位综合得分对比 / Units", textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "axis" },
+    legend: { top: 24, data: ["综合 composite", "下评上 bottom-up", "客观 objective"] },
+    grid: { left: 40, right: 16, top: 64, bottom: 80 },
+    xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { rotate: 35, interval: 0 } },
+    yAxis: { type: "value", min: 0, max: 100 },
+    series: [
+      { name: "综合 composite", type: "bar", data: data.units.map(function (u) { return u.composite; }) },
+      { name: "下评上 bottom-up", type: "line", data: data.units.map(function (u) { return u.bottom_up; }) },
+      { name: "客观 objective", type: "line", data: data.units.map(function (u) { return u.objective; }) }
+    ]
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
