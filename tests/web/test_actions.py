@@ -278,3 +278,52 @@ def test_blowing_a_whistle_notifies_the_lead_unit_bell(
         )
     bell = login("lead_handler").get(reverse("core:bell")).content.decode()
     assert "data-unread" in bell
+
+
+def test_street_unit_finishes_and_street_verifies_self_handling(login, demand, world):
+    login("dispatcher").post(
+        reverse("intake:self_handle", args=[demand.pk]), {"unit_code": world.section_a.code}
+    )
+    section = login("section_handler")
+    page = section.get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
+    assert reverse("intake:finish_self_handling", args=[demand.pk]) in page
+    section.post(reverse("intake:finish_self_handling", args=[demand.pk]), {"note": "已清理"})
+    demand.refresh_from_db()
+    assert demand.state == "handled"
+    login("dispatcher").post(
+        reverse("intake:verify_self_handling", args=[demand.pk]), {"passed": "0", "note": "未清理干净"}
+    )
+    demand.refresh_from_db()
+    assert demand.state == "self_handling" and demand.rework_count == 1
+
+
+def test_placement_correction_form(login, world):
+    from shaobao.intake.actions import do_receive_demand
+
+    unplaced = do_receive_demand(
+        actor=world.users["coordinator"],
+        channel="hotline_12345",
+        kind="help",
+        subject="无法定位",
+        body="某处",
+    )
+    client = login("coordinator")
+    page = client.get(reverse("intake:demand_detail", args=[unplaced.pk])).content.decode()
+    assert reverse("intake:correct_placement", args=[unplaced.pk]) in page
+    client.post(
+        reverse("intake:correct_placement", args=[unplaced.pk]), {"community_code": world.community_a1.code}
+    )
+    unplaced.refresh_from_db()
+    assert unplaced.street == world.street_a and unplaced.community == world.community_a1
+
+
+def test_pages_in_english(login, demand):
+    client = login("dispatcher")
+    client.cookies["django_language"] = "en"
+    html = client.get(
+        reverse("intake:demand_detail", args=[demand.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Blow the whistle" in html
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
+    assert "吹哨" in html

@@ -80,3 +80,28 @@ def test_tracking_lookup_redirects_and_unknown_code_is_404(client, demand):
     assert response.status_code == 302
     assert response["Location"] == reverse("intake:track", args=[demand.tracking_code])
     assert client.get(reverse("intake:track", args=["SB000000XXXXX"])).status_code == 404
+
+
+def _png() -> bytes:
+    import base64
+
+    return base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+
+
+def test_resident_uploads_a_photo_and_a_non_image_is_refused(client, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+
+    photo = SimpleUploadedFile("scene.png", _png(), content_type="image/png")
+    client.post(reverse("intake:public_form"), {**FORM, "photos": [photo]})
+    demand = Demand.objects.get()
+    assert demand.photos.count() == 1
+    assert not demand.photos.get().image.name.endswith("scene.png")  # stored under a generated name
+    fake = SimpleUploadedFile("virus.png", b"MZ\x90\x00not an image", content_type="image/png")
+    response = client.post(reverse("intake:public_form"), {**FORM, "subject": "另一个", "photos": [fake]})
+    assert response.status_code == 200
+    assert Demand.objects.count() == 1
+    assert "JPEG" in response.content.decode()  # the action's message is shown on the form
