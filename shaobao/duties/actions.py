@@ -63,56 +63,51 @@ def _next_version(district: Division) -> int:
     return (DutyList.objects.filter(district=district).aggregate(m=Max("version"))["m"] or 0) + 1
 
 
+MATTER_COPY_FIELDS = (
+    "code", "name", "domain_id", "description", "keywords", "lead_unit_id", "time_limit", "time_limit_unit",
+    "default_urgency", "street_may_handle",
+)  # fmt: skip
+OVERRIDE_COPY_FIELDS = (
+    "street_id", "lead_unit_id", "replace_supporting_units", "time_limit", "time_limit_unit", "street_may_handle",
+)  # fmt: skip
+
+
 def _copy_matters(source: DutyList, target: DutyList) -> int:
-    """Copy every matter of `source`, with supporting units and street overrides, into the draft `target`."""
-    matters = list(source.matters.prefetch_related("supporting_units", "overrides__supporting_units"))
+    """Copy every matter of `source`, with supporting units and street overrides, into the draft `target`.
+
+    Works on plain values (no model instances, no prefetch): a list of thousands copies in a few queries.
+    """
+    originals = list(source.matters.order_by("pk").values("pk", *MATTER_COPY_FIELDS))
     copies = Matter.objects.bulk_create(
-        [
-            Matter(
-                duty_list=target,
-                code=m.code,
-                name=m.name,
-                domain_id=m.domain_id,
-                description=m.description,
-                keywords=list(m.keywords),
-                lead_unit_id=m.lead_unit_id,
-                time_limit=m.time_limit,
-                time_limit_unit=m.time_limit_unit,
-                default_urgency=m.default_urgency,
-                street_may_handle=m.street_may_handle,
-            )
-            for m in matters
-        ]
+        [Matter(duty_list=target, **{f: row[f] for f in MATTER_COPY_FIELDS}) for row in originals]
     )
+    new_matter = {row["pk"]: copy.pk for row, copy in zip(originals, copies, strict=True)}
     through = Matter.supporting_units.through
     through.objects.bulk_create(
         [
-            through(matter_id=copy.pk, unit_id=u.pk)
-            for m, copy in zip(matters, copies, strict=True)
-            for u in m.supporting_units.all()
+            through(matter_id=new_matter[m], unit_id=u)
+            for m, u in through.objects.filter(matter__duty_list=source).values_list("matter_id", "unit_id")
         ]
     )
-    originals = [(o, copy) for m, copy in zip(matters, copies, strict=True) for o in m.overrides.all()]
+    old_overrides = list(
+        MatterOverride.objects.filter(matter__duty_list=source)
+        .order_by("pk")
+        .values("pk", "matter_id", *OVERRIDE_COPY_FIELDS)
+    )
     new_overrides = MatterOverride.objects.bulk_create(
         [
-            MatterOverride(
-                matter=copy,
-                street_id=o.street_id,
-                lead_unit_id=o.lead_unit_id,
-                replace_supporting_units=o.replace_supporting_units,
-                time_limit=o.time_limit,
-                time_limit_unit=o.time_limit_unit,
-                street_may_handle=o.street_may_handle,
-            )
-            for o, copy in originals
+            MatterOverride(matter_id=new_matter[o["matter_id"]], **{f: o[f] for f in OVERRIDE_COPY_FIELDS})
+            for o in old_overrides
         ]
     )
+    new_override = {o["pk"]: new.pk for o, new in zip(old_overrides, new_overrides, strict=True)}
     o_through = MatterOverride.supporting_units.through
     o_through.objects.bulk_create(
         [
-            o_through(matteroverride_id=new.pk, unit_id=u.pk)
-            for (o, _), new in zip(originals, new_overrides, strict=True)
-            for u in o.supporting_units.all()
+            o_through(matteroverride_id=new_override[o], unit_id=u)
+            for o, u in o_through.objects.filter(matteroverride__matter__duty_list=source).values_list(
+                "matteroverride_id", "unit_id"
+            )
         ]
     )
     return len(copies)

@@ -213,25 +213,54 @@ def _join(values) -> str:
     return "、".join(values)
 
 
+def _codes_by_owner(through_qs, owner: str) -> dict[int, list[str]]:
+    """{owner id: sorted unit codes} from an m2m through table, without building model instances."""
+    out: dict[int, list[str]] = {}
+    for owner_id, code in through_qs.values_list(owner, "unit__code"):
+        out.setdefault(owner_id, []).append(code)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def _matter_rows(duty_list: DutyList) -> list[list[Any]]:
-    matters = duty_list.matters.select_related("domain", "lead_unit").prefetch_related("supporting_units")
+    from shaobao.duties.models import Matter
+
+    supporting = _codes_by_owner(
+        Matter.supporting_units.through.objects.filter(matter__duty_list=duty_list), "matter_id"
+    )
+    fields = (
+        "pk", "code", "name", "domain__code", "domain__name", "description", "keywords", "lead_unit__code",
+        "time_limit", "time_limit_unit", "default_urgency", "street_may_handle",
+    )  # fmt: skip
     rows = []
-    for m in matters.order_by("code"):
+    for (
+        pk,
+        code,
+        name,
+        d_code,
+        d_name,
+        desc,
+        keywords,
+        lead,
+        limit,
+        unit,
+        urgency,
+        may,
+    ) in duty_list.matters.order_by("code").values_list(*fields):
         rows.append(
             [
-                m.code,
-                m.name,
-                m.domain.code,
-                m.domain.name,
-                m.description,
-                _join(m.keywords),
-                m.lead_unit.code,
-                _join(sorted(u.code for u in m.supporting_units.all())),
-                m.time_limit,
-                unit_out(m.time_limit_unit),
-                URGENCY_OUT.get(m.default_urgency, m.default_urgency),
-                bool_out(m.street_may_handle),
-            ]
+                code,
+                name,
+                d_code,
+                d_name,
+                desc,
+                _join(keywords),
+                lead,
+                _join(supporting.get(pk, [])),
+                limit,
+                unit_out(unit),
+                URGENCY_OUT.get(urgency, urgency),
+                bool_out(may),
+            ]  # fmt: skip
         )
     return rows
 
@@ -239,24 +268,29 @@ def _matter_rows(duty_list: DutyList) -> list[list[Any]]:
 def _override_rows(duty_list: DutyList) -> list[list[Any]]:
     from shaobao.duties.models import MatterOverride
 
-    overrides = (
-        MatterOverride.objects.filter(matter__duty_list=duty_list)
-        .select_related("street", "matter", "lead_unit")
-        .prefetch_related("supporting_units")
-        .order_by("street__code", "matter__code")
+    overrides = MatterOverride.objects.filter(matter__duty_list=duty_list)
+    supporting = _codes_by_owner(
+        MatterOverride.supporting_units.through.objects.filter(matteroverride__in=overrides),
+        "matteroverride_id",
     )
+    fields = (
+        "pk", "street__code", "matter__code", "lead_unit__code", "replace_supporting_units", "time_limit",
+        "time_limit_unit", "street_may_handle",
+    )  # fmt: skip
     return [
         [
-            o.street.code,
-            o.matter.code,
-            o.lead_unit.code if o.lead_unit else "",
-            _join(sorted(u.code for u in o.supporting_units.all())),
-            bool_out(o.replace_supporting_units),
-            o.time_limit if o.time_limit else "",
-            unit_out(o.time_limit_unit) if o.time_limit_unit else "",
-            "" if o.street_may_handle is None else bool_out(o.street_may_handle),
+            street,
+            matter,
+            lead or "",
+            _join(supporting.get(pk, [])),
+            bool_out(replace),
+            limit if limit else "",
+            unit_out(unit) if unit else "",
+            "" if may is None else bool_out(may),
         ]
-        for o in overrides
+        for pk, street, matter, lead, replace, limit, unit, may in overrides.order_by(
+            "street__code", "matter__code"
+        ).values_list(*fields)
     ]
 
 
