@@ -110,3 +110,9 @@ def test_unknown_matter_is_404(world, api_as):
 
 def test_unknown_api_path_is_json_404(world, api_as):
     assert_error(api_as("dispatcher").get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_wrong_method_is_json_405(world, api_as):
+    response = api_as("dispatcher").client.delete("/api/v1/units", headers=api_as("dispatcher").headers)
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"]
