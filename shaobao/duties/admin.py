@@ -63,6 +63,9 @@ class FrozenAwareMixin:
         )
 
 
+INLINE_MATTERS_MAX = 100
+
+
 @admin.register(Domain)
 class DomainAdmin(admin.ModelAdmin):
     list_display = ("code", "name")
@@ -124,6 +127,7 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
         "created_at",
         "published_at",
         "retired_at",
+        "matters_link",
         "export_links",
     )
 
@@ -144,7 +148,18 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
         return ("district", *self.readonly_fields)
 
     def get_inlines(self, request, obj):
-        return [MatterInline] if obj is not None else []
+        # A long list is edited from the matter list (filtered by version): thousands of inline forms
+        # would make the page unusable.
+        if obj is None or obj.matters.count() > INLINE_MATTERS_MAX:
+            return []
+        return [MatterInline]
+
+    @admin.display(description=_("matters"))
+    def matters_link(self, obj: DutyList) -> str:
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:duties_matter_changelist") + f"?duty_list__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} →</a>', url, obj.matters.count())
 
     @admin.display(description=_("matters"), ordering="_matters")
     def matter_count(self, obj: DutyList) -> int:

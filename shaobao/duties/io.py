@@ -115,7 +115,10 @@ def _read_xlsx(data: bytes) -> tuple[dict[str, Table], list[Issue]]:
         ]
     try:
         names = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-        matters_ws = names.get(MATTERS_SHEET) or names.get("事项") or wb.worksheets[0]
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # some writers store a wrong sheet size; read what is really there
+        named = [names[n] for n in (MATTERS_SHEET, "事项") if n in names]
+        matters_ws = named[0] if named else wb.worksheets[0]
         tables: dict[str, Table] = {}
         t = _table(matters_ws.title, matters_ws.iter_rows(values_only=True))
         if t is not None:

@@ -140,12 +140,12 @@ def wrong_type(value: Any, expected_zh: str, expected_en: str) -> CellError:
     )
 
 
-def text(value: Any) -> str:
+def text(value: Any, *, strip: bool = True) -> str:
     """A text cell. Whole numbers are fine (a code typed as 1001 in Excel); dates and booleans are not."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return value.strip() if strip else value
     if isinstance(value, bool) or isinstance(value, dt.datetime | dt.date | dt.time):
         raise wrong_type(value, "文本", "text")
     if isinstance(value, float) and value.is_integer():

@@ -303,7 +303,7 @@ def _matter_rows(sheet: _Sheet, refs: _Refs) -> tuple[list[MatterRow], dict[str,
         domain_name = _cell(sheet, number, cells, "domain_name", _sized("domain_name"), default="")
         if domain_code is not _BAD and domain_name is not _BAD:
             _check_domain(sheet, number, refs, domain_code, domain_name, domain_names, new_domains)
-        description = _cell(sheet, number, cells, "description", text, default="")
+        description = _cell(sheet, number, cells, "description", lambda v: text(v, strip=False), default="")
         keywords = _cell(sheet, number, cells, "keywords", lambda v: split_list(v, KEYWORD_SPLIT), default=[])
         lead = _required(sheet, number, cells, "lead_unit", refs.unit)
         supporting = _units_cell(sheet, number, cells, "supporting_units", refs)

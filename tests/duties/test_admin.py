@@ -145,3 +145,26 @@ def test_staff_see_only_their_own_districts_lists(client, world):
     page = client.get(reverse("admin:duties_dutylist_changelist")).content.decode()
     assert "平谷区街乡吹哨事项清单" in page and "朝阳清单" not in page
     assert client.get(reverse("admin:duties_dutylist_export", args=[other.pk, "csv"])).status_code == 404
+
+
+def test_a_long_list_links_to_its_matters_instead_of_inlining_them(staff, world):
+    draft = DutyList.objects.create(district=world.district, name="大清单", version=2)
+    Matter.objects.bulk_create(
+        [
+            Matter(
+                duty_list=draft,
+                code=f"M{i:03d}",
+                name=f"事项{i}",
+                domain=world.matter.domain,
+                lead_unit=world.lead_unit,
+                time_limit=1,
+                time_limit_unit="hours",
+            )  # fmt: skip
+            for i in range(150)
+        ]
+    )
+    page = staff.get(reverse("admin:duties_dutylist_change", args=[draft.pk])).content.decode()
+    assert "M149" not in page
+    assert f"duty_list__id__exact={draft.pk}" in page
+    matters = staff.get(reverse("admin:duties_matter_changelist"), {"duty_list__id__exact": draft.pk})
+    assert "150" in matters.content.decode()
