@@ -12,6 +12,7 @@ import logging
 
 from shaobao.intake import people
 from shaobao.intake.models import Demand
+from shaobao.intake.selectors import possible_duplicates
 from shaobao.intake.states import FINAL_STATES, allowed_actions
 from shaobao.org.models import Division, Unit
 
@@ -94,26 +95,69 @@ def _district(demand: Demand, user) -> Division | None:
     return district_of(user)
 
 
-def duplicate_candidates(proposal, user) -> list[Demand]:
-    """Duplicates named by the proposal, limited to demands the user may see."""
-    ids = []
-    for item in (
-        getattr(proposal, "duplicates", None) or getattr(proposal, "duplicate_candidates", None) or ()
-    ):
-        demand = getattr(item, "demand", item)
-        pk = getattr(demand, "pk", None) or getattr(item, "demand_id", None) or getattr(item, "id", None)
-        if pk:
-            ids.append(pk)
-    if not ids:
+def duplicate_candidates(demand: Demand, proposal, user) -> list[Demand]:
+    """Duplicates named by the proposal (with their similarity as `.score`), then the recent demands of
+    the same matter, grid or address (`intake.selectors.possible_duplicates`); only those the user sees."""
+    scores: dict[int, float | None] = {}
+    for item in getattr(proposal, "duplicates", None) or ():
+        pk = getattr(item, "demand_id", None) or getattr(getattr(item, "demand", None), "pk", None)
+        if pk and pk != demand.pk:
+            scores.setdefault(pk, getattr(item, "score", None))
+    for other in possible_duplicates(demand):
+        scores.setdefault(other.pk, None)
+    if not scores:
         return []
-    found = {d.pk: d for d in Demand.objects.visible_to(user).filter(pk__in=ids)}
-    return [found[i] for i in ids if i in found]
+    found = {d.pk: d for d in Demand.objects.visible_to(user).filter(pk__in=list(scores))}
+    out = []
+    for pk, score in scores.items():
+        if pk in found:
+            found[pk].score = score
+            out.append(found[pk])
+    return out
+
+
+def blow_form_for(demand: Demand, matters, units, matter_code: str, lead: str, supporting, duplicates=()):
+    """The whistle form: lead and supporting units from the proposal, else from the duty list in force
+    for the matter (with the street's override, `duties.selectors.rule_for`)."""
+    from django.urls import reverse
+
+    from shaobao.duties.selectors import rule_for
+    from shaobao.whistles.forms import BlowWhistleForm
+
+    matter = next((m for m in matters if m.code == matter_code), None)
+    if matter is not None and not lead:
+        rule = rule_for(matter, demand.street)
+        lead, supporting = rule.lead_unit.code, [u.code for u in rule.supporting_units]
+    form = BlowWhistleForm(
+        initial={
+            "type": "routine",
+            "matter_code": matter_code,
+            "lead_unit_code": lead,
+            "supporting_unit_codes": [c for c in supporting if c],
+            "demand_ids": [demand.pk],
+        },
+        matters=matters,
+        units=units,
+        demands=[demand, *duplicates],
+    )
+    # Choosing another matter reloads the units from the duty list (htmx).
+    form.fields["matter_code"].widget.attrs.update(
+        {
+            "hx-get": reverse("whistles:blow_units") + f"?demand={demand.pk}",
+            "hx-trigger": "change",
+            "hx-target": "#blow-units",
+            "hx-select": "#blow-units",
+            "hx-swap": "outerHTML",
+        }
+    )
+    if not matter_code:
+        form.fields["matter_code"].choices = [("", "---------"), *form.fields["matter_code"].choices]
+    return form
 
 
 def triage_choices(user, demand: Demand, proposal) -> dict:
     """Units, streets and matters for the triage forms, and the whistle form pre-filled."""
-    from shaobao.duties.selectors import duty_list_in_force, rule_for
-    from shaobao.whistles.forms import BlowWhistleForm
+    from shaobao.duties.selectors import duty_list_in_force
 
     units = Unit.objects.visible_to(user).filter(is_active=True).select_related("division")
     street_units = (
@@ -129,23 +173,8 @@ def triage_choices(user, demand: Demand, proposal) -> dict:
     matter_code = _proposal_matter_code(proposal, demand)
     lead = _code(getattr(proposal, "lead_unit", None))
     supporting = [_code(u) for u in (getattr(proposal, "supporting_units", None) or ())]
-    matter = next((m for m in matters if m.code == matter_code), None)
-    if matter is not None and not lead:
-        rule = rule_for(matter, demand.street)  # the duty list (with the street's override)
-        lead, supporting = rule.lead_unit.code, [u.code for u in rule.supporting_units]
-    duplicates = duplicate_candidates(proposal, user)
-    blow_form = BlowWhistleForm(
-        initial={
-            "type": getattr(proposal, "whistle_type", "") or "routine",
-            "matter_code": matter_code,
-            "lead_unit_code": lead,
-            "supporting_unit_codes": [c for c in supporting if c],
-            "demand_ids": [demand.pk],
-        },
-        matters=matters,
-        units=units,
-        demands=[demand, *duplicates],
-    )
+    duplicates = duplicate_candidates(demand, proposal, user)
+    blow_form = blow_form_for(demand, matters, units, matter_code, lead, supporting, duplicates)
     return {
         "street_units": street_units,
         "other_streets": other_streets,

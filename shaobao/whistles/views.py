@@ -168,6 +168,19 @@ def blow(request):
     return response
 
 
+@web_view
+@require_GET
+def blow_units(request):
+    """The lead and supporting units for the matter chosen in the whistle form (from the duty list)."""
+    from shaobao.intake.views_support import blow_form_for
+
+    demand = access_demand(request.user, request.GET.get("demand"))
+    choices = _filter_choices(request.user)
+    matters = list(choices["matters"])
+    form = blow_form_for(demand, matters, choices["units"], request.GET.get("matter_code", ""), "", [])
+    return render(request, "whistles/_blow_units.html", {"blow_form": form})
+
+
 def _summons_action(request, pk: int, form, do, success: str, args):
     summons = access_summons(request.user, pk)
     url = reverse("whistles:whistle_detail", args=[summons.whistle_id])

@@ -50,12 +50,15 @@ def test_resident_to_callback_through_the_ui(live_server, world, new_page, scree
     dispatcher.click(f"text={code}")
     assert "张" not in dispatcher.content() or "赵*" in dispatcher.content()
     assert "13600003333" not in dispatcher.content()  # masked until revealed
-    dispatcher.select_option("#blow-form select[name=matter_code]", "CG-001")
+    # Choosing the matter reloads the units from the duty list (htmx); wait for it before changing them.
+    with dispatcher.expect_response(re.compile(r".*/whistles/blow/units/.*")):
+        dispatcher.select_option("#blow-form select[name=matter_code]", "CG-001")
     dispatcher.select_option("#blow-form select[name=lead_unit_code]", world.lead_unit.code)
+    dispatcher.uncheck(f"#blow-form input[name=supporting_unit_codes][value={world.supporting_unit.code}]")
     dispatcher.select_option("#blow-form select[name=type]", "priority")
     dispatcher.screenshot(path=str(screenshots / "03-demand-triage.png"), full_page=True)
     dispatcher.click("#blow-form button[type=submit]")
-    dispatcher.wait_for_selector("text=区城管执法局")
+    dispatcher.wait_for_selector(".summons-row")
     whistle = Whistle.objects.get()
     assert whistle.type == "priority"
 

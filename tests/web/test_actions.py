@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -327,3 +329,40 @@ def test_pages_in_english(login, demand):
     client.cookies["django_language"] = "zh-hans"
     html = client.get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
     assert "吹哨" in html
+
+
+def test_choosing_a_matter_loads_its_units_from_the_duty_list(login, demand, world):
+    html = (
+        login("dispatcher")
+        .get(reverse("whistles:blow_units"), {"demand": demand.pk, "matter_code": "CG-001"})
+        .content.decode()
+    )
+    assert 'id="blow-units"' in html
+    assert 'value="CGZF" selected' in html
+    assert re.search(r'value="ZJW"[^>]*checked', html)  # the supporting unit ticked
+
+
+def test_duplicates_are_offered_for_one_click_merge(login, demand, world):
+    from shaobao.intake.actions import do_receive_demand
+
+    again = do_receive_demand(
+        actor=world.users["dispatcher"],
+        channel="hotline_12345",
+        kind="complaint",
+        subject="又是楼顶违建",
+        body="同一处",
+        address="承平里3号楼",
+        street_code=world.street_a.code,
+        matter_code="CG-001",
+    )
+    html = login("dispatcher").get(reverse("intake:demand_detail", args=[again.pk])).content.decode()
+    assert reverse("intake:merge", args=[again.pk]) in html
+    assert f'name="into_id" value="{demand.pk}"' in html
+
+
+def test_triage_shows_the_routing_proposal(login, demand):
+    pytest.importorskip("shaobao.routing.services")
+    html = login("dispatcher").get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
+    assert 'id="proposal"' in html
+    proposal = html[html.index('id="proposal"') :]
+    assert "CG-001" in proposal[: proposal.index("</div>")]
