@@ -131,3 +131,14 @@ class EventOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         return str(obj.actor) if obj.actor_id else None
+
+
+class MeOut(Schema):
+    """Who the token (or session) acts as, and in which organisations."""
+
+    username: str
+    name: str
+    roles: list[str]
+    district: DivisionRef | None
+    streets: list[DivisionRef]
+    units: list[UnitRef]

@@ -82,7 +82,12 @@ class DemandOut(DemandSummaryOut):
     solved: bool | None
     satisfaction: str
     whistles: list[int]
+    photos: list[str] = Field([], description="照片地址 / photo URLs")
     events: list[EventOut]
+
+    @staticmethod
+    def resolve_photos(obj) -> list[str]:
+        return [p.image.url for p in obj.photos.all()]
 
     @staticmethod
     def resolve_grid(obj) -> str | None:
@@ -152,10 +157,15 @@ class ProgressNoteOut(Schema):
     note: str
     at: datetime
     author: str
+    photo: str | None = Field(None, description="照片地址 / photo URL")
 
     @staticmethod
     def resolve_author(obj) -> str:
         return str(obj.author)
+
+    @staticmethod
+    def resolve_photo(obj) -> str | None:
+        return obj.photo.url if obj.photo else None
 
 
 class ExtensionOut(Schema):

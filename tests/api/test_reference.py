@@ -116,3 +116,13 @@ def test_wrong_method_is_json_405(world, api_as):
     response = api_as("dispatcher").client.delete("/api/v1/units", headers=api_as("dispatcher").headers)
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response["Allow"]
+
+
+def test_me_tells_the_callers_roles_and_organisations(world, api_as):
+    body = api_as("lead_handler").get("/api/v1/me").json()
+    assert body["username"] == "lead_handler"
+    assert body["roles"] == ["unit_handler"]
+    assert body["district"]["code"] == "110117000000"
+    assert [u["code"] for u in body["units"]] == ["CGZF"]
+    dispatcher = api_as("dispatcher").get("/api/v1/me").json()
+    assert [s["code"] for s in dispatcher["streets"]] == ["110117001000"]

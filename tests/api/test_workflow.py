@@ -395,3 +395,33 @@ def test_overlong_idempotency_key_is_400_naming_the_header(world, api_as):
     error = assert_error(response, 400)
     assert set(error["fields"]) == {"Idempotency-Key"}
     assert not Demand.objects.exists()
+
+
+def test_progress_with_a_photo(world, api_as, settings, tmp_path):
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    dispatcher, lead = api_as("dispatcher"), api_as("lead_handler")
+    summons = summons_of(blow(dispatcher, receive(dispatcher)["id"]), "CGZF")
+    ok(lead.post(f"/api/v1/summons/{summons['id']}/report-in"))
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    response = lead.client.post(
+        f"/api/v1/summons/{summons['id']}/progress/photo",
+        {"note": "现场照片", "photo": SimpleUploadedFile("site.png", png, content_type="image/png")},
+        headers=lead.headers,
+    )
+    note = ok(response)["progress_notes"][0]
+    assert note["note"] == "现场照片"
+    assert note["photo"].endswith(".png") and "site" not in note["photo"]
+
+    not_image = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    response = lead.client.post(
+        f"/api/v1/summons/{summons['id']}/progress/photo",
+        {"note": "x", "photo": not_image},
+        headers=lead.headers,
+    )
+    assert "photo" in assert_error(response, 400)["fields"]

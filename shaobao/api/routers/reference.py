@@ -7,15 +7,30 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from shaobao.api.pagination import PagePagination
-from shaobao.api.schemas import DivisionOut, MatterDetailOut, MatterOut, UnitOut
+from shaobao.api.schemas import DivisionOut, MatterDetailOut, MatterOut, MeOut, UnitOut, error_responses
 from shaobao.api.selectors import search_matters
 from shaobao.core.errors import NotFound
 from shaobao.duties.selectors import matter_in_force, rule_for
 from shaobao.org.access import access_division, access_unit, require_member
 from shaobao.org.models import Division, Unit
-from shaobao.org.scoping import district_of
+from shaobao.org.scoping import district_of, scope_of
 
 router = Router(tags=["reference 基础数据"])
+
+
+@router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前用户 / Who am I")
+def me(request: HttpRequest):
+    """The caller's roles, district, streets and units (what the token may act for)."""
+    user = request.user
+    scope = scope_of(user)
+    return {
+        "username": user.username,
+        "name": str(user),
+        "roles": sorted(scope.roles),
+        "district": district_of(user),
+        "streets": list(Division.objects.filter(pk__in=scope.street_ids).order_by("code")),
+        "units": list(Unit.objects.filter(pk__in=scope.unit_ids).order_by("code")),
+    }
 
 
 class DivisionFilters(Schema):

@@ -4,7 +4,7 @@ Views only parse → access → do → serialize; the rules live in `shaobao.whi
 """
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from shaobao.api.pagination import PagePagination
@@ -153,6 +153,21 @@ def arbitrate(request: HttpRequest, summons_id: int, payload: ArbitrateIn):
 def record_progress(request: HttpRequest, summons_id: int, payload: NoteIn):
     access_summons(request.user, summons_id)
     actions.do_record_progress(actor=request.user, summons_id=summons_id, note=payload.note)
+    return _summons(None, summons_id)
+
+
+@router.post(
+    "/summons/{summons_id}/progress/photo",
+    response={200: SummonsOut, **ACTION_ERRORS},
+    summary="办理记录（带照片）/ Record progress with a photo (multipart)",
+)
+def record_progress_with_photo(
+    request: HttpRequest, summons_id: int, note: Form[str], photo: File[UploadedFile]
+):
+    """multipart/form-data with `note` and `photo` (JPEG/PNG/GIF/WebP; size limited, stored under a
+    generated name by the action)."""
+    access_summons(request.user, summons_id)
+    actions.do_record_progress(actor=request.user, summons_id=summons_id, note=note, photo=photo)
     return _summons(None, summons_id)
 
 
