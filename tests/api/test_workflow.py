@@ -425,3 +425,16 @@ def test_progress_with_a_photo(world, api_as, settings, tmp_path):
         headers=lead.headers,
     )
     assert "photo" in assert_error(response, 400)["fields"]
+
+
+def test_public_tracking_is_rate_limited_per_client(db, anon, settings):
+    from django.core.cache import cache
+
+    settings.API_TRACK_RATE = "3/m"
+    cache.clear()
+    try:
+        statuses = [anon.get("/api/v1/track/SB000000AAAAA").status_code for _ in range(3)]
+        assert statuses == [404, 404, 404]
+        assert_error(anon.get("/api/v1/track/SB000000AAAAA"), 429, "throttled")
+    finally:
+        cache.clear()

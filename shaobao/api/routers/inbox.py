@@ -1,7 +1,9 @@
 """The caller's inbox (what they must act on) and the public tracking page for residents."""
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
+from ninja.throttling import AnonRateThrottle
 
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_workflow import InboxSectionOut, TrackOut
@@ -14,6 +16,21 @@ router = Router(tags=["inbox 待办"])
 public_router = Router(tags=["public 公开查询"])
 
 ITEMS_PER_SECTION_MAX = 100
+TRACK_RATE = "60/m"
+
+
+class TrackThrottle(AnonRateThrottle):
+    """Tracking codes are short; limit guessing per client IP (`API_TRACK_RATE`, default 60/m, kept in
+    Django's cache — configure a shared cache when running several processes)."""
+
+    scope = "track"
+
+    def __init__(self) -> None:
+        super().__init__(rate=TRACK_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.num_requests, self.duration = self.parse_rate(getattr(settings, "API_TRACK_RATE", TRACK_RATE))
+        return super().allow_request(request)
 
 
 @router.get(
@@ -37,7 +54,8 @@ def inbox(request: HttpRequest, limit: int = 20):
 @public_router.get(
     "/track/{code}",
     auth=None,
-    response={200: TrackOut, **error_responses(404)},
+    throttle=[TrackThrottle()],
+    response={200: TrackOut, **error_responses(404, 429)},
     summary="进度查询（公开）/ Track a demand (public)",
 )
 def track(request: HttpRequest, code: str):
