@@ -6,7 +6,8 @@
   dropped and re-created) when PostgreSQL answers on it.
 Each worker migrates, creates a district with 30 streets and 400 units, writes a generated list of
 BENCH_DUTIES_MATTERS matters (default 3,000 × --scale; 3 supporting units and 5 keywords each) with one
-street override per 10 matters to .xlsx and .csv, then measures (seconds, and SQL queries where it matters):
+street override per 10 matters to .xlsx and .csv, then measures (wall seconds, CPU seconds of the worker,
+and SQL queries):
 - parse + validate the .xlsx / .csv (no writes), and a file with an error on every 10th row;
 - import as a draft (with overrides), publish, new draft copied from the version in force;
 - export as .xlsx / .csv, and the round trip (export → import → export equal).
@@ -79,9 +80,11 @@ class _Timer:
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = fn(*a, **kw)
             self.figures[f"{label}_s"] = round(time.perf_counter() - started, 3)
+            # CPU time of this process: steadier than wall time on a shared machine (excludes the DB server).
+            self.figures[f"{label}_cpu_s"] = round(time.process_time() - cpu, 3)
         self.figures[f"{label}_queries"] = len(queries)
         return result
 
