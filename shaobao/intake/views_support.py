@@ -116,6 +116,21 @@ def duplicate_candidates(demand: Demand, proposal, user) -> list[Demand]:
     return out
 
 
+def whistle_units(user, demand: Demand):
+    """Units a street can summon: the district's departments and stationed offices, and its own units
+    (not the sections of other streets), so that the lists stay short."""
+    from django.db.models import Q
+
+    units = Unit.objects.visible_to(user).filter(is_active=True).select_related("division")
+    district = _district(demand, user)
+    if district is None:
+        return units
+    near = Q(division=district)
+    if demand.street is not None:
+        near |= Q(division__code__startswith=demand.street.prefix)
+    return units.filter(near)
+
+
 def blow_form_for(demand: Demand, matters, units, matter_code: str, lead: str, supporting, duplicates=()):
     """The whistle form: lead and supporting units from the proposal, else from the duty list in force
     for the matter (with the street's override, `duties.selectors.rule_for`)."""
@@ -128,6 +143,8 @@ def blow_form_for(demand: Demand, matters, units, matter_code: str, lead: str, s
     if matter is not None and not lead:
         rule = rule_for(matter, demand.street)
         lead, supporting = rule.lead_unit.code, [u.code for u in rule.supporting_units]
+    chosen = {lead, *supporting}
+    units = sorted(units, key=lambda u: (u.code not in chosen, u.code))  # the proposed ones first
     form = BlowWhistleForm(
         initial={
             "type": "routine",
@@ -174,7 +191,9 @@ def triage_choices(user, demand: Demand, proposal) -> dict:
     lead = _code(getattr(proposal, "lead_unit", None))
     supporting = [_code(u) for u in (getattr(proposal, "supporting_units", None) or ())]
     duplicates = duplicate_candidates(demand, proposal, user)
-    blow_form = blow_form_for(demand, matters, units, matter_code, lead, supporting, duplicates)
+    blow_form = blow_form_for(
+        demand, matters, whistle_units(user, demand), matter_code, lead, supporting, duplicates
+    )
     return {
         "street_units": street_units,
         "other_streets": other_streets,

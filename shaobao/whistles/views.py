@@ -172,12 +172,12 @@ def blow(request):
 @require_GET
 def blow_units(request):
     """The lead and supporting units for the matter chosen in the whistle form (from the duty list)."""
-    from shaobao.intake.views_support import blow_form_for
+    from shaobao.intake.views_support import blow_form_for, whistle_units
 
     demand = access_demand(request.user, request.GET.get("demand"))
-    choices = _filter_choices(request.user)
-    matters = list(choices["matters"])
-    form = blow_form_for(demand, matters, choices["units"], request.GET.get("matter_code", ""), "", [])
+    matters = list(_filter_choices(request.user)["matters"])
+    code = request.GET.get("matter_code", "")
+    form = blow_form_for(demand, matters, whistle_units(request.user, demand), code, "", [])
     return render(request, "whistles/_blow_units.html", {"blow_form": form})
 
 
