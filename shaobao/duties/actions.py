@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
 from shaobao.core import audit
@@ -231,7 +231,13 @@ def do_discard_draft(*, actor, duty_list_id: int) -> None:
         if duty_list.status != DutyListStatus.DRAFT:
             raise Conflict("只能删除草稿 / only a draft can be discarded")
         audit.record(duty_list, "duty_list.discarded", actor=actor, from_state=DutyListStatus.DRAFT)
-        duty_list.delete()
+        try:
+            with transaction.atomic():
+                duty_list.delete()
+        except ProtectedError as e:
+            raise Conflict(
+                "已有记录引用该草稿的事项，不能删除 / records point at this draft's matters; it cannot be discarded"
+            ) from e
 
 
 def do_import_duty_list(

@@ -236,8 +236,22 @@ class MatterOverride(models.Model):
     def __str__(self) -> str:
         return f"{self.matter.code} @ {self.street}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        street = self.street if self.street_id else None
+        if street is not None and street.level != "street":
+            raise ValidationError({"street": _("choose a street or township")})
+        if street is not None and self.matter_id:
+            district = self.matter.duty_list.district
+            if not street.code.startswith(district.prefix):
+                raise ValidationError({"street": _("the street must be in the list's district")})
+        if self.time_limit_unit and not self.time_limit:
+            raise ValidationError({"time_limit": _("a time limit unit needs a time limit")})
+
     def _refuse_if_frozen(self) -> None:
-        if self.matter.duty_list.is_frozen:
+        # Ask the database: the cached matter's list may have been published since it was loaded.
+        if Matter.objects.filter(pk=self.matter_id, duty_list__status__in=FROZEN_STATUSES).exists():
             raise FrozenDutyList()
         if (
             self.pk is not None

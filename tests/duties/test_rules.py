@@ -58,3 +58,16 @@ def test_override_time_limit_without_unit_keeps_the_list_unit(duty_world, draft_
     MatterOverride.objects.create(matter=draft_matter, street=duty_world.street_a, time_limit=3)
     rule = rule_for(draft_matter, duty_world.street_a)
     assert (rule.time_limit, rule.time_limit_unit) == (3, "working_days")
+
+
+def test_an_override_must_name_a_street_of_the_lists_district(duty_world, draft_matter):
+    from django.core.exceptions import ValidationError
+
+    w = duty_world
+    with pytest.raises(ValidationError):
+        MatterOverride(matter=draft_matter, street=w.community_a1).full_clean()
+    with pytest.raises(ValidationError):
+        MatterOverride(matter=draft_matter, street=w.other_district).full_clean()
+    with pytest.raises(ValidationError):
+        MatterOverride(matter=draft_matter, street=w.street_a, time_limit_unit="hours").full_clean()
+    MatterOverride(matter=draft_matter, street=w.street_a, time_limit=1).full_clean()

@@ -202,7 +202,12 @@ def test_a_draft_whose_lead_unit_was_deactivated_cannot_be_published(duty_world)
 def test_a_stale_copy_of_a_list_published_meanwhile_cannot_be_written_through(world):
     draft = do_create_draft(actor=None, district=world.district, name="v2")
     matter = Matter.objects.select_related("duty_list").get(duty_list=draft)  # duty_list cached as draft
+    override = MatterOverride.objects.create(matter=matter, street=world.street_a, time_limit=1)
     do_publish(actor=None, duty_list_id=draft.pk)
     matter.name = "改"
     with pytest.raises(FrozenDutyList):
         matter.save()
+    with pytest.raises(FrozenDutyList):
+        MatterOverride.objects.create(matter=matter, street=world.street_b, time_limit=1)
+    with pytest.raises(FrozenDutyList):
+        override.delete()
