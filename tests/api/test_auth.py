@@ -85,3 +85,18 @@ def test_session_post_without_csrf_token_is_refused(world):
     client.force_login(world.users["dispatcher"])
     response = client.post("/api/v1/demands", {}, content_type="application/json")
     assert_error(response, 403, "csrf_failed")
+
+
+def test_session_post_with_csrf_token_works(world):
+    """As from the docs page or an htmx page: the CSRF cookie's token sent back in X-CSRFToken."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["dispatcher"])
+    client.get("/api/v1/docs")  # renders {% csrf_token %}, which sets the cookie
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        "/api/v1/demands",
+        {"channel": "hotline_12345", "subject": "路灯不亮", "body": "小区路灯坏了", "street": "110117001"},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 201, response.content
