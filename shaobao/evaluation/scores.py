@@ -102,7 +102,10 @@ def compute_rankings(district: Division, period: Period, *, weights: WeightSet |
     bottom_up = bottom_up_scores(period, weights=weights, unit_ids=units.keys())
 
     unit_rows = []
-    for unit_id in set(unit_ind) | set(bottom_up):
+    # Ranked: the units the whistle mechanism applies to — summoned in the period or rated by a street.
+    # (A street section that only handled the street's own demands counts in its street's figures.)
+    ranked = {k for k, ind in unit_ind.items() if ind["counters"].get("summoned")} | set(bottom_up)
+    for unit_id in ranked:
         unit = units[unit_id]
         ind = unit_ind.get(unit_id)
         objective = unit_objective(ind, weights) if ind else None
