@@ -107,10 +107,14 @@ def read_district(code: str, *, base: Path | None = None) -> list[tuple[str, str
     city = next(r for r in _rows(base / "cities.csv") if r["code"] == area["cityCode"])
     full = Division.full_code
     out: list[tuple[str, str, str, str | None]] = [
-        (full(province["code"]), province["name"], DivisionLevel.PROVINCE, None),
-        (full(city["code"]), city["name"], DivisionLevel.CITY, full(province["code"])),
-        (full(code), area["name"], DivisionLevel.DISTRICT, full(city["code"])),
+        (full(province["code"]), province["name"], DivisionLevel.PROVINCE, None)
     ]
+    if full(city["code"]) == full(code):
+        # Cities without counties (东莞 4419 → area 441900): one division, the district, under the province.
+        out.append((full(code), area["name"], DivisionLevel.DISTRICT, full(province["code"])))
+    else:
+        out.append((full(city["code"]), city["name"], DivisionLevel.CITY, full(province["code"])))
+        out.append((full(code), area["name"], DivisionLevel.DISTRICT, full(city["code"])))
     # streets.csv names the district in its `areaCode` column; the code prefix alone is not enough
     # (500110117 is a township of Chongqing, not a street of 110117).
     streets = [r for r in _rows(base / "streets.csv", code) if r["areaCode"] == code]

@@ -84,3 +84,12 @@ def test_command_exits_non_zero_on_unknown_code():
     )
     assert proc.returncode != 0
     assert "999999" in proc.stderr
+
+
+def test_a_city_without_counties_is_one_division_under_its_province():
+    # 东莞市: city 4419 and "district" 441900 share the 12-digit code 441900000000.
+    result = import_district("441900")
+    dongguan = result.district
+    assert dongguan.level == "district" and dongguan.parent.level == "province"
+    assert dongguan.parent.name == "广东省"
+    assert Division.objects.filter(parent=dongguan, level="street").count() == 36
