@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -51,6 +51,10 @@ def web_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
+            if request.htmx:  # a poll after the session ended: send the whole page to the login
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("login")
+                return response
             return redirect_to_login(request.get_full_path())
         try:
             return view(request, *args, **kwargs)

@@ -91,3 +91,9 @@ def test_staff_form_records_a_demand(login, world):
     demand = Demand.objects.get(subject="路灯不亮")
     assert demand.street == world.street_a and demand.channel == "hotline_12345"
     assert response["Location"] == reverse("intake:demand_detail", args=[demand.pk])
+
+
+def test_poll_after_logout_sends_the_browser_to_login(client):
+    response = client.get(reverse("whistles:inbox_items"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("login")
