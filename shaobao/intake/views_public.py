@@ -21,9 +21,11 @@ from shaobao.intake.views import error_text
 from shaobao.intake.views_support import map_context
 
 
-def rate_limit() -> tuple[int, int]:
-    """(submissions, seconds) allowed per IP address; settings.PUBLIC_FORM_RATE overrides (5 per 10 min)."""
-    return tuple(getattr(settings, "PUBLIC_FORM_RATE", (5, 600)))  # type: ignore[return-value]
+def rate_limit(name: str = "PUBLIC_FORM_RATE") -> tuple[int, int]:
+    """(requests, seconds) allowed per IP address: PUBLIC_FORM_RATE (default 5 submissions per 10 minutes),
+    PUBLIC_TRACK_RATE (default 60 look-ups per 10 minutes: tracking codes are short, guessing is limited)."""
+    default = {"PUBLIC_FORM_RATE": (5, 600), "PUBLIC_TRACK_RATE": (60, 600)}[name]
+    return tuple(getattr(settings, name, default))  # type: ignore[return-value]
 
 
 def client_ip(request) -> str:
@@ -31,10 +33,10 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def over_limit(request) -> bool:
-    """Count this submission for the IP; True when it is beyond the limit for the window."""
-    limit, window = rate_limit()
-    key = f"public-form:{client_ip(request)}"
+def over_limit(request, name: str = "PUBLIC_FORM_RATE") -> bool:
+    """Count this request for the IP; True when it is beyond the limit for the window."""
+    limit, window = rate_limit(name)
+    key = f"{name}:{client_ip(request)}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
@@ -88,6 +90,14 @@ def track_lookup(request):
 
 @require_GET
 def track(request, code: str):
+    if over_limit(request, "PUBLIC_TRACK_RATE"):
+        limit, window = rate_limit("PUBLIC_TRACK_RATE")
+        return render(
+            request,
+            "intake/public_too_many.html",
+            {"limit": limit, "minutes": window // 60, "track": True},
+            status=429,
+        )
     try:
         info = selectors.track(code)
     except NotFound:

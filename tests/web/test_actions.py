@@ -366,3 +366,35 @@ def test_triage_shows_the_routing_proposal(login, demand):
     assert 'id="proposal"' in html
     proposal = html[html.index('id="proposal"') :]
     assert "CG-001" in proposal[: proposal.index("</div>")]
+
+
+def test_one_whistle_covers_two_demands(login, demand, world):
+    from shaobao.intake.actions import do_receive_demand
+
+    again = do_receive_demand(
+        actor=world.users["dispatcher"],
+        channel="grid_patrol",
+        kind="report",
+        subject="楼顶违建",
+        body="同一处加盖",
+        street_code=world.street_a.code,
+    )
+    login("dispatcher").post(
+        reverse("whistles:blow"),
+        {
+            "from_demand": demand.pk,
+            "demand_ids": [demand.pk, again.pk],
+            "type": "routine",
+            "matter_code": "CG-001",
+            "lead_unit_code": world.lead_unit.code,
+        },
+    )
+    whistle = Whistle.objects.get()
+    assert set(whistle.demands.values_list("pk", flat=True)) == {demand.pk, again.pk}
+
+
+def test_reveal_is_shown_in_the_timeline(login, demand):
+    client = login("dispatcher")
+    client.post(reverse("intake:reveal_reporter", args=[demand.pk]))
+    html = client.get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
+    assert "viewed the reporter" in html or "查看了反映人" in html

@@ -105,3 +105,10 @@ def test_resident_uploads_a_photo_and_a_non_image_is_refused(client, world, sett
     assert response.status_code == 200
     assert Demand.objects.count() == 1
     assert "JPEG" in response.content.decode()  # the action's message is shown on the form
+
+
+@override_settings(PUBLIC_TRACK_RATE=(3, 600))
+def test_tracking_look_ups_are_rate_limited(client, demand):
+    url = reverse("intake:track", args=[demand.tracking_code])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    assert client.get(url).status_code == 429

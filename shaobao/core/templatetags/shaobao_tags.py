@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "supervision": _("supervision order"),
     "escalation": _("escalated"),
     "absorb": _("another demand merged into this one"),
+    "reveal_reporter": _("viewed the reporter's name and phone"),
     "arbitrate_uphold": _("arbitrated: dispute upheld"),
     "arbitrate_reject": _("arbitrated: dispute rejected"),
     "promote_to_lead": _("promoted to lead unit"),
