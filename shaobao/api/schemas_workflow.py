@@ -99,7 +99,9 @@ class DemandOut(DemandSummaryOut):
 
     @staticmethod
     def resolve_whistles(obj) -> list[int]:
-        return [w.pk for w in obj.whistles.all()]
+        # Only the ids: one query on the link table instead of loading whistles.
+        link = obj.whistles.through.objects.filter(demand_id=obj.pk)
+        return list(link.order_by("whistle_id").values_list("whistle_id", flat=True))
 
 
 class TriageIn(Schema):

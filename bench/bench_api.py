@@ -1,0 +1,233 @@
+"""API intake speed: demands accepted per second through the HTTP API with concurrent clients.
+
+`run(args)` starts one worker process per database (own DATABASE_URL, own Django setup):
+- PostgreSQL: BENCH_API_PG_URL (default postgres://postgres@127.0.0.1:5432/shaobao_bench_api, dropped and
+  re-created) when PostgreSQL answers; SQLite: /tmp/shaobao_bench_api.sqlite3 (always, fresh).
+Each worker migrates, loads the demo district, issues an API token for the demo street dispatcher, starts
+gunicorn (BENCH_API_WORKERS sync workers, default 2 × CPUs) on a free local port, and then
+BENCH_API_CLIENTS client threads (default 8) each keep one HTTP/1.1 connection open and POST
+`/api/v1/demands` (placed by coordinates, each with its own Idempotency-Key) until BENCH_API_REQUESTS
+(default 3,000 × --scale) are done. Figures: demands/s over the wall time, median / p99 / max latency,
+non-201 answers, and the demands counted in the database afterwards (each accepted one is committed
+before its 201). One worker by hand: `DATABASE_URL=... python bench/bench_api.py --worker`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_API_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_api")
+SQLITE_URL = "sqlite:////tmp/shaobao_bench_api.sqlite3"
+VAR_DIR = "/tmp/shaobao_bench_api_var"
+
+
+def run(args) -> dict:
+    scale = getattr(args, "scale", 1.0) or 1.0
+    requests = int(os.environ.get("BENCH_API_REQUESTS", 3000 * scale))
+    out = {}
+    if _pg_answers():
+        out["postgresql"] = _worker_process(PG_URL, requests)
+    out["sqlite"] = _worker_process(SQLITE_URL, requests)
+    return out
+
+
+def _pg_answers() -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", 5432)) == 0
+
+
+def _worker_process(url: str, requests: int) -> dict:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SHAOBAO_VAR_DIR=VAR_DIR,
+        DEBUG="0",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    env.pop("SHAOBAO_TESTING", None)
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    cmd = [sys.executable, str(Path(__file__)), "--worker", "--requests", str(requests)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    sys.stderr.write(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- the worker ----------------------------------------------------------------------------------------
+
+
+def _fresh_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup() -> str:
+    """Migrate, load the demo district, return a token of the demo street dispatcher."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.core.management import call_command
+
+    from shaobao.api.actions import do_issue_token
+    from shaobao.org.models import User
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    _, raw = do_issue_token(user=User.objects.get(username="dispatcher"), name="bench")
+    return raw
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(port: int, workers: int) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost"),
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def _client(port: int, token: str, ids: list[int], latencies: list[float], failures: list[int]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    rng = random.Random(ids[0] if ids else 0)
+    for i in ids:
+        body = json.dumps(
+            {
+                "channel": "hotline_12345",
+                "kind": "complaint",
+                "subject": f"压测诉求 {i}",
+                "body": "小区门口占道经营，影响通行。",
+                "reporter_name": "测试",
+                "reporter_phone": "13800000000",
+                # Somewhere in the demo district's generated grids (placement by coordinates).
+                "lat": 40.10 + rng.random() * 0.15,
+                "lng": 117.00 + rng.random() * 0.25,
+                "street": "110117001",
+            }
+        )
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"bench-{i}",
+        }
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/demands", body=body.encode(), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            status = 0
+        latencies.append((time.perf_counter() - started) * 1000)
+        if status != 201:
+            failures.append(status)
+
+
+def _measure(port: int, token: str, requests: int, clients: int, offset: int) -> dict:
+    latencies: list[float] = []
+    failures: list[int] = []
+    ids = list(range(offset, offset + requests))
+    threads = [
+        threading.Thread(target=_client, args=(port, token, ids[k::clients], latencies, failures))
+        for k in range(clients)
+    ]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": requests,
+        "clients": clients,
+        "demands_per_second": round(requests / wall, 1),
+        "median_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "max_ms": round(latencies[-1], 1),
+        "non_201": len(failures),
+        "non_201_statuses": sorted(set(failures)),
+    }
+
+
+def worker(requests: int) -> dict:
+    url = os.environ["DATABASE_URL"]
+    Path(VAR_DIR).mkdir(parents=True, exist_ok=True)
+    _fresh_database(url)
+    token = _setup()
+    from shaobao.intake.models import Demand
+
+    workers = int(os.environ.get("BENCH_API_WORKERS", 2 * (os.cpu_count() or 1)))
+    clients = int(os.environ.get("BENCH_API_CLIENTS", 8))
+    port = _free_port()
+    server = _start_server(port, workers)
+    try:
+        _measure(port, token, min(200, requests), clients, offset=10_000_000)  # warm-up: imports, caches
+        figures = _measure(port, token, requests, clients, offset=0)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    figures["server_workers"] = workers
+    figures["committed_demands"] = Demand.objects.filter(idempotency_key__startswith="bench-").count()
+    figures["database"] = url.split(":", 1)[0]
+    return figures
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 3000
+        print(json.dumps(worker(n)))
+    else:
+        import argparse
+
+        print(json.dumps(run(argparse.Namespace(scale=1.0)), indent=2))
