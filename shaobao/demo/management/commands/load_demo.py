@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shaobao.core.errors import DomainError
 from shaobao.demo.loader import load_demo_district
+from shaobao.demo.month import simulate_month
 from shaobao.org.models import Division
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             help="do nothing if any division exists (fast second `make run`)",
         )
         parser.add_argument(
-            "--no-month", action="store_true", help="skip the simulated month of demands (when it exists)"
+            "--no-month", action="store_true", help="skip the simulated month of demands and whistles"
         )
 
     def handle(self, *args, **options) -> None:
@@ -34,3 +35,12 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"{result.summary()} ({time.monotonic() - started:.1f} s)"))
+        if options["no_month"]:
+            return
+        started = time.monotonic()
+        district = Division.objects.get(code=Division.full_code("110117"), level="district")
+        try:
+            month = simulate_month(district)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(self.style.SUCCESS(f"{month.summary()} ({time.monotonic() - started:.1f} s)"))
