@@ -1,0 +1,175 @@
+"""Duplicates: open demands about the same problem (same place, same or close matter, recent, similar text).
+
+Blocking keeps it fast with millions of demands: only open demands of the same street (or of grids next
+to the demand's grid), received within `settings.DUPLICATE_WINDOW_DAYS`, of a matter in the same domain as
+the proposed ones (or not yet classified), newest first and at most `MAX_CANDIDATES` — one range scan on
+the (street, state, received_at) index. Texts are compared as sets of character bigrams (Jaccard), on
+the subject and the head of the body, where a repost keeps the substance of the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from shaobao.duties.models import Matter
+from shaobao.intake.models import Demand, DemandState
+from shaobao.org.models import Grid
+from shaobao.routing.text import join_text, normalise
+
+OPEN_STATES = (
+    DemandState.RECEIVED,
+    DemandState.SELF_HANDLING,
+    DemandState.HANDLED,
+    DemandState.WHISTLED,
+    DemandState.REOPENED,
+)
+MAX_CANDIDATES = 300
+BODY_HEAD = 200  # characters of the body compared: enough for the substance, cheap to fetch and shingle
+MIN_SCORE = 0.35
+NEARBY_DEGREES = 0.005  # about 500 m: grids this close to the demand's grid count as "nearby"
+_SHINGLE_CACHE_SIZE = 100_000
+
+
+@dataclass
+class DuplicateCandidate:
+    demand_id: int
+    tracking_code: str
+    subject: str
+    score: float  # 0..1: text similarity, plus a little for the same matter and the same grid/community
+    text_similarity: float
+    received_at: dt.datetime
+    state: str
+    same_matter: bool = False
+    same_place: bool = False
+
+
+def shingles(text: str) -> frozenset[str]:
+    """Character bigrams of the normalised text, spaces and punctuation dropped."""
+    t = "".join(ch for ch in normalise(text, limit=BODY_HEAD + 200) if ch.isalnum())
+    return frozenset(t[i : i + 2] for i in range(len(t) - 1)) if len(t) > 1 else frozenset(t)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+class _ShingleCache:
+    """Shingles of stored demands by id (they are compared again at every lookup in their street)."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.data = size, OrderedDict()
+
+    def get(self, pk: int, text: str) -> frozenset[str]:
+        key = hash(text)
+        hit = self.data.get(pk)
+        if hit is not None and hit[0] == key:
+            self.data.move_to_end(pk)
+            return hit[1]
+        value = shingles(text)
+        self.data[pk] = (key, value)
+        if len(self.data) > self.size:
+            self.data.popitem(last=False)
+        return value
+
+
+_cache = _ShingleCache(_SHINGLE_CACHE_SIZE)
+
+
+def nearby_grid_ids(grid: Grid | None) -> list[int]:
+    if grid is None:
+        return []
+    m = NEARBY_DEGREES
+    return list(
+        Grid.objects.filter(
+            min_lng__lte=grid.max_lng + m,
+            max_lng__gte=grid.min_lng - m,
+            min_lat__lte=grid.max_lat + m,
+            max_lat__gte=grid.min_lat - m,
+        ).values_list("id", flat=True)[:50]
+    )
+
+
+def close_matter_ids(matter_ids: Sequence[int]) -> list[int]:
+    """The given matters and the others of their domains in the same duty list ("close" matters)."""
+    if not matter_ids:
+        return []
+    pairs = Matter.objects.filter(pk__in=matter_ids).values_list("duty_list_id", "domain_id")
+    q = Q(pk__in=matter_ids)
+    for duty_list_id, domain_id in set(pairs):
+        q |= Q(duty_list_id=duty_list_id, domain_id=domain_id)
+    return list(Matter.objects.filter(q).values_list("id", flat=True))
+
+
+def find_duplicates(
+    *,
+    subject: str,
+    body: str,
+    street,
+    grid: Grid | None = None,
+    community_id: int | None = None,
+    matter_ids: Sequence[int] = (),
+    exclude_id: int | None = None,
+    received_at: dt.datetime | None = None,
+    limit: int = 5,
+    min_score: float = MIN_SCORE,
+) -> list[DuplicateCandidate]:
+    """Open demands probably about the same problem, best first."""
+    mine = shingles(join_text(subject, body[:BODY_HEAD] if body else ""))
+    if not mine or street is None:
+        return []
+    since = (received_at or timezone.now()) - dt.timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
+    place = Q(street=street)
+    nearby = nearby_grid_ids(grid)
+    if nearby:
+        place |= Q(grid_id__in=nearby)
+    qs = Demand.objects.filter(place, state__in=OPEN_STATES, received_at__gte=since)
+    close = close_matter_ids(matter_ids)
+    if close:
+        qs = qs.filter(Q(matter_id__in=close) | Q(matter__isnull=True))
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    rows = (
+        qs.annotate(head=Substr("body", 1, BODY_HEAD))
+        .order_by("-received_at")
+        .values_list(
+            "id",
+            "tracking_code",
+            "subject",
+            "head",
+            "received_at",
+            "state",
+            "matter_id",
+            "grid_id",
+            "community_id",
+        )[:MAX_CANDIDATES]
+    )
+    matter_set = set(matter_ids[:1])
+    found = []
+    for pk, code, subj, head, at, state, matter_id, grid_id, comm_id in rows:
+        sim = similarity(mine, _cache.get(pk, join_text(subj, head)))
+        if sim < min_score * 0.8:
+            continue
+        same_matter = matter_id is not None and matter_id in matter_set
+        same_place = (grid is not None and grid_id == grid.pk) or (
+            community_id is not None and comm_id == community_id
+        )
+        score = min(1.0, sim + 0.05 * same_matter + 0.05 * same_place)
+        if score >= min_score:
+            found.append(
+                DuplicateCandidate(
+                    pk, code, subj, round(score, 3), round(sim, 3), at, state, same_matter, same_place
+                )
+            )
+    found.sort(key=lambda c: -c.score)
+    return found[:limit]

@@ -1,0 +1,65 @@
+"""Place from text: street and community names and their common aliases."""
+
+from __future__ import annotations
+
+import pytest
+
+from shaobao.routing.places import guess_place
+from tests.factories import DivisionFactory
+
+
+@pytest.fixture
+def towns(world):
+    """Two more townships with villages, named like the real Pinggu ones."""
+    yuyang = DivisionFactory(code="110117003000", name="渔阳地区", level="street", parent=world.district)
+    mafang = DivisionFactory(code="110117005000", name="马坊地区", level="street", parent=world.district)
+    hanzhuang = DivisionFactory(code="110117003001", name="韩庄村", level="community", parent=yuyang)
+    dongzhuang = DivisionFactory(code="110117005001", name="东店村", level="community", parent=mafang)
+    # The same bare name in two townships: only the full forms may name them.
+    DivisionFactory(code="110117003002", name="北店村", level="community", parent=yuyang)
+    DivisionFactory(code="110117005002", name="北店社区", level="community", parent=mafang)
+    return {"yuyang": yuyang, "mafang": mafang, "hanzhuang": hanzhuang, "dongzhuang": dongzhuang}
+
+
+def test_full_street_and_community_names_are_recognised(world):
+    guess = guess_place(world.district, "滨河街道承平里社区3号楼")
+    assert guess.street_id == world.street_a.pk
+    assert guess.community_id == world.community_a1.pk
+    assert guess.street_words == ["滨河街道"]
+    assert guess.community_words == ["承平里社区"]
+
+
+@pytest.mark.parametrize("address", ["渔阳镇韩庄村东口", "渔阳乡韩庄", "渔阳地区韩庄村委会", "韩庄村"])
+def test_aliases_of_townships_and_villages(world, towns, address):
+    guess = guess_place(world.district, address)
+    assert guess.street_id == towns["yuyang"].pk
+    assert guess.community_id == towns["hanzhuang"].pk
+
+
+def test_a_community_alone_proposes_its_street(world):
+    guess = guess_place(world.district, "", "我住在承平里，楼下有人私搭乱建")
+    assert guess.street_id == world.street_a.pk
+    assert guess.community_words == ["承平里"]
+
+
+def test_ambiguous_bare_name_is_not_guessed(world, towns):
+    assert not guess_place(world.district, "北店那边有人摆摊").found
+    assert guess_place(world.district, "北店社区门口有人摆摊").street_id == towns["mafang"].pk
+
+
+def test_given_street_wins_and_restricts_the_community(world, towns):
+    guess = guess_place(world.district, "韩庄村 东店村", street_id=towns["mafang"].pk)
+    assert guess.street_id == towns["mafang"].pk
+    assert guess.community_id == towns["dongzhuang"].pk
+
+
+def test_traditional_characters_and_no_place(world, towns):
+    assert guess_place(world.district, "漁陽鎮韓莊村").community_id == towns["hanzhuang"].pk
+    assert not guess_place(world.district, "没有地名的一段话🙂").found
+    assert not guess_place(world.district, "").found
+
+
+def test_new_division_is_seen_without_restart(world):
+    assert not guess_place(world.district, "峪口地区").found
+    DivisionFactory(code="110117004000", name="峪口地区", level="street", parent=world.district)
+    assert guess_place(world.district, "峪口镇").street_code == "110117004000"
