@@ -26,6 +26,8 @@ FIELD_MESSAGES = {
     "missing": "必填 / This field is required",
     "string_too_long": "太长 / Too long",
     "string_too_short": "太短 / Too short",
+    "too_short": "至少需要一项 / At least one item is required",
+    "too_long": "项目过多 / Too many items",
     "int_parsing": "应为整数 / Must be an integer",
     "int_type": "应为整数 / Must be an integer",
     "float_parsing": "应为数字 / Must be a number",

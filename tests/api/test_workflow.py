@@ -438,3 +438,12 @@ def test_public_tracking_is_rate_limited_per_client(db, anon, settings):
         assert_error(anon.get("/api/v1/track/SB000000AAAAA"), 429, "throttled")
     finally:
         cache.clear()
+
+
+def test_invalid_whistle_names_each_bad_input(world, api_as):
+    response = api_as("dispatcher").post(
+        "/api/v1/whistles", {"demands": [], "type": "loud", "matter": "CG-001", "supporting_units": [1]}
+    )
+    error = assert_error(response, 400, "invalid")
+    assert set(error["fields"]) == {"demands", "type", "supporting_units.0"}
+    assert "routine" in error["fields"]["type"]
