@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import shapely
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
@@ -291,12 +290,19 @@ def invalidate_index() -> None:
 
 
 def _signature() -> tuple:
-    # Two single-aggregate queries, not one: SQLite answers a lone MAX() from the index, but scans the
-    # table for a query with two aggregates.
-    return (
-        Grid.objects.aggregate(m=Max("id"))["m"],
-        Grid.objects.aggregate(m=Max("updated_at"))["m"],
-    )
+    """(max(id), max(updated_at)) in one round trip.
+
+    Two scalar subqueries rather than one SELECT with two aggregates: SQLite answers a lone MAX() from the
+    index but scans the table for two aggregates in one SELECT. Raw values are fine: they are only ever
+    compared with other values read the same way.
+    """
+    qn = connection.ops.quote_name
+    table = qn(Grid._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX({qn('id')}) FROM {table}), (SELECT MAX({qn('updated_at')}) FROM {table})"
+        )
+        return tuple(cursor.fetchone())
 
 
 def _build(signature: tuple) -> _BoxIndex:
