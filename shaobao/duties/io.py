@@ -2,7 +2,7 @@
 
 Reading never writes: `parse_duty_file` returns the rows ready to insert plus the full list of errors, each
 placed by sheet, row and column, so a user fixes the file in one pass. `actions.do_import_duty_list` writes
-a file only when that list is empty.
+a file only when that error list is empty.
 
 An .xlsx holds two sheets, "matters" and "overrides". A .csv holds the matters; the street overrides travel
 in a companion file beside it, `<name>.overrides.csv` (written by export, read by import when present).

@@ -305,7 +305,7 @@ def _matter_rows(sheet: _Sheet, refs: _Refs) -> tuple[list[MatterRow], dict[str,
             _check_domain(sheet, number, refs, domain_code, domain_name, domain_names, new_domains)
         description = _cell(sheet, number, cells, "description", lambda v: text(v, strip=False), default="")
         keywords = _cell(sheet, number, cells, "keywords", lambda v: split_list(v, KEYWORD_SPLIT), default=[])
-        lead = _required(sheet, number, cells, "lead_unit", refs.unit)
+        lead = _required(sheet, number, cells, "lead_unit", lambda v: refs.unit(text(v)))
         supporting = _units_cell(sheet, number, cells, "supporting_units", refs)
         if lead is not _BAD and supporting is not _BAD and lead in supporting:
             sheet.issue(
@@ -420,7 +420,7 @@ def _override_rows(sheet: _Sheet, refs: _Refs, matter_codes: set[str]) -> list[O
                     f"duplicate override of {matter} for {street.code} (also on row {seen[key]})",
                 )
             seen.setdefault(key, number)
-        lead = _cell(sheet, number, cells, "lead_unit", refs.unit)
+        lead = _cell(sheet, number, cells, "lead_unit", lambda v: refs.unit(text(v)))
         supporting = _units_cell(sheet, number, cells, "supporting_units", refs)
         replace = _cell(sheet, number, cells, "replace_supporting_units", boolean, default=False)
         limit = _cell(sheet, number, cells, "time_limit", positive_int)

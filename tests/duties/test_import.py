@@ -320,3 +320,34 @@ def test_headers_in_any_order_and_extra_columns_are_fine(duty_world):
     parsed = parse(xlsx_bytes([list(reversed(matter_row())) + ["随便写"]], header=header), duty_world)
     assert parsed.errors == []
     assert parsed.matters[0].lead_unit == duty_world.lead_unit
+
+
+def test_codes_typed_as_numbers_in_excel_are_read_as_text(duty_world):
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="1001", division=duty_world.district)
+    parsed = parse(
+        xlsx_bytes(
+            [matter_row(code=2001, lead_unit=1001, supporting_units=1001.0, time_limit=3.0)],
+            overrides=[override_row(street=110117001000, matter=2001, lead_unit=1001, supporting_units="")],
+        ),
+        duty_world,
+    )
+    assert [str(e) for e in parsed.errors] == [
+        "工作表 matters 第2行 H列(supporting_units): 主责单位 1001 不能同时是配合单位 / "
+        "Sheet 'matters' row 2 column H (supporting_units): the lead unit 1001 cannot also be a supporting unit"
+    ]
+    parsed = parse(
+        xlsx_bytes(
+            [matter_row(code=2001, lead_unit=1001, time_limit=3.0)],
+            overrides=[override_row(street=110117001000, matter=2001, lead_unit=1001, supporting_units="")],
+        ),
+        duty_world,
+    )
+    assert parsed.errors == []
+    assert (parsed.matters[0].code, parsed.matters[0].lead_unit.code, parsed.matters[0].time_limit) == (
+        "2001",
+        "1001",
+        3,
+    )
+    assert parsed.overrides[0].street == duty_world.street_a
