@@ -13,13 +13,14 @@ Counters (docs/evaluation.md has the formulas built on them):
 - closed_lead, reworked                                                    — day the whistle closed
 - callbacks, solved, satisfied, basically_satisfied, unsatisfied           — day the resident was called back
 - received                                                                 — day the demand was received
-Durations are whole seconds (truncated), so sums are exact integers wherever they are added up.
+Durations are whole seconds between the two timestamps truncated to the second, so sums are exact
+integers wherever they are added up (and equal to the SQL of `rollup_sql`).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,18 +60,24 @@ def local_day(ts: dt.datetime) -> dt.date:
     return ts.astimezone(_tz()).date()
 
 
-def hours_bucket(seconds: float) -> int:
-    """The histogram bucket (its upper bound, in hours) of a duration.
+def seconds_between(later: dt.datetime, earlier: dt.datetime) -> int:
+    return calendar.timegm(later.utctimetuple()) - calendar.timegm(earlier.utctimetuple())
+
+
+def hours_bucket(seconds: int) -> int:
+    """The histogram bucket (its upper bound, in hours) of a duration in whole seconds.
 
     Whole hours up to 2 days, 6-hour steps up to 30 days, whole days beyond: p90 values are exact to that
-    resolution and identical whether read from the rollup or recomputed from the raw rows.
+    resolution and identical whether read from the rollup or recomputed from the raw rows. Integer
+    arithmetic, written the same way in SQL (`rollup_sql.bucket_of`).
     """
-    hours = max(seconds, 0) / 3600
-    if hours <= 48:
-        return max(1, math.ceil(hours))
-    if hours <= 720:
-        return math.ceil(hours / 6) * 6
-    return math.ceil(hours / 24) * 24
+    if seconds <= 0:
+        return 1
+    if seconds <= 48 * 3600:
+        return (seconds + 3599) // 3600
+    if seconds <= 720 * 3600:
+        return (seconds + 21599) // 21600 * 6
+    return (seconds + 86399) // 86400 * 24
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def summons_facts(s: SummonsRow, as_of: dt.datetime) -> Iterator[tuple[dt.date, 
             yield day, "report_ontime", 1
     if s.reported_in_at is not None:
         yield day, "report_n", 1
-        yield day, "report_secs", int((s.reported_in_at - s.summoned_at).total_seconds())
+        yield day, "report_secs", seconds_between(s.reported_in_at, s.summoned_at)
 
     day = local_day(s.finish_due)
     if s.finished_at is not None or s.finish_due <= as_of:
@@ -149,7 +156,7 @@ def summons_facts(s: SummonsRow, as_of: dt.datetime) -> Iterator[tuple[dt.date, 
             yield day, "finish_ontime", 1
     if s.finished_at is not None:
         yield day, "finish_n", 1
-        yield day, "finish_secs", int((s.finished_at - s.summoned_at).total_seconds())
+        yield day, "finish_secs", seconds_between(s.finished_at, s.summoned_at)
 
     if s.role == "lead" and s.whistle_closed_at is not None:
         day = local_day(s.whistle_closed_at)

@@ -77,7 +77,11 @@ def index(request):
         trend_dim, trend_key = "unit", min(vis.unit_ids)
     else:
         trend_dim, trend_key = None, None
-    trend = selectors.trend(request.user, dim=trend_dim, key=trend_key, last=period) if trend_dim else []
+    trend = (
+        selectors.trend(request.user, dim=trend_dim, key=trend_key, last=period, months=6)
+        if trend_dim
+        else []
+    )
     charts = {
         "trend": {
             "months": [t["month"] for t in trend],

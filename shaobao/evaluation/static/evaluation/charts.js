@@ -40,7 +40,7 @@
     title: { text: "单位综合得分对比 / Units", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
     legend: { top: 24, data: ["综合 composite", "下评上 bottom-up", "客观 objective"] },
-    grid: { left: 40, right: 16, top: 64, bottom: 80 },
+    grid: { left: 40, right: 16, top: 64, bottom: 110 },
     xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { rotate: 35, interval: 0 } },
     yAxis: { type: "value", min: 0, max: 100 },
     series: [
