@@ -198,7 +198,8 @@ def choice(value: Any, mapping: dict[str, str], what_zh: str, what_en: str) -> s
     raw = text(value)
     found = mapping.get(raw) or mapping.get(raw.lower())
     if found is None:
-        allowed = "、".join(dict.fromkeys(mapping))
+        labels = UNIT_OUT if mapping is UNIT_IN else URGENCY_OUT if mapping is URGENCY_IN else {}
+        allowed = "、".join(f"{k}/{v}" for k, v in labels.items()) or "、".join(dict.fromkeys(mapping))
         raise CellError(
             f"未知的{what_zh}「{raw}」（可用：{allowed}）", f"unknown {what_en} '{raw}' (use: {allowed})"
         )
