@@ -8,6 +8,7 @@ messages (409: "the state changed, reload"). The resident's public pages are in 
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from django.contrib import messages
@@ -185,6 +186,12 @@ def _demand_page(request, demand: Demand, *, forms: dict | None = None, reporter
         "whistles": demand.whistles.select_related("matter").all(),
         "merged": demand.merged_demands.all(),
         "is_final": demand.state in FINAL_STATES,
+        "demand_point": json.dumps([demand.lat, demand.lng])
+        if demand.lat is not None and demand.lng is not None
+        else "",
+        "grid_geometry": demand.grid.geometry if demand.grid else None,
+        "grid_geometry_json": json.dumps(demand.grid.geometry) if demand.grid else "",
+        **map_context(),
     }
     if allowed & {"self_handle", "blow_whistle", "transfer", "merge"}:
         ctx["proposal"] = proposal_for(demand)

@@ -86,6 +86,8 @@ def test_resident_to_callback_through_the_ui(live_server, world, new_page, scree
     dispatcher.select_option("select[name=satisfaction]", "satisfied")
     dispatcher.click("form[action$='/callback/'] button[type=submit]")
     dispatcher.wait_for_selector(".state-called_back")
+    # the place map is started again on the content htmx swapped in
+    dispatcher.wait_for_selector("[data-show-map].leaflet-container")
     dispatcher.screenshot(path=str(screenshots / "05-demand-called-back.png"), full_page=True)
     demand.refresh_from_db()
     assert demand.state == "called_back" and demand.satisfaction == "satisfied"
