@@ -71,7 +71,7 @@ def web_view(view):
 
 def error_text(exc: DomainError) -> str:
     if isinstance(exc, Conflict):
-        return f"{_('状态已变化，请刷新 / The state changed, reload')}: {exc.message}"
+        return f"状态已变化，请刷新 / The state changed, reload: {exc.message}"
     fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
     return f"{exc.message} {fields}".strip()
 
