@@ -117,7 +117,7 @@ class DutyListForm(forms.ModelForm):
 class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
     form = DutyListForm
     list_display = ("name", "district", "version", "status", "matter_count", "published_at", "export_links")
-    list_filter = ("status", "district")
+    list_filter = ("status", ("district", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name",)
     actions = ("publish_selected", "new_draft_from_selected")
     readonly_fields = (
