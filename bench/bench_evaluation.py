@@ -338,10 +338,39 @@ def _copy_text(value) -> str:
     return str(value)
 
 
+def _pg_fast_load(tables: list[str]) -> list[str]:
+    """Before COPY on PostgreSQL: skip FK triggers for this session and drop the plain (non-unique)
+    indexes of the loaded tables; returns the CREATE INDEX statements to run afterwards (bulk index
+    builds are much faster than row-by-row maintenance)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexdef NOT LIKE %s",
+            [tables, "%UNIQUE%"],
+        )
+        found = cur.fetchall()
+        for name, _definition in found:
+            cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in found]
+
+
 def _load(n_demands, streets, units, matters, user, now) -> dict:
     from django.db import connection
 
     counts = {}
+    recreate = []
+    if connection.vendor == "postgresql":
+        recreate = _pg_fast_load(
+            [
+                "whistles_whistle",
+                "whistles_summons",
+                "intake_demand",
+                "whistles_whistle_demands",
+                "evaluation_unitrating",
+            ]
+        )
     for table, cols, rows in _generate(n_demands, streets, units, matters, user, now):
         started = time.perf_counter()
         n = 0
@@ -376,12 +405,18 @@ def _load(n_demands, streets, units, matters, user, now) -> dict:
         counts[table] = n
         _log(f"{table}: {n} rows in {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":
+        started = time.perf_counter()
+        with connection.cursor() as cur:
+            for statement in recreate:
+                cur.execute(statement)
+            cur.execute("SET session_replication_role = DEFAULT")
+        _log(f"{len(recreate)} indexes rebuilt in {time.perf_counter() - started:.1f} s")
         with connection.cursor() as cur:
             for table in counts:
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )
-                cur.execute(f"VACUUM ANALYZE {table}") if False else cur.execute(f"ANALYZE {table}")
+                cur.execute(f"ANALYZE {table}")
     return counts
 
 

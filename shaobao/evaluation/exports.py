@@ -58,6 +58,7 @@ def build_report(user, period: Period) -> dict:
             + [_("Overdue")]
             + hour_heads,
             "rate_cols": range(4, 4 + len(RATE_COLUMNS)),
+            "name_col": 2,
             "rows": [
                 [r["rank"], r.get("change"), r["name"], r["composite"]] + indicator_cells(r["indicators"])
                 for r in ranking["streets"]
@@ -72,6 +73,7 @@ def build_report(user, period: Period) -> dict:
             + [_("Overdue")]
             + hour_heads,
             "rate_cols": range(6, 6 + len(RATE_COLUMNS)),
+            "name_col": 2,
             "rows": [
                 [r["rank"], r.get("change"), r["name"], r["composite"], r["bottom_up"], r["objective"]]
                 + indicator_cells(r["indicators"])
@@ -86,6 +88,7 @@ def build_report(user, period: Period) -> dict:
                 "title": _("Matters"),
                 "head": [_("Code"), _("Matter")] + rate_heads + [_("Overdue")] + hour_heads,
                 "rate_cols": range(2, 2 + len(RATE_COLUMNS)),
+                "name_col": 1,
                 "rows": [[m["code"], m["name"]] + indicator_cells(m["indicators"]) for m in matters],
             }
         )
@@ -184,7 +187,12 @@ def to_pdf(report: dict) -> bytes:
                 else:
                     cells.append(Paragraph("—" if v is None else str(v), small))
             data.append(cells)
-        t = Table(data, repeatRows=1)
+        name_col = table.get("name_col", 0)
+        width = landscape(A4)[0] - 20 * mm
+        name_w = 42 * mm
+        other_w = (width - name_w) / (len(table["head"]) - 1)
+        widths = [name_w if i == name_col else other_w for i in range(len(table["head"]))]
+        t = Table(data, repeatRows=1, colWidths=widths)
         t.setStyle(
             TableStyle(
                 [

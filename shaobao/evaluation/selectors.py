@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
@@ -191,3 +191,26 @@ def drill(user, *, period: Period, dim: str, key: int, indicator: str) -> dict:
             if counted & set(den):
                 items.append({"demand_id": d.id, "in_numerator": bool(counted & set(num))})
     return {"source": source, "indicator": indicator, "label": INDICATORS[indicator][0], "items": items}
+
+
+def whistles_to_rate(user, *, limit: int = 20) -> list:
+    """Closed whistles of the user's streets with a summoned unit not yet rated (street raters only)."""
+    from django.db.models import Count
+    from django.db.models import Q as Q_
+
+    from shaobao.evaluation.actions import RATERS
+    from shaobao.whistles.models import Whistle
+
+    scope = scope_of(user)
+    if not scope.street_ids or not scope.has_role(*RATERS):
+        return []
+    return list(
+        Whistle.objects.filter(street_id__in=scope.street_ids, state="closed")
+        .annotate(
+            units=Count("summonses", filter=~Q_(summonses__state="withdrawn"), distinct=True),
+            rated=Count("unit_ratings", distinct=True),
+        )
+        .filter(rated__lt=F("units"))
+        .select_related("matter")
+        .order_by("-closed_at")[:limit]
+    )

@@ -122,6 +122,7 @@ def index(request):
         "district": vis.district,
         "is_district": vis.all,
         "can_rate": scope.has_role(*actions.RATERS) and bool(scope.street_ids),
+        "to_rate": selectors.whistles_to_rate(request.user),
         "charts": charts,
     }
     return render(request, "evaluation/index.html", context)

@@ -185,3 +185,14 @@ def test_monthly_report_command_writes_both_files(scenario, tmp_path):
     call_command("monthly_report", month=MONTH, out=str(tmp_path))
     assert (tmp_path / "evaluation-2026-10.xlsx").stat().st_size > 0
     assert (tmp_path / "evaluation-2026-10.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_street_sees_its_closed_whistles_awaiting_ratings(scenario, client):
+    w = scenario.world
+    client.force_login(w.users["dispatcher"])
+    to_rate = {x.id for x in selectors.whistles_to_rate(w.users["dispatcher"])}
+    assert to_rate == {scenario.whistles[0].id, scenario.whistles[1].id, scenario.whistles[2].id}
+    page = client.get(reverse("evaluation:index"), {"month": MONTH}).content.decode()
+    assert reverse("evaluation:rate", args=[scenario.whistles[1].id]) in page
+    assert selectors.whistles_to_rate(w.users["dispatcher_b"]) == []  # street B closed nothing
+    assert selectors.whistles_to_rate(w.users["lead_leader"]) == []
