@@ -11,7 +11,6 @@ in a companion file beside it, `<name>.overrides.csv` (written by export, read b
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,8 +326,6 @@ def _write_xlsx(out: IO[bytes], sheets: list[tuple[str, list[str], list[list[Any
         ws.freeze_panes = "A2"
         for i, h in enumerate(header, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(h) * 2))
-    # Fixed document times keep two exports of the same list byte-comparable apart from the zip stamps.
-    wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
     wb.save(out)
 
 
