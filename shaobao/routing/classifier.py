@@ -1,11 +1,12 @@
 """The matter classifier: Chinese text → ranked labels with probabilities.
 
-Method (chosen by measurement, see docs/routing.md): character n-grams (and optionally jieba words),
-hashed so the model carries no vocabulary (small, fast to load, same memory whatever the corpus), TF-IDF
-weights fitted on every text available — labelled and unlabelled — and a linear SVM. Optional
-self-training adds unlabelled texts the model is confident about as pseudo-labelled examples. Decision
-values become probabilities through a softmax whose temperature is fitted by cross-validation, so "0.8"
-means roughly "right four times out of five".
+Method (chosen by measurement, see docs/routing.md): character 1–2-grams of the text plus the subject
+again as its own block, hashed so the model carries no vocabulary (small, fast to load, same memory
+whatever the corpus), TF-IDF weights fitted on every text available — labelled and unlabelled — and a
+linear SVM. Decision values become probabilities through a softmax (fixed, measured temperature), mixed
+with a *prior*: the duty list's keyword classifier (`cold_start.KeywordClassifier`) mapped onto the
+labels (matter codes, or domains). One round of self-training then adds, per class, the unlabelled texts
+this combined teacher is most sure of, and the SVM is fitted again.
 
 The object pickles to bytes (`to_bytes` / `from_bytes`) and is stored in `RouterModel.blob`.
 """
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 
@@ -40,14 +40,16 @@ def jieba_words(text: str) -> list[str]:
 @dataclass
 class ClassifierConfig:
     ngram_min: int = 1
-    ngram_max: int = 3
+    ngram_max: int = 2
     n_features: int = 2**19
     words: bool = False
-    C: float = 0.5
+    C: float = 1.0
     class_weight: str | None = "balanced"
-    self_training_rounds: int = 0
-    self_training_margin: float = 0.5
-    self_training_max_share: float = 3.0  # at most this many pseudo-labelled per labelled example
+    subject_weight: float = 1.0  # the subject (text before the first "。") again, as its own block
+    temperature: float = 5.0  # softmax(decision × temperature); measured, see docs/routing.md
+    prior_weight: float = 0.25  # share of the duty-list prior in the probabilities, when one is given
+    self_training_rounds: int = 1
+    self_training_per_class: int = 100  # pseudo-labelled texts added per class, most confident first
     extra: dict = field(default_factory=dict)
 
     @property
@@ -55,9 +57,11 @@ class ClassifierConfig:
         parts = [f"char{self.ngram_min}-{self.ngram_max}"]
         if self.words:
             parts.append("jieba")
+        if self.subject_weight:
+            parts.append(f"subject×{self.subject_weight:g}")
         parts.append("tfidf(all texts)+LinearSVC")
         if self.self_training_rounds:
-            parts.append(f"self-training×{self.self_training_rounds}(margin>{self.self_training_margin})")
+            parts.append(f"self-training×{self.self_training_rounds}({self.self_training_per_class}/class)")
         return " ".join(parts)
 
 
@@ -65,8 +69,10 @@ class TextClassifier:
     def __init__(self, config: ClassifierConfig | None = None) -> None:
         self.config = config or ClassifierConfig()
         self.labels: list[str] = []
-        self.temperature = 1.0
+        self.temperature = self.config.temperature
         self.figures: dict = {}
+        self.prior = None  # a KeywordClassifier, and for each of its matters the label index (or -1)
+        self.prior_index: np.ndarray | None = None
         c = self.config
         self._char = HashingVectorizer(
             analyzer="char",
@@ -81,7 +87,6 @@ class TextClassifier:
                 tokenizer=jieba_words,
                 token_pattern=None,
                 lowercase=False,
-                ngram_range=(1, 1),
                 n_features=2**18,
                 alternate_sign=False,
                 norm=None,
@@ -95,21 +100,27 @@ class TextClassifier:
 
     @property
     def method(self) -> str:
-        return self.config.method
+        return self.config.method + (f" + duty-list prior×{self.config.prior_weight:g}" if self.prior else "")
 
     # --- features -------------------------------------------------------------------------------
-    def _counts(self, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix | None]:
+    def _counts(self, texts: Sequence[str]) -> list[csr_matrix]:
         norm = [normalise(t) for t in texts]
-        words = self._words.transform(norm) if self._words is not None else None
-        return self._char.transform(norm), words
+        blocks = [self._char.transform(norm)]
+        if self.config.subject_weight:
+            blocks.append(self._char.transform([t.split("。", 1)[0][:80] for t in norm]))
+        if self._words is not None:
+            blocks.append(self._words.transform(norm))
+        return blocks
 
-    def _weigh(self, counts: tuple[csr_matrix, csr_matrix | None]) -> csr_matrix:
-        chars, words = counts
-        x = self._tfidf_char.transform(chars)
-        if words is not None:
-            x = hstack([x, self._tfidf_words.transform(words)]).tocsr()
-            x = l2_normalize(x)
-        return x
+    def _weigh(self, counts: list[csr_matrix]) -> csr_matrix:
+        parts = [self._tfidf_char.transform(counts[0])]
+        k = 1
+        if self.config.subject_weight:
+            parts.append(self._tfidf_char.transform(counts[k]) * self.config.subject_weight)
+            k += 1
+        if self._tfidf_words is not None:
+            parts.append(self._tfidf_words.transform(counts[k]))
+        return l2_normalize(hstack(parts).tocsr()) if len(parts) > 1 else parts[0]
 
     def features(self, texts: Sequence[str]) -> csr_matrix:
         return self._weigh(self._counts(texts))
@@ -121,85 +132,102 @@ class TextClassifier:
         labels: Sequence[str],
         *,
         unlabeled: Sequence[str] = (),
+        prior=None,
         progress: Progress | None = None,
-        calibrate: bool = True,
     ) -> TextClassifier:
-        """Fit on labelled texts; unlabelled ones shape the IDF weights and feed self-training."""
+        """Fit on labelled texts; unlabelled ones shape the IDF weights and feed self-training.
+
+        `prior` is a `KeywordClassifier` over the duty list's matters; each matter counts for the label
+        equal to its code, else its domain's name, else its domain's code (matters mapping to no label are
+        ignored). Without one, the probabilities are the SVM's alone.
+        """
         step = progress or (lambda _msg, _n=1: None)
         y = np.asarray(labels)
-        lab_counts = self._counts(texts)
+        lab = self._counts(texts)
         step("features: labelled texts", 1)
-        unl_counts = self._counts(unlabeled) if len(unlabeled) else None
+        unl = self._counts(unlabeled) if len(unlabeled) else None
         step("features: unlabelled texts", 1)
-        self._tfidf_char.fit(vstack([lab_counts[0], unl_counts[0]]) if unl_counts else lab_counts[0])
+        self._tfidf_char.fit(vstack([lab[0], unl[0]]) if unl else lab[0])
         if self._tfidf_words is not None:
-            self._tfidf_words.fit(vstack([lab_counts[1], unl_counts[1]]) if unl_counts else lab_counts[1])
-        x = self._weigh(lab_counts)
-        xu = self._weigh(unl_counts) if unl_counts else None
+            self._tfidf_words.fit(vstack([lab[-1], unl[-1]]) if unl else lab[-1])
+        x = self._weigh(lab)
+        xu = self._weigh(unl) if unl else None
         step("tf-idf weights", 1)
         self._svm = self._new_svm().fit(x, y)
         self.labels = [str(label) for label in self._svm.classes_]
+        self._set_prior(prior)
         step("linear SVM", 1)
         pseudo = 0
         for _ in range(self.config.self_training_rounds):
-            if xu is None:
+            if xu is None or xu.shape[0] == 0:
                 break
-            x_all, y_all, pseudo = self._with_pseudo_labels(x, y, xu)
+            teacher = self._combine(self._svm_proba(xu), self._prior_proba(unlabeled))
+            x_all, y_all, pseudo = self._with_pseudo_labels(x, y, xu, teacher)
             self._svm = self._new_svm().fit(x_all, y_all)
             step("self-training round", 1)
-        if calibrate:
-            self.temperature = self._fit_temperature(x, y, xu)
-        step("probability calibration", 1)
+        step("done", 1)
         self.figures = {"samples": int(len(y)), "unlabeled": int(len(unlabeled)), "pseudo_labeled": pseudo}
         return self
 
     def _new_svm(self) -> LinearSVC:
         return LinearSVC(C=self.config.C, class_weight=self.config.class_weight)
 
-    def _with_pseudo_labels(self, x, y, xu):
-        scores = self._svm.decision_function(xu)
-        ordered = np.sort(scores, axis=1)
-        margin = ordered[:, -1] - ordered[:, -2]
-        keep = np.flatnonzero(margin > self.config.self_training_margin)
-        cap = int(self.config.self_training_max_share * len(y))
-        keep = keep[np.argsort(-margin[keep])][:cap]
-        guessed = self._svm.classes_[scores[keep].argmax(axis=1)]
-        return vstack([x, xu[keep]]).tocsr(), np.concatenate([y, guessed]), int(len(keep))
+    def _with_pseudo_labels(self, x, y, xu, teacher: np.ndarray):
+        guessed, confidence = teacher.argmax(axis=1), teacher.max(axis=1)
+        keep = []
+        for k in range(len(self.labels)):  # the same number per class: the teacher's bias is not amplified
+            members = np.flatnonzero(guessed == k)
+            keep.extend(members[np.argsort(-confidence[members])][: self.config.self_training_per_class])
+        keep = np.asarray(keep, dtype=int)
+        pseudo_labels = np.asarray(self.labels)[guessed[keep]]
+        return vstack([x, xu[keep]]).tocsr(), np.concatenate([y, pseudo_labels]), int(len(keep))
 
-    def _fit_temperature(self, x, y, xu) -> float:
-        """Softmax temperature minimising the held-out log-loss (3-fold) of the same SVM."""
-        counts = np.unique(y, return_counts=True)[1]
-        folds = min(3, int(counts.min()))
-        if folds < 2 or len(self.labels) < 2:
-            return 5.0
-        held_out, truth = [], []
+    def _set_prior(self, prior) -> None:
+        if prior is None or not getattr(prior, "matters", None):
+            self.prior, self.prior_index = None, None
+            return
         index = {label: i for i, label in enumerate(self.labels)}
-        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
-            svm = self._new_svm().fit(x[train], y[train])
-            scores = svm.decision_function(x[test])
-            full = np.full((len(test), len(self.labels)), -10.0)
-            for j, label in enumerate(svm.classes_):
-                full[:, index[str(label)]] = scores[:, j] if scores.ndim > 1 else (scores if j else -scores)
-            held_out.append(full)
-            truth.extend(index[str(label)] for label in y[test])
-        scores, truth = np.vstack(held_out), np.asarray(truth)
-        best, best_loss = 1.0, np.inf
-        for t in np.geomspace(0.5, 50, 40):
-            p = _softmax(scores * t)
-            loss = -np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12))
-            if loss < best_loss:
-                best, best_loss = float(t), loss
-        return best
+        mapped = [
+            index.get(m.code, index.get(m.domain_name, index.get(m.domain_code, -1))) for m in prior.matters
+        ]
+        if all(i < 0 for i in mapped):
+            self.prior, self.prior_index = None, None
+            return
+        self.prior, self.prior_index = prior, np.asarray(mapped)
 
     # --- prediction -----------------------------------------------------------------------------
     def decision(self, texts: Sequence[str]) -> np.ndarray:
-        scores = self._svm.decision_function(self.features(texts))
+        return self._decision(self.features(texts))
+
+    def _decision(self, x) -> np.ndarray:
+        scores = self._svm.decision_function(x)
         if scores.ndim == 1:  # two classes: sklearn gives one column
             scores = np.column_stack([-scores, scores])
         return scores
 
+    def _svm_proba(self, x) -> np.ndarray:
+        return _softmax(self._decision(x) * self.temperature)
+
+    def _prior_proba(self, texts: Sequence[str]) -> np.ndarray | None:
+        if self.prior is None:
+            return None
+        matter_p = self.prior.predict_proba(texts)
+        out = np.zeros((len(texts), len(self.labels)))
+        for j, i in enumerate(self.prior_index):
+            if i >= 0:
+                out[:, i] += matter_p[:, j]
+        mass = out.sum(axis=1, keepdims=True)
+        return np.where(mass > 1e-9, out / np.maximum(mass, 1e-12), 1.0 / len(self.labels))
+
+    def _combine(self, svm_p: np.ndarray, prior_p: np.ndarray | None) -> np.ndarray:
+        if prior_p is None:
+            return svm_p
+        w = self.config.prior_weight
+        return (1 - w) * svm_p + w * prior_p
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return _softmax(self.decision(texts) * self.temperature)
+        texts = list(texts)
+        return self._combine(self._svm_proba(self.features(texts)), self._prior_proba(texts))
 
     def rank(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most likely labels for one text, best first."""

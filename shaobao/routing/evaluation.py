@@ -76,6 +76,7 @@ def cross_validate(
     labels: Sequence[str],
     *,
     unlabeled: Sequence[str] = (),
+    prior=None,
     folds: int = 5,
     seed: int = 0,
     on_fold: Callable[[int], None] | None = None,
@@ -83,11 +84,11 @@ def cross_validate(
     """Stratified k-fold: each fold's model sees the other folds' labels and all unlabelled texts."""
     with memoised():
         return _cross_validate(
-            config, texts, labels, unlabeled=unlabeled, folds=folds, seed=seed, on_fold=on_fold
+            config, texts, labels, unlabeled=unlabeled, prior=prior, folds=folds, seed=seed, on_fold=on_fold
         )
 
 
-def _cross_validate(config, texts, labels, *, unlabeled, folds, seed, on_fold) -> dict:
+def _cross_validate(config, texts, labels, *, unlabeled, prior, folds, seed, on_fold) -> dict:
     texts, y = np.asarray(list(texts), dtype=object), np.asarray(labels)
     classes = sorted(set(y))
     proba = np.zeros((len(y), len(classes)))
@@ -95,7 +96,7 @@ def _cross_validate(config, texts, labels, *, unlabeled, folds, seed, on_fold) -
     for k, (train, test) in enumerate(
         StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, y)
     ):
-        model = TextClassifier(config).fit(list(texts[train]), y[train], unlabeled=unlabeled)
+        model = TextClassifier(config).fit(list(texts[train]), y[train], unlabeled=unlabeled, prior=prior)
         p = model.predict_proba(list(texts[test]))
         cols = [classes.index(label) for label in model.labels]
         proba[np.ix_(test, cols)] = p
@@ -107,5 +108,5 @@ def _cross_validate(config, texts, labels, *, unlabeled, folds, seed, on_fold) -
     result["folds"] = per_fold
     for key in ("accuracy", "macro_f1", "top3_accuracy"):
         result[f"{key}_fold_mean"] = round(float(np.mean([f[key] for f in per_fold])), 4)
-    result["method"] = config.method
+    result["method"] = model.method
     return result

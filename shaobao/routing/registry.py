@@ -84,6 +84,7 @@ def save_model(
         )
         if activate:
             activate_version(row.pk)
+            row.refresh_from_db(fields=["is_active", "activated_at"])
     return row
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from shaobao.org.models import Division
+from shaobao.routing import registry
 from shaobao.routing.classifier import ClassifierConfig, TextClassifier
+from shaobao.routing.cold_start import KeywordClassifier, MatterText
 from shaobao.routing.evaluation import read_csv
 from shaobao.routing.text import join_text
 
@@ -49,14 +52,57 @@ def unlabeled_from(paths: Sequence[str | Path], text_columns: Sequence[str]) -> 
     return texts
 
 
+def prior_from_db(district_code: str | None = None) -> KeywordClassifier | None:
+    """The keyword classifier of the duty list in force (of `district_code`, or of the only district that
+    has one), or None."""
+    from shaobao.duties.models import DutyList
+
+    lists = DutyList.objects.filter(status="published")
+    if district_code:
+        lists = lists.filter(district__code=Division.full_code(district_code))
+    districts = set(lists.values_list("district_id", flat=True)[:2])
+    if len(districts) != 1:
+        return None
+    duty_list = lists.order_by("-version").first()
+    return registry.cold_start_for(duty_list)
+
+
+def prior_from_demo() -> KeywordClassifier:
+    """The demo district's duty list (shaobao/demo/fixtures/matters.csv), without a database."""
+    from shaobao.demo.fixtures.matters import DOMAINS, load_matters
+
+    names = dict(DOMAINS)
+    return KeywordClassifier(
+        MatterText(
+            m.code, m.name, m.description, tuple(m.keyword_list), None, m.domain, names.get(m.domain, "")
+        )
+        for m in load_matters()
+    )
+
+
+def resolve_prior(kind: str, district_code: str | None = None) -> KeywordClassifier | None:
+    """`auto`: the duty list in force if there is one; `db`: the same, required; `demo`; `none`."""
+    if kind == "none":
+        return None
+    if kind == "demo":
+        return prior_from_demo()
+    prior = prior_from_db(district_code)
+    if prior is None and kind == "db":
+        raise ValueError("没有生效的权责清单 / no duty list in force (use --prior demo or none)")
+    return prior
+
+
 def train(
     texts: Sequence[str],
     labels: Sequence[str],
     *,
     unlabeled: Sequence[str] = (),
+    prior: KeywordClassifier | None = None,
     config: ClassifierConfig | None = None,
     progress=None,
 ) -> TextClassifier:
     if len(set(labels)) < 2:
         raise ValueError("至少需要两个类别 / need at least two labels to train")
-    return TextClassifier(config or DEFAULT_CONFIG).fit(texts, labels, unlabeled=unlabeled, progress=progress)
+    return TextClassifier(config or DEFAULT_CONFIG).fit(
+        texts, labels, unlabeled=unlabeled, prior=prior, progress=progress
+    )

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shaobao.routing import registry
 from shaobao.routing.classifier import ClassifierConfig
 from shaobao.routing.evaluation import cross_validate, figures, read_csv
-from shaobao.routing.training import DEFAULT_CONFIG, unlabeled_from
+from shaobao.routing.training import DEFAULT_CONFIG, resolve_prior, unlabeled_from
 
 KEYS = ("accuracy", "macro_f1", "top3_accuracy")
 
@@ -31,6 +31,13 @@ class Command(BaseCommand):
             "--unlabeled", action="append", default=[], help="CSV of unlabelled texts; repeatable"
         )
         parser.add_argument("--self-training", type=int, default=None, help="self-training rounds")
+        parser.add_argument(
+            "--prior",
+            choices=("auto", "db", "demo", "none"),
+            default="auto",
+            help="duty-list keyword prior: the list in force (auto/db), the demo list, or none",
+        )
+        parser.add_argument("--district", default=None, help="district code for --prior db")
         parser.add_argument("--out", default=str(Path(settings.VAR_DIR) / "eval_router.json"))
 
     def handle(self, *args, **opts):
@@ -38,6 +45,7 @@ class Command(BaseCommand):
         try:
             texts, labels = read_csv(opts["csv"], text_columns=columns, label_column=opts["label"])
             unlabeled = unlabeled_from(opts["unlabeled"], columns)
+            prior = resolve_prior(opts["prior"], opts["district"])
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         if not texts:
@@ -52,7 +60,9 @@ class Command(BaseCommand):
                 raise CommandError(
                     "每个类别的样本数须不少于折数 / every label needs at least --folds examples"
                 )
-            result = cross_validate(config, texts, labels, unlabeled=unlabeled, folds=opts["folds"])
+            result = cross_validate(
+                config, texts, labels, unlabeled=unlabeled, prior=prior, folds=opts["folds"]
+            )
             title = (
                 f"{opts['folds']}-fold cross-validation of {result['method']} ({len(unlabeled)} unlabelled)"
             )

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shaobao.routing import registry
 from shaobao.routing.classifier import ClassifierConfig
 from shaobao.routing.evaluation import cross_validate, read_csv
-from shaobao.routing.training import DEFAULT_CONFIG, texts_from_db, train, unlabeled_from
+from shaobao.routing.training import DEFAULT_CONFIG, resolve_prior, texts_from_db, train, unlabeled_from
 
 
 class Command(BaseCommand):
@@ -36,6 +36,13 @@ class Command(BaseCommand):
             "--folds", type=int, default=5, help="cross-validate first to store figures (0: skip)"
         )
         parser.add_argument("--self-training", type=int, default=None, help="self-training rounds")
+        parser.add_argument(
+            "--prior",
+            choices=("auto", "db", "demo", "none"),
+            default="auto",
+            help="duty-list keyword prior: the list in force (auto/db), the demo list, or none",
+        )
+        parser.add_argument("--district", default=None, help="district code for --prior db")
         parser.add_argument("--no-activate", action="store_true", help="store the version without using it")
         parser.add_argument("--note", default="")
 
@@ -49,6 +56,7 @@ class Command(BaseCommand):
                 texts, labels = read_csv(opts["csv"], text_columns=columns, label_column=opts["label"])
                 source = f"csv: {opts['csv']}"
             unlabeled = unlabeled_from(opts["unlabeled"], columns)
+            prior = resolve_prior(opts["prior"], opts["district"])
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         if len(set(labels)) < 2:
@@ -74,7 +82,7 @@ class Command(BaseCommand):
             bar.set_description(message)
             bar.update(n)
 
-        model = train(texts, labels, unlabeled=unlabeled, config=config, progress=progress)
+        model = train(texts, labels, unlabeled=unlabeled, prior=prior, config=config, progress=progress)
         bar.close()
         figures |= model.figures | {"seconds": round(time.perf_counter() - started, 1)}
         row = registry.save_model(

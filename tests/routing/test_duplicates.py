@@ -1,0 +1,101 @@
+"""Duplicates: reposts of the same problem are found; other problems, places, times and states are not."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+from django.test import override_settings
+
+from shaobao.routing.duplicates import find_duplicates
+from tests.routing.conftest import DATA, make_demand, needs_data
+
+
+def _find(world, demand, **kw):
+    return find_duplicates(
+        subject=demand.subject, body=demand.body, street=demand.street, exclude_id=demand.pk, **kw
+    )
+
+
+def test_a_repost_is_found_and_an_unrelated_demand_is_not(world):
+    first = make_demand(
+        world,
+        subject="兴谷路小区门口垃圾堆积",
+        body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。",
+        days_ago=3,
+    )
+    make_demand(world, subject="工地夜间施工扰民", body="晚上十一点还在施工，噪音很大")
+    again = make_demand(
+        world, subject="兴谷路小区门口垃圾堆积！！", body="小区门口垃圾已经堆了一周了没人清运，臭味太大了。"
+    )
+    found = _find(world, again)
+    assert [c.demand_id for c in found] == [first.pk]
+    assert 0.5 < found[0].score <= 1.0
+
+
+def test_other_street_closed_merged_and_old_demands_are_not_candidates(world):
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    make_demand(world, street=world.street_b, **text)
+    make_demand(world, state="closed", **text)
+    make_demand(world, state="merged", **text)
+    make_demand(world, days_ago=45, **text)
+    assert _find(world, make_demand(world, **text)) == []
+
+
+def test_the_window_is_configurable(world):
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    old = make_demand(world, days_ago=45, **text)
+    new = make_demand(world, **text)
+    with override_settings(DUPLICATE_WINDOW_DAYS=60):
+        assert [c.demand_id for c in _find(world, new)] == [old.pk]
+
+
+def test_a_nearby_grid_in_another_street_counts(world):
+    from tests.factories import GridFactory, square
+
+    grid_b = GridFactory(code="G-B1-01", community=world.community_b1, geometry=square(117.11, 40.14))
+    text = dict(subject="路口井盖丢失", body="路口的井盖丢了两天了，晚上很危险，请尽快补上")
+    across = make_demand(world, street=world.street_b, grid=grid_b, **text)
+    mine = make_demand(world, grid=world.grid_a1, **text)
+    assert [c.demand_id for c in _find(world, mine, grid=world.grid_a1)] == [across.pk]
+
+
+def test_empty_text_finds_nothing(world):
+    make_demand(world, subject="", body="")
+    assert find_duplicates(subject="", body="", street=world.street_a) == []
+
+
+def _edit(text: str, rng: random.Random) -> str:
+    """A repost: a few characters dropped, a phrase added, punctuation changed."""
+    chars = list(text)
+    for _ in range(max(1, len(chars) // 40)):
+        del chars[rng.randrange(len(chars))]
+    return "".join(chars).replace("，", ",") + rng.choice(["请尽快处理！", "希望有关部门重视。", "谢谢！"])
+
+
+@needs_data
+def test_real_reposts_are_found_among_real_messages(world):
+    with open(DATA / "unlabeled.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if len(r["body"]) > 60][:260]
+    rng = random.Random(7)
+    stored = [
+        make_demand(world, subject=r["subject"][:200], body=r["body"], days_ago=rng.randrange(1, 20))
+        for r in rows
+    ]
+    hits = misses = false_alarms = 0
+    for original, row in zip(stored[:30], rows[:30], strict=True):
+        repost = make_demand(world, subject=_edit(row["subject"], rng)[:200], body=_edit(row["body"], rng))
+        found = [c.demand_id for c in _find(world, repost)]
+        hits += original.pk in found
+        misses += original.pk not in found
+        false_alarms += len([pk for pk in found if pk != original.pk])
+        repost.delete()
+    assert hits >= 29 and misses <= 1
+    assert false_alarms <= 2
+    # A fresh message about something else finds nothing among the 260.
+    other = make_demand(
+        world,
+        subject="咨询新生儿落户需要哪些材料",
+        body="孩子刚出生，想问一下在本区落户需要准备什么材料，去哪里办理。",
+    )
+    assert _find(world, other) == []
