@@ -56,11 +56,9 @@ class FrozenAwareMixin:
     def has_add_permission(self, request, obj=None):
         if obj is not None and _frozen(obj):
             return False
-        return (
-            super().has_add_permission(request, obj)
-            if obj is not None
-            else super().has_add_permission(request)
-        )
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj)
+        return super().has_add_permission(request)
 
 
 INLINE_MATTERS_MAX = 100

@@ -168,3 +168,44 @@ def test_a_long_list_links_to_its_matters_instead_of_inlining_them(staff, world)
     assert f"duty_list__id__exact={draft.pk}" in page
     matters = staff.get(reverse("admin:duties_matter_changelist"), {"duty_list__id__exact": draft.pk})
     assert "150" in matters.content.decode()
+
+
+def test_import_form_takes_a_csv_with_its_overrides_file(staff, world):
+    from tests.duties.helpers import OVERRIDE_HEADER, csv_bytes, override_row
+
+    response = staff.post(
+        reverse("admin:duties_dutylist_import"),
+        {
+            "district": world.district.pk,
+            "file": SimpleUploadedFile("v2.csv", csv_bytes([matter_row()])),
+            "overrides": SimpleUploadedFile(
+                "v2.overrides.csv", csv_bytes([override_row()], header=OVERRIDE_HEADER)
+            ),
+            "publish": "on",
+        },
+    )
+    assert response.status_code == 302
+    in_force = DutyList.objects.in_force(world.district)
+    assert in_force.version == 2 and in_force.matters.get().overrides.get().street == world.street_a
+
+
+def test_new_matters_can_only_be_added_to_a_draft(staff, world):
+    data = {
+        "code": "NEW",
+        "name": "新事项",
+        "domain": world.matter.domain.pk,
+        "lead_unit": world.lead_unit.pk,
+        "time_limit": 3,
+        "time_limit_unit": "hours",
+        "default_urgency": "normal",
+        "keywords": "[]",
+        "overrides-TOTAL_FORMS": 0,
+        "overrides-INITIAL_FORMS": 0,
+    }
+    page = staff.post(reverse("admin:duties_matter_add"), {**data, "duty_list": world.duty_list.pk})
+    assert page.status_code == 200  # the form comes back: a published list is not a choice
+    assert not Matter.objects.filter(code="NEW").exists()
+    draft = DutyList.objects.create(district=world.district, name="v2", version=2)
+    response = staff.post(reverse("admin:duties_matter_add"), {**data, "duty_list": draft.pk})
+    assert response.status_code == 302
+    assert Matter.objects.get(code="NEW").duty_list == draft
