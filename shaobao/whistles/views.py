@@ -52,10 +52,18 @@ def _filter_choices(user) -> dict:
 # --- inbox ------------------------------------------------------------------------------------------
 
 
-def _inbox_context(request) -> dict:
+FILTERS = ("q", "state", "type", "street", "unit", "matter", "overdue")
+
+
+def _inbox_context(request, *, with_form: bool = True) -> dict:
+    """Sections with counts, the current section's page; the filter form only for the whole page (the
+    polled partial applies the same filters without building the long unit/matter lists)."""
     sections = list(inbox_for(request.user))
-    form = InboxFilterForm(request.GET or None, **_filter_choices(request.user))
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = InboxFilterForm(request.GET or None, **_filter_choices(request.user)) if with_form else None
+    if form is not None:
+        filters = form.cleaned_data if form.is_valid() else {}
+    else:  # plain equality filters on codes/values: an unknown value just matches nothing
+        filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
     key = request.GET.get("section") or next((s["key"] for s in sections if s["count"]), "")
     current = next((s for s in sections if s["key"] == key), sections[0] if sections else None)
     page = paginate(request, filter_items(current["items"], filters), 20) if current else None
@@ -72,7 +80,7 @@ def inbox(request):
 @require_GET
 def inbox_items(request):
     """The polled part of the inbox (every 10 s): section counts and the current page of items."""
-    return render(request, "whistles/_inbox_items.html", _inbox_context(request))
+    return render(request, "whistles/_inbox_items.html", _inbox_context(request, with_form=False))
 
 
 # --- whistle list and page --------------------------------------------------------------------------
@@ -108,7 +116,8 @@ def _whistle_page(request, whistle: Whistle):
     )
     for s in summonses:
         s.allowed = summons_actions(request.user, s, whistle)
-    choices = _filter_choices(request.user)
+    arbitrating = any("arbitrate" in s.allowed for s in summonses)
+    units = _filter_choices(request.user)["units"] if arbitrating else []
     ctx = {
         "whistle": whistle,
         "summonses": summonses,
@@ -116,7 +125,7 @@ def _whistle_page(request, whistle: Whistle):
         "events": _timeline(whistle, summonses),
         "allowed": whistle_actions(request.user, whistle),
         "dispute_form": DisputeForm(),
-        "arbitrate_form": ArbitrateForm(units=choices["units"]),
+        "arbitrate_form": ArbitrateForm(units=units),
         "progress_form": ProgressForm(),
         "extension_form": ExtensionForm(),
         "decide_form": DecideExtensionForm(),
