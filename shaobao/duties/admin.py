@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shaobao.core.errors import DomainError
 from shaobao.duties import io as duty_io
-from shaobao.duties.actions import do_create_draft, do_import_duty_list, do_publish
+from shaobao.duties.actions import do_create_draft, do_discard_draft, do_import_duty_list, do_publish
 from shaobao.duties.models import Domain, DutyList, DutyListStatus, Matter, MatterOverride
 from shaobao.duties.selectors import matter_search_q
 from shaobao.org.models import Division
@@ -186,6 +186,14 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
         )
         obj.__dict__.update({k: v for k, v in draft.__dict__.items() if k != "_state"})
         obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        # Through the write path, so that discarding a draft is audited and permission-checked.
+        do_discard_draft(actor=request.user, duty_list_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for duty_list in queryset:
+            self.delete_model(request, duty_list)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

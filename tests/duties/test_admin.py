@@ -209,3 +209,39 @@ def test_new_matters_can_only_be_added_to_a_draft(staff, world):
     response = staff.post(reverse("admin:duties_matter_add"), {**data, "duty_list": draft.pk})
     assert response.status_code == 302
     assert Matter.objects.get(code="NEW").duty_list == draft
+
+
+def test_every_duties_admin_page_renders(staff, world):
+    from shaobao.duties.models import MatterOverride
+
+    draft = DutyList.objects.create(district=world.district, name="v2", version=2)
+    matter = Matter.objects.create(
+        duty_list=draft, code="D1", name="d", domain=world.matter.domain, lead_unit=world.lead_unit,
+        time_limit=1, time_limit_unit="hours",
+    )  # fmt: skip
+    MatterOverride.objects.create(matter=matter, street=world.street_a, time_limit=2)
+    urls = [
+        reverse("admin:duties_dutylist_changelist"),
+        reverse("admin:duties_dutylist_add"),
+        reverse("admin:duties_dutylist_change", args=[draft.pk]),
+        reverse("admin:duties_dutylist_change", args=[world.duty_list.pk]),
+        reverse("admin:duties_dutylist_delete", args=[draft.pk]),
+        reverse("admin:duties_matter_changelist"),
+        reverse("admin:duties_matter_add"),
+        reverse("admin:duties_matter_change", args=[matter.pk]),
+        reverse("admin:duties_matter_change", args=[world.matter.pk]),
+        reverse("admin:duties_domain_changelist"),
+        reverse("admin:duties_dutylist_export", args=[draft.pk, "overrides.csv"]),
+    ]
+    for url in urls:
+        assert staff.get(url).status_code == 200, url
+
+
+def test_deleting_a_draft_in_the_admin_is_an_audited_discard(staff, world):
+    from shaobao.core.models import Event
+
+    draft = DutyList.objects.create(district=world.district, name="v2", version=2)
+    response = staff.post(reverse("admin:duties_dutylist_delete", args=[draft.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not DutyList.objects.filter(pk=draft.pk).exists()
+    assert Event.objects.filter(action="duty_list.discarded", subject_id=draft.pk).exists()
