@@ -8,9 +8,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
-from shaobao.org.geo import geometry_problem
+from shaobao.org.geo import export_grids, geometry_problem
 from shaobao.org.models import Division, DivisionLevel, Grid, Membership, Unit, User
 
 
@@ -53,6 +54,14 @@ class GridAdmin(admin.ModelAdmin):
     autocomplete_fields = ["community"]
     readonly_fields = ["min_lng", "min_lat", "max_lng", "max_lat", "updated_at"]
     fields = ["code", "name", "community", "geometry", "is_sample", *readonly_fields]
+    actions = ["export_geojson"]
+
+    @admin.action(description=_("Export selected grids as GeoJSON"))
+    def export_geojson(self, request, queryset):
+        """The same FeatureCollection as `manage.py export_grids`, which `import_grids` reads back."""
+        response = JsonResponse(export_grids(queryset), json_dumps_params={"ensure_ascii": False})
+        response["Content-Disposition"] = 'attachment; filename="grids.geojson"'
+        return response
 
 
 @admin.register(Unit)

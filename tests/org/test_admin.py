@@ -86,3 +86,15 @@ def test_a_grid_must_belong_to_a_community(admin_client, world):
     data = grid_form(world, square(117.2, 40.2)) | {"community": world.street_a.pk}
     response = admin_client.post(reverse("admin:org_grid_add"), data)
     assert response.status_code == 200 and not Grid.objects.filter(code="G-NEW").exists()
+
+
+def test_selected_grids_export_as_geojson(admin_client, world):
+    response = admin_client.post(
+        reverse("admin:org_grid_changelist"),
+        {"action": "export_geojson", "_selected_action": [world.grid_a1.pk]},
+    )
+    assert response.status_code == 200
+    assert "grids.geojson" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert [f["properties"]["code"] for f in data["features"]] == ["G-A1-01"]
+    assert data["features"][0]["properties"]["community"] == world.community_a1.code
