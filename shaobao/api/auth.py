@@ -28,11 +28,13 @@ class BearerToken(HttpBearer):
         token = token.strip()
         if not token:
             return None
-        api_token = (
+        # key_hash is unique: no ORDER BY needed (cheaper than .first(), this runs on every request).
+        found = list(
             ApiToken.objects.select_related("user")
             .filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
-            .first()
+            .order_by()[:1]
         )
+        api_token = found[0] if found else None
         if api_token is None:
             return None
         now = timezone.now()

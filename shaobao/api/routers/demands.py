@@ -3,7 +3,7 @@
 Views only parse → access → do → serialize; the rules live in `shaobao.intake.actions`.
 """
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -41,11 +41,12 @@ def _answer(request: HttpRequest, result, demand_id: int) -> Demand:
 
 @router.post(
     "/demands",
-    response={201: DemandOut, 200: DemandOut, **error_responses(400, 401, 403, 404)},
+    response={201: DemandSummaryOut, 200: DemandSummaryOut, **error_responses(400, 401, 403, 404)},
     summary="受理诉求 / Receive a demand",
 )
 def receive_demand(
     request: HttpRequest,
+    response: HttpResponse,
     payload: DemandIn,
     idempotency_key: str | None = Header(
         None,
@@ -55,7 +56,10 @@ def receive_demand(
     ),
 ):
     """Receive a demand: 201 with the new demand; 200 with the original one when the
-    `Idempotency-Key` was already used by the same caller (the request body is then ignored)."""
+    `Idempotency-Key` was already used by the same caller (the request body is then ignored).
+
+    The answer is the demand's summary (id, tracking code, state, placement) with `Location` pointing
+    at the full record, so that intake stays cheap for high-volume gateways."""
     started = timezone.now()
     data = payload.dict()
     street, matter = data.pop("street"), data.pop("matter")
@@ -67,7 +71,8 @@ def receive_demand(
         **data,
     )
     replayed = bool(idempotency_key) and _replayed(demand, started)
-    return Status(200 if replayed else 201, demand_detail(request.user, demand))
+    response["Location"] = f"{request.path.rstrip('/')}/{demand.pk}"
+    return Status(200 if replayed else 201, demand)
 
 
 def _replayed(demand: Demand, started) -> bool:
