@@ -16,6 +16,7 @@ from django.utils import timezone
 from shaobao.core import audit
 from shaobao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shaobao.duties.models import Domain, DutyList, DutyListStatus, Matter, MatterOverride
+from shaobao.duties.selectors import version_diff
 from shaobao.org.models import Division, Role
 from shaobao.org.scoping import scope_of
 
@@ -191,6 +192,7 @@ def do_publish(*, actor, duty_list_id: int, note: str = "") -> DutyList:
                 f"已有更新的版本 v{current.version} 生效，请基于它新建草稿 / a newer version "
                 f"(v{current.version}) is in force; make a new draft from it"
             )
+        diff = version_diff(current, duty_list)
         now = timezone.now()
         if current is not None:
             current.status, current.retired_at = DutyListStatus.RETIRED, now
@@ -216,6 +218,7 @@ def do_publish(*, actor, duty_list_id: int, note: str = "") -> DutyList:
                 "version": duty_list.version,
                 "retired": current.version if current else None,
                 "matters": duty_list.matters.count(),
+                "changes": diff.as_dict(),  # against the version it replaces, for the record
             },
         )
         return duty_list

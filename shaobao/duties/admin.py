@@ -17,14 +17,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shaobao.core.errors import DomainError
 from shaobao.duties import io as duty_io
 from shaobao.duties.actions import do_create_draft, do_discard_draft, do_import_duty_list, do_publish
 from shaobao.duties.models import Domain, DutyList, DutyListStatus, Matter, MatterOverride
-from shaobao.duties.selectors import matter_search_q
+from shaobao.duties.selectors import matter_search_q, version_diff
 from shaobao.org.models import Division
 from shaobao.org.scoping import scope_of
 
@@ -126,6 +126,7 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
         "published_at",
         "retired_at",
         "matters_link",
+        "changes",
         "export_links",
     )
 
@@ -162,6 +163,28 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
     @admin.display(description=_("matters"), ordering="_matters")
     def matter_count(self, obj: DutyList) -> int:
         return getattr(obj, "_matters", None) or obj.matters.count()
+
+    @admin.display(description=_("changes against the version in force"))
+    def changes(self, obj: DutyList) -> str:
+        if obj.pk is None or obj.is_frozen:
+            return "-"
+        in_force = DutyList.objects.in_force(obj.district)
+        diff = version_diff(in_force, obj)
+        if diff.is_empty:
+            return "无变化 / no changes"
+        parts = [
+            ("新增事项 added", diff.added),
+            ("删除事项 removed", diff.removed),
+            ("修改事项 changed", diff.changed),
+            ("新增覆盖 overrides added", diff.overrides_added),
+            ("删除覆盖 overrides removed", diff.overrides_removed),
+            ("修改覆盖 overrides changed", diff.overrides_changed),
+        ]
+        return format_html_join(
+            "",
+            "<div><strong>{}</strong> ({}): {}</div>",
+            ((k, len(v), "、".join(v[:50])) for k, v in parts if v),
+        )
 
     @admin.display(description=_("export"))
     def export_links(self, obj: DutyList) -> str:

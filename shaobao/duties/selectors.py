@@ -70,3 +70,55 @@ def matter_search_q(term: str) -> Q:
     if escaped != term:
         q |= Q(keywords__icontains=escaped)
     return q
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What a version changes against another, by matter code (and by street + code for overrides)."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    overrides_added: tuple[str, ...]
+    overrides_removed: tuple[str, ...]
+    overrides_changed: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.added,
+                self.removed,
+                self.changed,
+                self.overrides_added,
+                self.overrides_removed,
+                self.overrides_changed,
+            )
+        )
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {k: list(getattr(self, k)) for k in self.__dataclass_fields__}
+
+
+def _keyed_rows(duty_list: DutyList | None) -> tuple[dict, dict]:
+    if duty_list is None:
+        return {}, {}
+    from shaobao.duties.io import _matter_rows, _override_rows
+
+    matters = {row[0]: row for row in _matter_rows(duty_list)}
+    overrides = {f"{row[0]}:{row[1]}": row for row in _override_rows(duty_list)}
+    return matters, overrides
+
+
+def version_diff(old: DutyList | None, new: DutyList) -> VersionDiff:
+    """Compare two versions field by field (every column of the file format), e.g. a draft with the list in force."""
+    old_m, old_o = _keyed_rows(old)
+    new_m, new_o = _keyed_rows(new)
+
+    def split(a: dict, b: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        added = tuple(sorted(set(b) - set(a)))
+        removed = tuple(sorted(set(a) - set(b)))
+        changed = tuple(sorted(k for k in set(a) & set(b) if a[k] != b[k]))
+        return added, removed, changed
+
+    return VersionDiff(*split(old_m, new_m), *split(old_o, new_o))

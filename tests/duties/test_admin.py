@@ -245,3 +245,15 @@ def test_deleting_a_draft_in_the_admin_is_an_audited_discard(staff, world):
     assert response.status_code == 302
     assert not DutyList.objects.filter(pk=draft.pk).exists()
     assert Event.objects.filter(action="duty_list.discarded", subject_id=draft.pk).exists()
+
+
+def test_a_drafts_page_shows_its_changes_against_the_version_in_force(staff, world):
+    changelist = reverse("admin:duties_dutylist_changelist")
+    staff.post(changelist, {"action": "new_draft_from_selected", "_selected_action": [world.duty_list.pk]})
+    draft = DutyList.objects.get(version=2)
+    assert (
+        "no changes" in staff.get(reverse("admin:duties_dutylist_change", args=[draft.pk])).content.decode()
+    )
+    draft.matters.update(time_limit=1)
+    page = staff.get(reverse("admin:duties_dutylist_change", args=[draft.pk])).content.decode()
+    assert "changed</strong> (1): CG-001" in page

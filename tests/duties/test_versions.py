@@ -211,3 +211,18 @@ def test_a_stale_copy_of_a_list_published_meanwhile_cannot_be_written_through(wo
         MatterOverride.objects.create(matter=matter, street=world.street_b, time_limit=1)
     with pytest.raises(FrozenDutyList):
         override.delete()
+
+
+def test_publishing_records_what_changed_against_the_replaced_version(duty_world):
+    from shaobao.duties.selectors import version_diff
+
+    w = duty_world
+    draft = do_create_draft(actor=None, district=w.district, name="v2")
+    assert version_diff(w.duty_list, draft).is_empty
+    draft.matters.filter(code="CG-001").update(time_limit=3)
+    MatterFactory(duty_list=draft, code="NEW-1", lead_unit=w.lead_unit)
+    MatterOverride.objects.create(matter=draft.matters.get(code="CG-001"), street=w.street_b, time_limit=1)
+    published = do_publish(actor=None, duty_list_id=draft.pk)
+    changes = history(published).get(action="duty_list.published").data["changes"]
+    assert changes["added"] == ["NEW-1"] and changes["changed"] == ["CG-001"] and changes["removed"] == []
+    assert changes["overrides_added"] == ["110117002000:CG-001"]
