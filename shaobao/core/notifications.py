@@ -84,6 +84,28 @@ def email_on_commit(user_ids: Iterable[int], text: str, url: str = "") -> None:
     transaction.on_commit(enqueue)
 
 
+def send_digests(counts: dict, template: str) -> int:
+    """One e-mail per user: `template` formatted with n = that user's count (e.g. overdue items)."""
+    sent = 0
+    for uid, n in sorted((int(k), int(v)) for k, v in counts.items()):
+        sent += send_emails([uid], template.format(n=n))
+    return sent
+
+
+def digest_on_commit(counts: dict[int, int], template: str) -> None:
+    """Queue one task that e-mails each user a digest line, after commit (the sweep's e-mails)."""
+    if not counts:
+        return
+    payload = {str(k): int(v) for k, v in counts.items()}
+
+    def enqueue() -> None:
+        from shaobao.core.tasks import send_digest_emails
+
+        send_digest_emails(payload, template)
+
+    transaction.on_commit(enqueue)
+
+
 # --- reads for the bell -----------------------------------------------------------------------------
 
 

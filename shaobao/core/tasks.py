@@ -18,3 +18,8 @@ def deliver_notification(user_ids: list[int], text: str, url: str = "", email: b
 @db_task(retries=3, retry_delay=60)
 def send_notification_emails(user_ids: list[int], text: str, url: str = "") -> int:
     return notifications.send_emails(user_ids, text, url)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_digest_emails(counts: dict, template: str) -> int:
+    return notifications.send_digests(counts, template)

@@ -144,8 +144,8 @@ class Summons(models.Model):
         ordering = ["whistle", "role", "id"]
         indexes = [
             models.Index(fields=["unit", "state"]),
-            models.Index(fields=["state", "report_in_warn_at"]),
-            models.Index(fields=["state", "finish_warn_at"]),
+            # The overdue board (summonses past a deadline, claimed or not).
+            models.Index(fields=["state", "finish_due"], name="summons_state_finish_due"),
             # The sweep's four queries: partial indexes hold only the rows still to be claimed, so a
             # pass stays fast however many summonses have been warned or closed before.
             models.Index(
