@@ -216,7 +216,10 @@ class DutyListAdmin(FrozenAwareMixin, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         for duty_list in queryset:
-            self.delete_model(request, duty_list)
+            try:
+                self.delete_model(request, duty_list)
+            except DomainError as e:  # a published or retired version among the selected
+                self.message_user(request, f"{duty_list}: {e.message}", messages.ERROR)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

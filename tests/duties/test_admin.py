@@ -257,3 +257,17 @@ def test_a_drafts_page_shows_its_changes_against_the_version_in_force(staff, wor
     draft.matters.update(time_limit=1)
     page = staff.get(reverse("admin:duties_dutylist_change", args=[draft.pk])).content.decode()
     assert "changed</strong> (1): CG-001" in page
+
+
+def test_bulk_delete_discards_drafts_and_refuses_published_versions(staff, world):
+    from shaobao.core.models import Event
+
+    draft = DutyList.objects.create(district=world.district, name="v2", version=2)
+    changelist = reverse("admin:duties_dutylist_changelist")
+    both = {"action": "delete_selected", "_selected_action": [draft.pk, world.duty_list.pk], "post": "yes"}
+    assert staff.post(changelist, both).status_code == 403
+    assert DutyList.objects.count() == 2
+    only_draft = {"action": "delete_selected", "_selected_action": [draft.pk], "post": "yes"}
+    assert staff.post(changelist, only_draft).status_code == 302
+    assert not DutyList.objects.filter(pk=draft.pk).exists()
+    assert Event.objects.filter(action="duty_list.discarded", subject_id=draft.pk).exists()
