@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from shaobao.core.errors import DomainError
 from shaobao.duties import io as duty_io
 from shaobao.duties.actions import do_create_draft, do_discard_draft, do_import_duty_list, do_publish
+from shaobao.duties.io_columns import KEYWORD_SPLIT, split_list
 from shaobao.duties.models import Domain, DutyList, DutyListStatus, Matter, MatterOverride
 from shaobao.duties.selectors import matter_search_q, version_diff
 from shaobao.org.models import Division
@@ -356,8 +357,32 @@ class ImportForm(forms.Form):
         return upload
 
 
+class MatterForm(forms.ModelForm):
+    """Keywords typed as in the spreadsheet ("违建、私搭乱建"), not as JSON."""
+
+    keywords = forms.CharField(
+        label=_("keywords"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("separated by 、 ; or line breaks"),
+    )
+
+    class Meta:
+        model = Matter
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["keywords"] = "、".join(self.instance.keywords or [])
+
+    def clean_keywords(self) -> list[str]:
+        return split_list(self.cleaned_data.get("keywords") or "", KEYWORD_SPLIT)
+
+
 @admin.register(Matter)
 class MatterAdmin(FrozenAwareMixin, admin.ModelAdmin):
+    form = MatterForm
     list_display = (
         "code",
         "name",

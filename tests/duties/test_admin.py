@@ -198,7 +198,7 @@ def test_new_matters_can_only_be_added_to_a_draft(staff, world):
         "time_limit": 3,
         "time_limit_unit": "hours",
         "default_urgency": "normal",
-        "keywords": "[]",
+        "keywords": "占道、 摆摊\n夜市",
         "overrides-TOTAL_FORMS": 0,
         "overrides-INITIAL_FORMS": 0,
     }
@@ -209,6 +209,9 @@ def test_new_matters_can_only_be_added_to_a_draft(staff, world):
     response = staff.post(reverse("admin:duties_matter_add"), {**data, "duty_list": draft.pk})
     assert response.status_code == 302
     assert Matter.objects.get(code="NEW").duty_list == draft
+    assert Matter.objects.get(code="NEW").keywords == ["占道", "摆摊", "夜市"]
+    page = staff.get(reverse("admin:duties_matter_change", args=[Matter.objects.get(code="NEW").pk]))
+    assert "占道、摆摊、夜市" in page.content.decode()
 
 
 def test_every_duties_admin_page_renders(staff, world):
