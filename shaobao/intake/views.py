@@ -40,6 +40,7 @@ from shaobao.intake.models import Demand
 from shaobao.intake.selectors import filter_demands
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
+from shaobao.org.access import require_member
 from shaobao.org.models import Division
 from shaobao.org.scoping import district_of
 
@@ -129,6 +130,7 @@ def _matters(user):
 
 @web_view
 def new_demand(request):
+    require_member(request.user)
     streets = _streets(request.user)
     form = StaffDemandForm(request.POST or None, request.FILES or None, streets=streets)
     if request.method == "POST" and form.is_valid():
@@ -158,6 +160,7 @@ def new_demand(request):
 @web_view
 @require_GET
 def demand_list(request):
+    require_member(request.user)
     streets, matters = _streets(request.user), _matters(request.user)
     form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
     qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")

@@ -18,6 +18,7 @@ from shaobao.intake.access import access_demand
 from shaobao.intake.forms import VerifyForm
 from shaobao.intake.models import Demand
 from shaobao.intake.views import _demand_page, done, form_errors, paginate, perform, web_view
+from shaobao.org.access import require_member
 from shaobao.org.models import Division, Unit
 from shaobao.org.scoping import district_of
 from shaobao.whistles import actions
@@ -58,6 +59,7 @@ FILTERS = ("q", "state", "type", "street", "unit", "matter", "overdue")
 def _inbox_context(request, *, with_form: bool = True) -> dict:
     """Sections with counts, the current section's page; the filter form only for the whole page (the
     polled partial applies the same filters without building the long unit/matter lists)."""
+    require_member(request.user)
     sections = list(inbox_for(request.user))
     form = InboxFilterForm(request.GET or None, **_filter_choices(request.user)) if with_form else None
     if form is not None:
@@ -89,6 +91,7 @@ def inbox_items(request):
 @web_view
 @require_GET
 def whistle_list(request):
+    require_member(request.user)
     choices = _filter_choices(request.user)
     form = InboxFilterForm(request.GET or None, states=WhistleState.choices, **choices)
     qs = Whistle.objects.visible_to(request.user).select_related("street", "matter")

@@ -97,3 +97,8 @@ def test_poll_after_logout_sends_the_browser_to_login(client):
     response = client.get(reverse("whistles:inbox_items"), HTTP_HX_REQUEST="true")
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("login")
+
+
+@pytest.mark.parametrize("name", STAFF_PAGES)
+def test_a_user_without_any_role_is_refused(login, name):
+    assert login("nobody").get(reverse(name)).status_code == 403
