@@ -100,9 +100,9 @@ def _require_district(actor, whistle: Whistle) -> None:
 
 
 def _new_summons(
-    whistle: Whistle, unit: Unit, role: str, now: dt.datetime, *, actor, note: str = ""
+    whistle: Whistle, unit: Unit, role: str, now: dt.datetime, *, actor, note: str = "", rule=None
 ) -> Summons:
-    rule = rule_for(whistle.matter, whistle.street)
+    rule = rule or rule_for(whistle.matter, whistle.street)
     d = deadlines.summons_deadlines(
         now, whistle_type=whistle.type, time_limit=rule.time_limit, time_limit_unit=rule.time_limit_unit
     )
@@ -227,9 +227,9 @@ def do_blow_whistle(
                 "rule_lead": rule.lead_unit.code,
             },
         )
-        lead_summons = _new_summons(whistle, lead, SummonsRole.LEAD, now, actor=actor, note=note)
+        lead_summons = _new_summons(whistle, lead, SummonsRole.LEAD, now, actor=actor, note=note, rule=rule)
         for unit in supporting:
-            _new_summons(whistle, unit, SummonsRole.SUPPORTING, now, actor=actor, note=note)
+            _new_summons(whistle, unit, SummonsRole.SUPPORTING, now, actor=actor, note=note, rule=rule)
         for d in demands:
             demand_transition(
                 d,
@@ -310,6 +310,11 @@ def do_arbitrate(
             new_unit = None
             if reassign_to:
                 new_unit = _units_in_district([reassign_to], whistle.street.parent.prefix, "reassign_to")[0]
+                if new_unit.pk == summons.unit_id:
+                    raise ValidationFailed(
+                        "不能改派给提出异议的单位 / Cannot reassign to the disputing unit",
+                        fields={"reassign_to": "same_unit"},
+                    )
             _step_summons(summons, "uphold", actor=actor, note=note, data={"reassign_to": reassign_to})
             _resolve_orders(summons, None, now)
             if new_unit is not None:

@@ -153,3 +153,33 @@ def test_two_sweepers_in_threads_issue_exactly_one_order_each(world):
     assert sum(results) == 60  # 30 whistles x (lead + supporting), split between the two sweepers
     assert SupervisionOrder.objects.filter(kind="supervision").count() == 60
     assert SupervisionOrder.objects.values("summons_id").distinct().count() == 60
+
+
+@pytest.mark.django_db
+def test_a_crash_mid_batch_loses_and_repeats_nothing(world, monkeypatch):
+    from shaobao.whistles import supervision
+
+    lead = lead_of(blow(world))
+    now = lead.report_in_due + MIN
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(supervision, "_dispatcher_counts", crash)
+    with pytest.raises(RuntimeError):
+        sweep(now)
+    lead.refresh_from_db()
+    assert lead.report_in_overdue_at is None
+    assert not SupervisionOrder.objects.exists()
+    assert not Event.objects.filter(action="report_in_overdue").exists()
+    monkeypatch.undo()
+    assert sweep(now).counts["report_in_overdue"] == 2
+    assert SupervisionOrder.objects.filter(summons=lead, kind="supervision").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_periodic_task_runs_the_same_sweep(world):
+    from shaobao.whistles.tasks import sweep_deadlines_every_minute
+
+    blow(world)
+    assert sweep_deadlines_every_minute.call_local() == {}
