@@ -71,7 +71,9 @@ def web_view(view):
 
 
 def error_text(exc: DomainError) -> str:
-    if isinstance(exc, Conflict):
+    """The message for a failed action. An illegal transition almost always means someone else acted
+    first, so the person is told to reload; other conflicts (e.g. supporting units pending) say why."""
+    if isinstance(exc, Conflict) and exc.code in {"illegal_transition", "conflict"}:
         return f"状态已变化，请刷新 / The state changed, reload: {exc.message}"
     fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
     return f"{exc.message} {fields}".strip()

@@ -398,3 +398,16 @@ def test_reveal_is_shown_in_the_timeline(login, demand):
     client.post(reverse("intake:reveal_reporter", args=[demand.pk]))
     html = client.get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
     assert "viewed the reporter" in html or "查看了反映人" in html
+
+
+def test_lead_cannot_feed_back_before_supporting_units_and_is_told_why(login, whistle):
+    lead = lead_of(whistle)
+    client = login("lead_handler")
+    client.post(reverse("whistles:report_in", args=[lead.pk]))
+    response = client.post(reverse("whistles:finish", args=[lead.pk]), {"note": "已处理"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "区住房和城乡建设委员会" in html  # who has not finished yet
+    assert "状态已变化" not in html  # nothing changed under their feet: the reason is the message
+    lead.refresh_from_db()
+    assert lead.state == "reported_in"

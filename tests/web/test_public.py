@@ -112,3 +112,10 @@ def test_tracking_look_ups_are_rate_limited(client, demand):
     url = reverse("intake:track", args=[demand.tracking_code])
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     assert client.get(url).status_code == 429
+
+
+def test_signed_in_resident_reports_through_the_same_form(client, world):
+    client.force_login(world.users["resident"])
+    client.post(reverse("intake:public_form"), FORM)
+    demand = Demand.objects.get()
+    assert demand.created_by == world.users["resident"] and demand.channel == "resident_web"
