@@ -173,11 +173,32 @@ def _hists_sql(dim: str, period: Period, keys) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
+def cells_from_months(dim: str, period: Period, keys=None) -> dict[int, dict]:
+    """A calendar month: one pre-summed `MonthlyRollup` row per key."""
+    from shaobao.evaluation.models import MonthlyRollup
+
+    qs = MonthlyRollup.objects.filter(dim=dim, month=period.first)
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
+    out: dict[int, dict] = defaultdict(_empty)
+    for row in qs.values_list("key", *COUNTERS, "report_hist", "finish_hist"):
+        cell = out[row[0]]
+        cell["counters"].update({c: v for c, v in zip(COUNTERS, row[1:-2], strict=True) if v})
+        cell["report_hist"].update(row[-2])
+        cell["finish_hist"].update(row[-1])
+    return out
+
+
 def cells_from_rollup(dim: str, period: Period, keys=None) -> dict[int, dict]:
-    """Per key: counters summed by the database (one GROUP BY), histograms summed likewise."""
+    """Per key: counters summed by the database (one GROUP BY), histograms summed likewise.
+
+    Calendar months read the monthly rollup (one row per key); other ranges sum the daily rows.
+    """
     from django.db import connection
     from django.db.models import Sum
 
+    if period.is_month:
+        return cells_from_months(dim, period, keys)
     keys = None if keys is None else list(keys)
     qs = DailyRollup.objects.filter(dim=dim, day__gte=period.first, day__lte=period.last)
     if keys is not None:

@@ -62,14 +62,9 @@ class Dim(models.TextChoices):
     DISTRICT = "district", _("district")
 
 
-class DailyRollup(models.Model):
-    """Counters of one day for one unit, street, matter or the whole district (see `facts.COUNTERS`).
+class RollupCounters(models.Model):
+    """One column per counter (see `facts.COUNTERS`), so that a period is one GROUP BY in the database."""
 
-    One column per counter so that a month is one GROUP BY in the database. Rebuilt by
-    `rollup.rollup_days` (the `rollup_evaluation` command and the hourly task).
-    """
-
-    day = models.DateField()
     dim = models.CharField(max_length=8, choices=Dim.choices)
     key = models.BigIntegerField()
     summoned = models.IntegerField(default=0)
@@ -98,11 +93,36 @@ class DailyRollup(models.Model):
     finish_hist = models.JSONField(default=dict)
 
     class Meta:
+        abstract = True
+
+
+class DailyRollup(RollupCounters):
+    """Counters of one day for one unit, street, matter or the whole district.
+
+    Rebuilt by `rollup.rollup_days` (the `rollup_evaluation` command and the hourly task); any date range
+    is summed from these rows.
+    """
+
+    day = models.DateField()
+
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["dim", "day", "key"], name="unique_rollup_cell")]
         indexes = [models.Index(fields=["dim", "key", "day"])]
 
     def __str__(self) -> str:
         return f"{self.dim}:{self.key} {self.day}"
+
+
+class MonthlyRollup(RollupCounters):
+    """The same counters summed per calendar month (rebuilt from `DailyRollup` by the same job), so that
+    a month's rankings and indicator tables read one row per unit or street."""
+
+    month = models.DateField()  # first day of the month
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dim", "month", "key"], name="unique_monthly_rollup_cell")
+        ]
 
 
 class RollupRun(models.Model):

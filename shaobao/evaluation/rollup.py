@@ -32,7 +32,7 @@ from shaobao.evaluation.facts import (
     summons_facts,
     summons_keys,
 )
-from shaobao.evaluation.models import DailyRollup, RollupRun
+from shaobao.evaluation.models import DailyRollup, MonthlyRollup, RollupRun
 
 Cell = dict  # {"counters": {name: value}, "report_hist": {bucket: n}, "finish_hist": {bucket: n}}
 
@@ -195,6 +195,7 @@ def rollup_days(
                 )
                 for i in range(0, len(rows), 5000):
                     cursor.executemany(sql, rows[i : i + 5000])
+        rebuild_months(first_day, last_day)
         run = RollupRun.objects.create(
             as_of=as_of,
             first_day=first_day,
@@ -203,6 +204,48 @@ def rollup_days(
             seconds=round(time.perf_counter() - started, 3),
         )
     return run
+
+
+def rebuild_months(first_day: dt.date, last_day: dt.date) -> int:
+    """Re-sum `MonthlyRollup` for every calendar month touching first_day..last_day from the daily rows."""
+    month = first_day.replace(day=1)
+    written = 0
+    while month <= last_day:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        cells: dict[tuple, Cell] = defaultdict(new_cell)
+        rows = DailyRollup.objects.filter(day__gte=month, day__lt=following).values_list(
+            "dim", "key", *COUNTERS, "report_hist", "finish_hist"
+        )
+        width = len(COUNTERS)
+        for row in rows.iterator(chunk_size=5000):
+            cell = cells[(row[0], row[1])]
+            counters = cell["counters"]
+            for name, value in zip(COUNTERS, row[2 : 2 + width], strict=True):
+                if value:
+                    counters[name] += value
+            for column, hist in (("report_hist", row[-2]), ("finish_hist", row[-1])):
+                for bucket, n in hist.items():
+                    cell[column][int(bucket)] += n
+        MonthlyRollup.objects.filter(month=month).delete()
+        MonthlyRollup.objects.bulk_create(
+            [
+                MonthlyRollup(month=month, **dict(zip(("dim", "key"), key, strict=True)), **_fields(cell))
+                for key, cell in cells.items()
+            ],
+            batch_size=2000,
+        )
+        written += len(cells)
+        month = following
+    return written
+
+
+def _fields(cell: Cell) -> dict:
+    counters = cell["counters"]
+    return {
+        **{name: int(counters.get(name, 0)) for name in COUNTERS},
+        "report_hist": {str(k): v for k, v in cell["report_hist"].items()},
+        "finish_hist": {str(k): v for k, v in cell["finish_hist"].items()},
+    }
 
 
 def rollup_recent(*, as_of: dt.datetime | None = None) -> RollupRun:

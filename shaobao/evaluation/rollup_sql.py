@@ -15,6 +15,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
     Func,
@@ -69,6 +70,43 @@ def bucket_of(secs: str) -> Case:
         default=(s + 86399) / 86400 * 24,
         output_field=BigIntegerField(),
     )
+
+
+def fixed_offset_minutes(tz) -> int | None:
+    """The zone's UTC offset in minutes if it has been constant for years (no DST), else None."""
+    year = dt.date.today().year
+    offsets = {
+        dt.datetime(y, m, 1, 12, tzinfo=tz).utcoffset() for y in (year - 5, year, year + 1) for m in (1, 7)
+    }
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
+
+
+class SqliteLocalDate(Func):
+    """date(ts, '+N minutes') for a fixed-offset zone: native SQLite, no Python function per row."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, minutes: int):
+        super().__init__(expression)
+        self.minutes = minutes
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '{self.minutes:+d} minutes')", params
+
+
+def local_date(field: str):
+    """The local (settings.TIME_ZONE) date of a timestamp column, computed in the database."""
+    from django.db import connection
+
+    tz = _tz()
+    if connection.vendor == "sqlite":
+        minutes = fixed_offset_minutes(tz)
+        if minutes is not None:
+            return SqliteLocalDate(F(field), minutes)
+    return TruncDate(field, tzinfo=tz)
 
 
 WITHDRAWN = Q(state="withdrawn")
@@ -141,13 +179,12 @@ def summons_cells(start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> I
     """Yield (dim, key, day, counter, value) and (dim, key, day, hist column, {bucket: n}) pieces."""
     from shaobao.whistles.models import Summons
 
-    tz = _tz()
     for field, aggregates in summons_groups(as_of):
         for dim, key_field in SUMMONS_DIMS.items():
             qs = (
                 Summons.objects.filter(_within(field, start, end))
                 .order_by()
-                .annotate(_day=TruncDate(field, tzinfo=tz), _key=F(key_field))
+                .annotate(_day=local_date(field), _key=F(key_field))
                 .values("_day", "_key")
                 .annotate(**{f"c_{name}": agg for name, agg in aggregates.items()})
             )
@@ -164,7 +201,7 @@ def summons_cells(start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> I
                 Summons.objects.filter(_within(field, start, end) & ACTIVE & Q(**{f"{done}__isnull": False}))
                 .order_by()
                 .annotate(_secs=seconds_between(done, "summoned_at"))
-                .annotate(_day=TruncDate(field, tzinfo=tz), _key=F(key_field), _b=bucket_of("_secs"))
+                .annotate(_day=local_date(field), _key=F(key_field), _b=bucket_of("_secs"))
                 .values("_day", "_key", "_b")
                 .annotate(n=Count("id"))
             )
@@ -177,7 +214,6 @@ def demand_cells(start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> It
     from shaobao.intake.models import Demand
     from shaobao.whistles.models import Summons
 
-    tz = _tz()
     kept = ~Q(state="merged")
     called = kept & Q(called_back_at__isnull=False, called_back_at__lte=as_of)
     groups = [
@@ -212,7 +248,7 @@ def demand_cells(start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> It
             qs = (
                 Demand.objects.filter(_within(field, start, end))
                 .order_by()
-                .annotate(_day=TruncDate(field, tzinfo=tz), _key=key_expr)
+                .annotate(_day=local_date(field), _key=key_expr)
                 .values("_day", "_key")
                 .annotate(**{f"c_{name}": agg for name, agg in aggregates.items()})
             )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from shaobao.evaluation import actions, exports, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
-from shaobao.evaluation.models import MonthlySurvey, UnitRating
+from shaobao.evaluation.models import MonthlySurvey, UnitRating, WeightSet
 from shaobao.org.models import Division, Unit
 from shaobao.org.scoping import scope_of
 
@@ -123,6 +123,7 @@ def index(request):
         "is_district": vis.all,
         "can_rate": scope.has_role(*actions.RATERS) and bool(scope.street_ids),
         "to_rate": selectors.whistles_to_rate(request.user),
+        "weights": WeightSet.objects.filter(version=result["weight_version"]).first(),
         "charts": charts,
     }
     return render(request, "evaluation/index.html", context)
