@@ -298,7 +298,7 @@ def worker(chains: int, summonses: int) -> dict:
         _load_summonses(ref, summonses)
         with connection.cursor() as cur:
             cur.execute("ANALYZE" if connection.vendor == "sqlite" else "ANALYZE org_membership, org_user")
-        from shaobao.whistles.actions import whistle_url
+        from shaobao.whistles.steps import whistle_url
 
         whistle_url(1)  # load the URL configuration before timing (a running worker has it loaded)
         started = time.perf_counter()

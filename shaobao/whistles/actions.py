@@ -8,10 +8,7 @@ step raises Conflict and writes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from shaobao.core import audit
@@ -23,7 +20,6 @@ from shaobao.intake.access import access_demand
 from shaobao.intake.actions import transition as demand_transition
 from shaobao.intake.models import Demand, DemandState
 from shaobao.intake.uploads import checked_photo
-from shaobao.org.models import Unit
 from shaobao.whistles import deadlines
 from shaobao.whistles.access import access_extension, lock_summons, lock_whistle
 from shaobao.whistles.models import (
@@ -33,7 +29,6 @@ from shaobao.whistles.models import (
     Summons,
     SummonsRole,
     SummonsState,
-    SupervisionOrder,
     Whistle,
     WhistleState,
     WhistleType,
@@ -42,109 +37,20 @@ from shaobao.whistles.states import (
     ACTIVE_SUMMONS_STATES,
     DONE_SUMMONS_STATES,
     check_summons_step,
-    check_whistle_step,
+)
+from shaobao.whistles.steps import (
+    _new_summons,
+    _require_district,
+    _require_street,
+    _require_unit,
+    _resolve_orders,
+    _step_summons,
+    _step_whistle,
+    _units_in_district,
+    whistle_url,
 )
 
 MAX_EXTENSION_DAYS = 30
-
-
-def whistle_url(whistle_id: int) -> str:
-    try:
-        return reverse("whistles:detail", args=[whistle_id])
-    except NoReverseMatch:
-        return f"/whistles/{whistle_id}/"
-
-
-def _step_whistle(whistle: Whistle, action: str, *, actor, note: str = "", data=None, **changes) -> None:
-    from_state = whistle.state
-    whistle.state = check_whistle_step(from_state, action)
-    for name, value in changes.items():
-        setattr(whistle, name, value)
-    whistle.save(update_fields=["state", *changes])
-    audit.record(
-        whistle, action, actor=actor, from_state=from_state, to_state=whistle.state, note=note, data=data
-    )
-
-
-def _step_summons(summons: Summons, action: str, *, actor, note: str = "", data=None, **changes) -> None:
-    from_state = summons.state
-    summons.state = check_summons_step(from_state, action)
-    for name, value in changes.items():
-        setattr(summons, name, value)
-    summons.save(update_fields=["state", *changes])
-    audit.record(
-        summons, action, actor=actor, from_state=from_state, to_state=summons.state, note=note, data=data
-    )
-
-
-def _resolve_orders(summons: Summons, stage: str | None, now: dt.datetime) -> None:
-    qs = SupervisionOrder.objects.filter(summons=summons, resolved_at__isnull=True)
-    if stage:
-        qs = qs.filter(stage=stage)
-    qs.update(resolved_at=now)
-
-
-def _require_unit(actor, summons: Summons) -> None:
-    if not (actor.is_superuser or people.acts_for_unit(actor, summons.unit_id)):
-        raise Forbidden("只有被召集单位的人员可以操作 / Only the summoned unit's staff may do this")
-
-
-def _require_street(actor, whistle: Whistle) -> None:
-    if not (actor.is_superuser or people.acts_for_street(actor, whistle.street)):
-        raise Forbidden("只有吹哨街乡的派单员或领导可以操作 / Only the whistling street may do this")
-
-
-def _require_district(actor, whistle: Whistle) -> None:
-    if not people.decides_in_district(actor, whistle.street):
-        raise Forbidden("只有区级协调员可以裁定 / Only the district coordinator decides this")
-
-
-def _new_summons(
-    whistle: Whistle, unit: Unit, role: str, now: dt.datetime, *, actor, note: str = "", rule=None
-) -> Summons:
-    rule = rule or rule_for(whistle.matter, whistle.street)
-    d = deadlines.summons_deadlines(
-        now, whistle_type=whistle.type, time_limit=rule.time_limit, time_limit_unit=rule.time_limit_unit
-    )
-    summons = Summons.objects.create(
-        whistle=whistle,
-        unit=unit,
-        role=role,
-        summoned_at=now,
-        report_in_due=d.report_in_due,
-        report_in_warn_at=d.report_in_warn_at,
-        finish_due=d.finish_due,
-        finish_warn_at=d.finish_warn_at,
-    )
-    audit.record(
-        summons,
-        "summon",
-        actor=actor,
-        to_state=summons.state,
-        note=note,
-        data={"unit": unit.code, "role": role, "report_in_due": d.report_in_due.isoformat()},
-    )
-    notify_on_commit(
-        people.unit_staff([unit.pk]),
-        f"【{whistle.get_type_display()}】{whistle.street.name}吹哨：{whistle.matter.name}，"
-        f"请于 {timezone.localtime(d.report_in_due):%m-%d %H:%M} 前报到",
-        whistle_url(whistle.pk),
-        email=True,
-    )
-    return summons
-
-
-def _units_in_district(codes: list[str], district_prefix: str, field: str) -> list[Unit]:
-    units = {
-        u.code: u for u in Unit.objects.select_related("division").filter(code__in=codes, is_active=True)
-    }
-    missing = [c for c in codes if c not in units or not units[c].division.code.startswith(district_prefix)]
-    if missing:
-        raise ValidationFailed(
-            f"单位不存在：{', '.join(missing)} / Unknown unit(s): {', '.join(missing)}",
-            fields={field: "not_found"},
-        )
-    return [units[c] for c in codes]
 
 
 # --- blow ----------------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def _run_stage(stage: Stage, now: dt.datetime, batch: int, result: SweepResult) 
     """Claim a batch and, in the same transaction, write events, orders and notification rows with
     INSERT ... SELECT over the claimed ids (no per-row Python work: a pass over 10,000 due rows stays
     well under a second)."""
-    from shaobao.whistles.actions import whistle_url
+    from shaobao.whistles.steps import whistle_url
 
     marker = "987654321"
     url_prefix, url_suffix = whistle_url(int(marker)).split(marker, 1)
