@@ -351,3 +351,14 @@ def test_codes_typed_as_numbers_in_excel_are_read_as_text(duty_world):
         3,
     )
     assert parsed.overrides[0].street == duty_world.street_a
+
+
+def test_a_rejected_file_creates_no_domain_either(duty_world):
+    errors = rejected(
+        xlsx_bytes(
+            [matter_row(domain_code="NEW", domain_name="新领域"), matter_row(code="C2", lead_unit="NOPE")]
+        ),
+        duty_world,
+    )
+    assert len(errors) == 1 and "unknown unit NOPE" in errors[0]
+    assert not Domain.objects.filter(code="NEW").exists()
