@@ -173,6 +173,23 @@ def _client(port: int, token: str, ids: list[int], latencies: list[float], failu
             failures.append(status)
 
 
+def _server_cpu_seconds(master_pid: int) -> float:
+    """CPU (user + system) of gunicorn's master and workers, from /proc: steadier than wall time when
+    other work shares the machine."""
+    pids = [master_pid]
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _measure(port: int, token: str, requests: int, clients: int, offset: int) -> dict:
     latencies: list[float] = []
     failures: list[int] = []
@@ -213,7 +230,12 @@ def worker(requests: int) -> dict:
     server = _start_server(port, workers)
     try:
         _measure(port, token, min(200, requests), clients, offset=10_000_000)  # warm-up: imports, caches
+        cpu_before = _server_cpu_seconds(server.pid)
         figures = _measure(port, token, requests, clients, offset=0)
+        cpu = _server_cpu_seconds(server.pid) - cpu_before
+        figures["server_cpu_ms_per_demand"] = round(cpu / requests * 1000, 2)
+        # What 2 CPUs could sustain if the application server had them to itself (database excluded).
+        figures["cpu_bound_demands_per_second_on_all_cpus"] = round((os.cpu_count() or 1) * requests / cpu, 1)
     finally:
         server.terminate()
         server.wait(timeout=30)
