@@ -85,6 +85,9 @@ def test_reimport_updates_grids_and_their_bbox(communities):
     grid = Grid.objects.get(code="G-1")
     assert (result.created, result.updated) == (0, 1)
     assert grid.name == "新名" and (grid.min_lng, grid.max_lat) == (117.5, 40.52)
+    again = geo.import_grids(collection(feature("G-1", geometry=moved, name="新名")))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert Grid.objects.get(code="G-1").updated_at == grid.updated_at
 
 
 @pytest.mark.parametrize(

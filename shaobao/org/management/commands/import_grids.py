@@ -20,7 +20,8 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"网格已导入：新增 {result.created}，更新 {result.updated} / "
-                f"grids imported: {result.created} created, {result.updated} updated"
+                f"网格已导入：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged} / "
+                f"grids imported: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged"
             )
         )
