@@ -121,7 +121,7 @@ def whistle_units(user, demand: Demand):
     (not the sections of other streets), so that the lists stay short."""
     from django.db.models import Q
 
-    units = Unit.objects.visible_to(user).filter(is_active=True).select_related("division")
+    units = Unit.objects.visible_to(user).filter(is_active=True).only("code", "name")
     district = _district(demand, user)
     if district is None:
         return units
@@ -176,7 +176,7 @@ def triage_choices(user, demand: Demand, proposal) -> dict:
     """Units, streets and matters for the triage forms, and the whistle form pre-filled."""
     from shaobao.duties.selectors import duty_list_in_force
 
-    units = Unit.objects.visible_to(user).filter(is_active=True).select_related("division")
+    units = Unit.objects.visible_to(user).filter(is_active=True).only("code", "name")
     street_units = (
         list(units.filter(division__code__startswith=demand.street.prefix)) if demand.street else []
     )
@@ -185,7 +185,7 @@ def triage_choices(user, demand: Demand, proposal) -> dict:
         other_streets = other_streets.exclude(pk=demand.street_id)
     district = _district(demand, user)
     duty_list = duty_list_in_force(district) if district else None
-    matters = list(duty_list.matters.select_related("lead_unit").order_by("code")) if duty_list else []
+    matters = list(duty_list.matters.order_by("code")) if duty_list else []
 
     matter_code = _proposal_matter_code(proposal, demand)
     lead = _code(getattr(proposal, "lead_unit", None))
