@@ -70,7 +70,7 @@ def screenshots() -> Path:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def offline_map(settings):
     """No map tiles from the internet in tests; the map starts over grid A1 of the persona world."""
     settings.MAP_TILE_URL = ""
