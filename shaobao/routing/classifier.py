@@ -14,7 +14,10 @@ The object pickles to bytes (`to_bytes` / `from_bytes`) and is stored in `Router
 from __future__ import annotations
 
 import io
+import math
 import pickle
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +26,7 @@ from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
+from sklearn.utils import murmurhash3_32
 
 from shaobao.routing.text import normalise
 
@@ -45,6 +49,7 @@ class ClassifierConfig:
     words: bool = False
     C: float = 1.0
     class_weight: str | None = "balanced"
+    max_chars: int = 400  # subject + head of the body carry the matter (measured: same F1 as 2,000)
     subject_weight: float = 1.0  # the subject (text before the first "。") again, as its own block
     temperature: float = 5.0  # softmax(decision × temperature); measured, see docs/routing.md
     prior_weight: float = 0.25  # share of the duty-list prior in the probabilities, when one is given
@@ -104,10 +109,10 @@ class TextClassifier:
 
     # --- features -------------------------------------------------------------------------------
     def _counts(self, texts: Sequence[str]) -> list[csr_matrix]:
-        norm = [normalise(t) for t in texts]
+        norm = [normalise(t, limit=self.config.max_chars) for t in texts]
         blocks = [self._char.transform(norm)]
         if self.config.subject_weight:
-            blocks.append(self._char.transform([t.split("。", 1)[0][:80] for t in norm]))
+            blocks.append(self._char.transform([_subject(t) for t in norm]))
         if self._words is not None:
             blocks.append(self._words.transform(norm))
         return blocks
@@ -134,6 +139,7 @@ class TextClassifier:
         unlabeled: Sequence[str] = (),
         prior=None,
         progress: Progress | None = None,
+        keep_reference: bool = False,
     ) -> TextClassifier:
         """Fit on labelled texts; unlabelled ones shape the IDF weights and feed self-training.
 
@@ -165,6 +171,10 @@ class TextClassifier:
             x_all, y_all, pseudo = self._with_pseudo_labels(x, y, xu, teacher)
             self._svm = self._new_svm().fit(x_all, y_all)
             step("self-training round", 1)
+        if self._words is None:
+            self._compile([normalise(t, limit=self.config.max_chars) for t in [*texts, *unlabeled]])
+            if not keep_reference:
+                self._svm = None  # the compiled tables carry everything prediction needs
         step("done", 1)
         self.figures = {"samples": int(len(y)), "unlabeled": int(len(unlabeled)), "pseudo_labeled": pseudo}
         return self
@@ -193,10 +203,11 @@ class TextClassifier:
         if all(i < 0 for i in mapped):
             self.prior, self.prior_index = None, None
             return
-        self.prior, self.prior_index = prior, np.asarray(mapped)
+        self.prior, self.prior_index, self._prior_map = prior, np.asarray(mapped), None
 
     # --- prediction -----------------------------------------------------------------------------
     def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """The SVM's decision values through sklearn (needs the model fitted with `keep_reference`)."""
         return self._decision(self.features(texts))
 
     def _decision(self, x) -> np.ndarray:
@@ -205,17 +216,89 @@ class TextClassifier:
             scores = np.column_stack([-scores, scores])
         return scores
 
+    # --- compiled prediction ------------------------------------------------------------------
+    # sklearn's vectorizer and SVM spend most of a one-text call on input validation; prediction
+    # instead looks each n-gram's hash bucket up in a dict (computed at training time for every n-gram
+    # seen), and gathers the SVM weights of the buckets that have any. Same figures, ~20× faster.
+    def _compile(self, seen_texts: Sequence[str]) -> None:
+        nf = self.config.n_features
+        grams: set[str] = set()
+        for text in seen_texts:
+            grams.update(self._grams(text))
+            grams.update(self._grams(_subject(text)))
+        self._gram_bucket = {g: _bucket(g, nf) for g in grams}
+        coef, intercept = self._svm.coef_, self._svm.intercept_
+        if coef.shape[0] == 1:  # two classes
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        used = np.flatnonzero(np.any(coef[:, :nf] != 0, axis=0) | np.any(coef[:, nf : 2 * nf] != 0, axis=0))
+        used = np.union1d(used, np.fromiter(self._gram_bucket.values(), dtype=np.int64))
+        self._row_of = np.full(nf, -1, dtype=np.int32)
+        self._row_of[used] = np.arange(len(used), dtype=np.int32)
+        idf = self._tfidf_char.idf_
+        self._idf_used = idf[used].astype(np.float64)
+        self._idf_other = float(idf.max())  # buckets no text ever reached share the largest idf
+        self._w_text = np.ascontiguousarray(coef[:, used].T, dtype=np.float32)
+        has_subject = bool(self.config.subject_weight)
+        self._w_subject = (
+            np.ascontiguousarray(coef[:, nf + used].T, dtype=np.float32) if has_subject else None
+        )
+        self._intercept = intercept.astype(np.float64)
+
+    def _grams(self, text: str) -> list[str]:
+        """sklearn's `analyzer="char"` n-grams (whitespace runs collapsed first)."""
+        return char_ngrams(_WHITE_SPACES.sub(" ", text), self.config.ngram_min, self.config.ngram_max)
+
+    def _block(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(compiled rows or -1, L2-normalised sublinear tf-idf values) of one text's n-grams."""
+        if not grams:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        counts = Counter(grams)  # counted in C; then one lookup per distinct n-gram
+        buckets = list(map(self._gram_bucket.get, counts))
+        if None in buckets:
+            nf = self.config.n_features
+            buckets = [b if b is not None else _bucket(g, nf) for g, b in zip(counts, buckets, strict=True)]
+        n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if len(set(buckets)) < len(buckets):  # two n-grams in one bucket: sklearn adds their counts
+            merged: dict[int, float] = {}
+            for b, c in zip(buckets, n.tolist(), strict=True):
+                merged[b] = merged.get(b, 0.0) + c
+            buckets, n = list(merged), np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
+        buckets = np.asarray(buckets, dtype=np.int64)
+        rows = self._row_of[buckets]
+        values = (1.0 + np.log(n)) * np.where(rows >= 0, self._idf_used[np.maximum(rows, 0)], self._idf_other)
+        norm = math.sqrt(float(values @ values))
+        return rows, (values / norm if norm else values)
+
+    def _fast_decision(self, norm_text: str) -> np.ndarray:
+        """Decision values of one text already passed through `normalise`."""
+        rows, values = self._block(self._grams(norm_text))
+        parts = [(rows, values, self._w_text)]
+        if self._w_subject is not None:
+            s_rows, s_values = self._block(self._grams(_subject(norm_text)))
+            parts.append((s_rows, s_values * self.config.subject_weight, self._w_subject))
+        total = math.sqrt(sum(float(v @ v) for _, v, _ in parts)) or 1.0
+        scores = self._intercept.copy()
+        for r, v, w in parts:
+            keep = r >= 0
+            if keep.any():
+                scores += (v[keep] / total) @ w[r[keep]]
+        return scores
+
     def _svm_proba(self, x) -> np.ndarray:
         return _softmax(self._decision(x) * self.temperature)
 
     def _prior_proba(self, texts: Sequence[str]) -> np.ndarray | None:
         if self.prior is None:
             return None
-        matter_p = self.prior.predict_proba(texts)
-        out = np.zeros((len(texts), len(self.labels)))
-        for j, i in enumerate(self.prior_index):
-            if i >= 0:
-                out[:, i] += matter_p[:, j]
+        return self._prior_from_matters(self.prior.predict_proba(texts))
+
+    def _prior_from_matters(self, matter_p: np.ndarray) -> np.ndarray:
+        if getattr(self, "_prior_map", None) is None:  # matters × labels, 1 where the matter counts
+            self._prior_map = np.zeros((len(self.prior_index), len(self.labels)))
+            for j, i in enumerate(self.prior_index):
+                if i >= 0:
+                    self._prior_map[j, i] = 1.0
+        out = matter_p @ self._prior_map
         mass = out.sum(axis=1, keepdims=True)
         return np.where(mass > 1e-9, out / np.maximum(mass, 1e-12), 1.0 / len(self.labels))
 
@@ -227,7 +310,17 @@ class TextClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        return self._combine(self._svm_proba(self.features(texts)), self._prior_proba(texts))
+        if getattr(self, "_w_text", None) is None:  # jieba words: the sklearn path
+            return self._combine(self._svm_proba(self.features(texts)), self._prior_proba(texts))
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        norm = [normalise(t, limit=self.config.max_chars) for t in texts]
+        scores = np.vstack([self._fast_decision(t) for t in norm])
+        prior = None
+        if self.prior is not None:
+            matters = np.vstack([self.prior.decision_normalised(t) for t in norm])
+            prior = self._prior_from_matters(_softmax(matters * self.prior.temperature))
+        return self._combine(_softmax(scores * self.temperature), prior)
 
     def rank(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k most likely labels for one text, best first."""
@@ -248,6 +341,33 @@ class TextClassifier:
         if not hasattr(model, "rank"):
             raise TypeError("not a routing classifier")
         return model
+
+
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+def char_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """Character n-grams, lo ≤ n ≤ hi, in sklearn's order (all 1-grams, then 2-grams ...)."""
+    out: list[str] = []
+    for n in range(lo, hi + 1):
+        if n == 1:
+            out.extend(text)
+        elif n == 2:
+            out.extend(map(str.__add__, text[:-1], text[1:]))
+        else:
+            out.extend(text[i : i + n] for i in range(len(text) - n + 1))
+    return out
+
+
+def _subject(normalised_text: str) -> str:
+    """The subject: `join_text` puts it first, ended by "。"."""
+    return normalised_text.split("。", 1)[0][:80]
+
+
+def _bucket(gram: str, n_features: int) -> int:
+    """The column sklearn's HashingVectorizer gives an n-gram (murmurhash3, seed 0, absolute value)."""
+    h = murmurhash3_32(gram, seed=0)
+    return (2147483647 - (n_features - 1)) % n_features if h == -2147483648 else abs(h) % n_features
 
 
 def rank_rows(proba: np.ndarray, labels: Sequence[str], k: int) -> list[list[tuple[str, float]]]:

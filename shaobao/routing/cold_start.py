@@ -8,15 +8,15 @@ catches texts that use none of the keywords. It has the same interface as `TextC
 
 from __future__ import annotations
 
-import re
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize as l2_normalize
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from shaobao.routing.classifier import _softmax, rank_rows
+from shaobao.routing.classifier import _WHITE_SPACES, _softmax, char_ngrams, rank_rows
 from shaobao.routing.text import normalise
 
 
@@ -37,51 +37,78 @@ class KeywordClassifier:
     keyword_weight = 1.0
     name_weight = 1.5
 
+    max_chars = 400
+
     def __init__(self, matters: Iterable[MatterText]) -> None:
         self.matters = list(matters)
         self.labels = [m.code for m in self.matters]
-        self._vectorizer = HashingVectorizer(
-            analyzer="char",
-            ngram_range=(2, 3),
-            n_features=2**18,
-            alternate_sign=False,
-            norm=None,
-            lowercase=False,
-        )
         docs = [
             normalise(" ".join([m.name] * 3 + list(m.keywords) * 2 + [m.description])) for m in self.matters
         ]
-        counts = self._vectorizer.transform(docs or [""])
-        self._tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-        self._centroids = self._tfidf.transform(counts).T.tocsc() if self.matters else None
-        # One alternation of every keyword and name, longest first, mapped back to the matters using it.
+        # A small vocabulary (the duty list's own words): exact and cheap to look up per n-gram.
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, lowercase=False)
+        matrix = vectorizer.fit_transform(docs) if any(docs) else None
+        self._vocabulary = dict(vectorizer.vocabulary_) if matrix is not None else {}
+        self._idf = vectorizer.idf_ if matrix is not None else np.zeros(0)
+        self._centroids = (
+            np.ascontiguousarray(matrix.T.toarray(), dtype=np.float32)
+            if matrix is not None
+            else np.zeros((0, len(self.matters)), dtype=np.float32)
+        )
+        # Every keyword and name, mapped back to the matters using it, scanned longest-first.
         self._term_matters: dict[str, list[tuple[int, float]]] = {}
         for i, m in enumerate(self.matters):
-            for term, weight in [(normalise(m.name), self.name_weight)] + [
+            terms = [(normalise(m.name), self.name_weight)] + [
                 (normalise(k), self.keyword_weight) for k in m.keywords
-            ]:
+            ]
+            for term, weight in terms:
                 if len(term) >= 2:
                     self._term_matters.setdefault(term, []).append((i, weight))
-        terms = sorted(self._term_matters, key=len, reverse=True)
-        self._terms = re.compile("|".join(map(re.escape, terms))) if terms else None
+        lengths: dict[str, set[int]] = {}
+        for term in self._term_matters:
+            lengths.setdefault(term[0], set()).add(len(term))
+        self._lengths = {first: sorted(ls, reverse=True) for first, ls in lengths.items()}
 
     def keyword_scores(self, text: str) -> np.ndarray:
         scores = np.zeros(len(self.matters))
-        if self._terms is None:
-            return scores
-        for term in set(self._terms.findall(text)):
-            for i, weight in self._term_matters[term]:
-                scores[i] += weight * min(1.0, len(term) / 3)  # a 2-character hit says less than a phrase
+        terms, lengths, i, n, seen = self._term_matters, self._lengths, 0, len(text), set()
+        while i < n:
+            for length in lengths.get(text[i], ()):
+                term = text[i : i + length]
+                if term in terms:
+                    seen.add(term)
+                    i += length
+                    break
+            else:
+                i += 1
+        for term in seen:
+            for j, weight in terms[term]:
+                scores[j] += weight * min(1.0, len(term) / 3)  # a 2-character hit says less than a phrase
         return scores
 
+    def _cosine(self, text: str) -> np.ndarray:
+        counts = Counter(char_ngrams(text, 2, 3))
+        cols = list(map(self._vocabulary.get, counts))
+        found = [(c, n) for c, n in zip(cols, counts.values(), strict=True) if c is not None]
+        if not found:
+            return np.zeros(len(self.matters))
+        idx = np.fromiter((c for c, _ in found), dtype=np.int64, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=np.float64, count=len(found))
+        values = (1.0 + np.log(tf)) * self._idf[idx]
+        return (values / math.sqrt(float(values @ values))) @ self._centroids[idx]
+
+    def decision_normalised(self, text: str) -> np.ndarray:
+        """Scores of one text already passed through `normalise` (the classifier shares its work)."""
+        text = _WHITE_SPACES.sub(" ", text[: self.max_chars])
+        return self._cosine(text) + self.keyword_scores(text)
+
     def decision(self, texts: Sequence[str]) -> np.ndarray:
-        norm = [normalise(t) for t in texts]
         if not self.matters:
-            return np.zeros((len(norm), 0))
-        x = l2_normalize(self._tfidf.transform(self._vectorizer.transform(norm)))
-        cosine = np.asarray((x @ self._centroids).todense())
-        keywords = np.vstack([self.keyword_scores(t) for t in norm])
-        return cosine + keywords
+            return np.zeros((len(texts), 0))
+        out = np.zeros((len(texts), len(self.matters)))
+        for k, t in enumerate(texts):
+            out[k] = self.decision_normalised(normalise(t, limit=self.max_chars))
+        return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return _softmax(self.decision(texts) * self.temperature)
