@@ -54,7 +54,17 @@ def test_train_then_eval_the_model_in_use(db, small_csv, tmp_path):
 
 
 def test_cross_validation_prints_the_tables_and_ends_with_json(db, small_csv, tmp_path):
-    lines = _run("eval_router", "--csv", str(small_csv), "--folds", "2", "--prior", "none", "--out", str(tmp_path / "e.json"))
+    lines = _run(
+        "eval_router",
+        "--csv",
+        str(small_csv),
+        "--folds",
+        "2",
+        "--prior",
+        "none",
+        "--out",
+        str(tmp_path / "e.json"),
+    )
     assert any("confusion matrix" in line for line in lines)
     assert any(line.startswith("建设") for line in lines)
     assert 0.0 <= json.loads(lines[-1])["macro_f1"] <= 1.0
@@ -73,7 +83,9 @@ def test_train_from_closed_demands_and_recorded_choices(world, duty_list):
     matters = {m.code: m for m in duty_list.matters.all()}
     for i in range(3):
         make_demand(world, subject=f"楼顶违建{i}", body="私搭乱建", state="closed", matter=matters["CG-001"])
-        make_demand(world, subject=f"噪音扰民{i}", body="施工噪声", state="called_back", matter=matters["HJ-001"])
+        make_demand(
+            world, subject=f"噪音扰民{i}", body="施工噪声", state="called_back", matter=matters["HJ-001"]
+        )
     make_demand(world, subject="仍在办理", body="不计入", state="whistled", matter=matters["JT-001"])
     lines = _run("train_router", "--from-db", "--folds", "0")
     row = RouterModel.objects.get(is_active=True)
