@@ -266,25 +266,7 @@ def export_grids_file(path: str | Path, grids=None) -> int:
     return len(data["features"])
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Placement
-#
-# Choice: an in-process shapely STRtree over the grids' *bounding boxes* (read from the bbox columns), built
-# lazily and rebuilt when the grid table changes, then an exact `covers` test on the few candidates' real
-# polygons, fetched by primary key in one query.
-#
-# Why not a bbox SQL prefilter alone: a B-tree index on (min_lng, max_lng, min_lat, max_lat) only narrows
-# the first column's range, so with 100,000 grids each lookup still walks about half the index
-# (bench/bench_placement.py measures both). Why boxes rather than full polygons in the tree: building
-# 100,000 boxes from four float columns takes a fraction of a second (polygons would mean parsing every
-# GeoJSON document and holding them in every worker's memory), so a rebuild after an edit is cheap, and the
-# exact test always uses the committed geometry, so a deleted grid can never be returned.
-#
-# Staleness: every call compares (max(id), max(updated_at)) — two indexed lookups — with the signature the
-# tree was built from, so an insert or edit in any process is seen by the next lookup in every process.
-# Writes must therefore go through `Grid.save()` or `import_grids` (both set updated_at), not
-# `QuerySet.update()`.
-# ---------------------------------------------------------------------------------------------------------
+# Placement: see `locate` for the design and docs/adr/0006-grid-placement-index.md for the decision.
 
 
 @dataclass
@@ -358,6 +340,22 @@ def locate(lat: float, lng: float) -> Grid | None:
 
     Points on a grid's edge belong to it; a point in a hole belongs to none (unless another grid fills the
     hole). Where polygons overlap (real data is not always clean) the smallest grid wins, then the code.
+
+    How: an in-process shapely STRtree over the grids' *bounding boxes* (read from the bbox columns with one
+    plain SELECT), built lazily and rebuilt when the grid table changes; the few candidates it returns are
+    fetched by primary key and their real polygons tested with `covers`.
+
+    Why not a bbox SQL prefilter alone: a B-tree on (min_lng, max_lng, min_lat, max_lat) only narrows its
+    first column, so with 100,000 grids each lookup walks about half the index (on SQLite ~100x slower than
+    the tree; bench/bench_placement.py measures both). Why boxes rather than polygons in the tree: a rebuild
+    reads four floats per grid instead of parsing every GeoJSON document, so it stays at a second or two for
+    100,000 grids and each worker holds little memory; and the exact test always reads committed geometry,
+    so a deleted grid is never returned.
+
+    Staleness: every call first reads (max(id), max(updated_at)) in one round trip and rebuilds if it
+    differs from the tree's, so an insert or edit in any process is seen by the next lookup in every process.
+    Writes must therefore set `updated_at` (`Grid.save()`, `import_grids`, the admin do), not a bare
+    `QuerySet.update()`.
     """
     ids = candidate_ids(lat, lng)
     if not ids:
