@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from shaobao.intake import people
+from shaobao.intake import people, privacy
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import possible_duplicates
 from shaobao.intake.states import FINAL_STATES, allowed_actions
@@ -31,7 +31,8 @@ def map_context() -> dict:
 
 
 def _street_desk(user, demand: Demand) -> bool:
-    return people.acts_for_street(user, demand.street) or people.decides_in_district(user, demand.street)
+    """Triage is the street's own decision (its dispatchers and leaders), not the district's."""
+    return user.is_superuser or people.acts_for_street(user, demand.street)
 
 
 def demand_actions(user, demand: Demand) -> set[str]:
@@ -50,10 +51,12 @@ def demand_actions(user, demand: Demand) -> set[str]:
     if steps & {"callback_satisfied", "callback_unsatisfied"} and callers:
         out.add("callback")
     if demand.state not in FINAL_STATES and (
-        desk or people.acts_for_street(user, demand.street, people.STREET_STAFF_ROLES)
+        desk
+        or people.decides_in_district(user, demand.street)
+        or people.acts_for_street(user, demand.street, people.STREET_STAFF_ROLES)
     ):
         out.add("correct_placement")
-    if people.has_role(user, people.PRIVACY_ROLES):
+    if privacy.may_reveal(user, demand):
         out.add("reveal")
     return out
 

@@ -411,3 +411,11 @@ def test_lead_cannot_feed_back_before_supporting_units_and_is_told_why(login, wh
     assert "状态已变化" not in html  # nothing changed under their feet: the reason is the message
     lead.refresh_from_db()
     assert lead.state == "reported_in"
+
+
+def test_coordinator_does_not_triage_for_the_street_but_may_correct_placement(login, demand):
+    html = login("coordinator").get(reverse("intake:demand_detail", args=[demand.pk])).content.decode()
+    assert reverse("whistles:blow") not in html
+    assert reverse("intake:self_handle", args=[demand.pk]) not in html
+    assert reverse("intake:correct_placement", args=[demand.pk]) in html
+    assert reverse("intake:reveal_reporter", args=[demand.pk]) in html
