@@ -13,6 +13,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Q
@@ -104,11 +105,17 @@ def close_matter_ids(matter_ids: Sequence[int]) -> list[int]:
     """The given matters and the others of their domains in the same duty list ("close" matters)."""
     if not matter_ids:
         return []
+    return list(_close_matter_ids(tuple(sorted(set(matter_ids)))))
+
+
+@lru_cache(maxsize=4096)
+def _close_matter_ids(matter_ids: tuple[int, ...]) -> tuple[int, ...]:
+    # Cached per process: a matter's duty list and domain never change once the list is published.
     pairs = Matter.objects.filter(pk__in=matter_ids).values_list("duty_list_id", "domain_id")
     q = Q(pk__in=matter_ids)
     for duty_list_id, domain_id in set(pairs):
         q |= Q(duty_list_id=duty_list_id, domain_id=domain_id)
-    return list(Matter.objects.filter(q).values_list("id", flat=True))
+    return tuple(Matter.objects.filter(q).values_list("id", flat=True))
 
 
 def find_duplicates(

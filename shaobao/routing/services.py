@@ -7,6 +7,7 @@ kept: the admin's acceptance rate, and training data for the next model version.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -22,6 +23,8 @@ from shaobao.routing.duplicates import DuplicateCandidate, find_duplicates
 from shaobao.routing.models import ProposalRecord
 from shaobao.routing.places import PlaceMatch, guess_place
 from shaobao.routing.text import join_text
+
+log = logging.getLogger(__name__)
 
 TOP_MATTERS = 5
 # Weight of the trained model against the duty-list cold start when both speak about the same matters:
@@ -244,8 +247,20 @@ def record_outcome(
     `chosen_matter` is a Matter, a matter code or None; `chosen_units` Units or unit codes. Call it inside
     the dispatcher's transaction (blowing the whistle, self-handling); it writes one row and nothing else.
     """
-    if proposal is None:
-        proposal = propose_for_demand(demand)
+    if proposal is None:  # what the dispatcher saw: the same text and place give the same proposal
+        try:
+            proposal = propose(
+                subject=demand.subject,
+                body=demand.body,
+                address=demand.address,
+                district=district_for(demand),
+                street=demand.street,
+                community=demand.community,
+                find_duplicates_too=False,
+            )
+        except Exception:  # noqa: BLE001 - a routing failure must not undo the dispatcher's decision
+            log.exception("routing proposal failed while recording the outcome of demand %s", demand.pk)
+            proposal = Proposal()
     if isinstance(chosen_matter, str):
         chosen_matter = (
             Matter.objects.filter(code=chosen_matter, pk__in=[m.matter_id for m in proposal.matters]).first()
