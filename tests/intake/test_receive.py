@@ -128,3 +128,15 @@ def test_concurrent_retries_with_one_key_create_one_demand(world):
     assert not errors
     assert len(set(results)) == 1
     assert Demand.objects.filter(idempotency_key="same-key").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_tracking_code_collision_draws_another_code(world, monkeypatch):
+    from shaobao.intake import actions as intake_actions
+
+    first = new_demand(world)
+    codes = iter([first.tracking_code, "SB260101ABCDE"])
+    monkeypatch.setattr(intake_actions, "new_tracking_code", lambda: next(codes))
+    second = new_demand(world, subject="另一个")
+    assert second.tracking_code == "SB260101ABCDE"
+    assert Demand.objects.count() == 2
