@@ -196,6 +196,7 @@ def test_idempotency_key_retry_returns_the_same_demand(world, api_as):
     assert retry.status_code == 200
     assert retry.json()["id"] == first.json()["id"]
     assert retry.json()["tracking_code"] == first.json()["tracking_code"]
+    assert first["Location"] == f"/api/v1/demands/{first.json()['id']}"
     assert Demand.objects.count() == 1
     other = dispatcher.post("/api/v1/demands", body, **{"Idempotency-Key": "gw-0002"})
     assert other.status_code == 201
@@ -447,3 +448,56 @@ def test_invalid_whistle_names_each_bad_input(world, api_as):
     error = assert_error(response, 400, "invalid")
     assert set(error["fields"]) == {"demands", "type", "supporting_units.0"}
     assert "routine" in error["fields"]["type"]
+
+
+def _fed_back(world, api_as) -> tuple[dict, dict]:
+    """A demand whistled to the lead unit only, reported in and finished: awaiting verification."""
+    dispatcher, lead = api_as("dispatcher"), api_as("lead_handler")
+    demand = receive(dispatcher)
+    whistle = blow(dispatcher, demand["id"], supporting_units=[])
+    summons = summons_of(whistle, "CGZF")
+    ok(lead.post(f"/api/v1/summons/{summons['id']}/report-in"))
+    ok(lead.post(f"/api/v1/summons/{summons['id']}/finish", {"note": "已处理"}))
+    return demand, whistle
+
+
+def test_failed_verification_sends_the_whistle_back_for_rework(world, api_as):
+    demand, whistle = _fed_back(world, api_as)
+    back = ok(
+        api_as("dispatcher").post(
+            f"/api/v1/whistles/{whistle['id']}/verify", {"passed": False, "note": "未拆除"}
+        )
+    )
+    assert back["state"] == "handling"
+    assert back["rework_count"] == 1
+    assert summons_of(back, "CGZF")["state"] == "reported_in"
+
+
+def test_unsatisfied_callback_reopens_the_demand(world, api_as):
+    demand, whistle = _fed_back(world, api_as)
+    dispatcher = api_as("dispatcher")
+    ok(dispatcher.post(f"/api/v1/whistles/{whistle['id']}/verify", {"passed": True}))
+    reopened = ok(
+        dispatcher.post(
+            f"/api/v1/demands/{demand['id']}/callback", {"solved": False, "satisfaction": "unsatisfied"}
+        )
+    )
+    assert reopened["state"] == "reopened"
+    assert reopened["rework_count"] == 1
+
+
+def test_refused_extension_keeps_the_deadline(world, api_as):
+    dispatcher, lead = api_as("dispatcher"), api_as("lead_handler")
+    summons = summons_of(blow(dispatcher, receive(dispatcher)["id"]), "CGZF")
+    ok(lead.post(f"/api/v1/summons/{summons['id']}/report-in"))
+    extension = ok(
+        lead.post(f"/api/v1/summons/{summons['id']}/extension", {"days": 5, "reason": "材料不全"}), 201
+    )
+    refused = ok(api_as("coordinator").post(f"/api/v1/extensions/{extension['id']}/decide", {"grant": False}))
+    assert refused["state"] == "refused"
+    after = ok(lead.get(f"/api/v1/summons/{summons['id']}"))
+    assert after["extension_days"] == 0
+    assert after["finish_due"] == summons["finish_due"]
+    assert_error(
+        api_as("coordinator").post(f"/api/v1/extensions/{extension['id']}/decide", {"grant": True}), 409
+    )
