@@ -502,6 +502,13 @@ def worker(n_demands: int, reuse: bool = False) -> dict:
         "units_ranked": len(result["units"]),
         "streets_ranked": len(result["streets"]),
         "ranking_all_units_and_streets": _timed(lambda: compute_rankings(district, month)),
+        # Any other date range sums the daily rows (not the monthly ones): 30 days not aligned on a month.
+        "ranking_any_30_day_range": _timed(
+            lambda: compute_rankings(
+                district, Period(month.first + dt.timedelta(days=10), month.last + dt.timedelta(days=10))
+            ),
+            repeat=3,
+        ),
     }
     client = Client()
     client.force_login(coordinator)

@@ -47,6 +47,7 @@ def build_report(user, period: Period) -> dict:
 
     def indicator_cells(ind: dict) -> list:
         overdue = (ind.get("overdue_count") or {}).get("numerator")
+        overdue = None if overdue is None else int(overdue)
         return [_rate(ind, c) for c in RATE_COLUMNS] + [overdue] + [ind.get(c) for c in HOUR_COLUMNS]
 
     tables = []

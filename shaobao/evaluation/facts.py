@@ -170,7 +170,7 @@ class DemandRow:
     id: int
     street_id: int | None
     matter_id: int | None
-    unit_id: int | None  # the lead unit of its whistle, else the unit it was assigned to
+    unit_id: int | None  # the street unit it was assigned to, else the lead unit of its whistle
     state: str
     received_at: dt.datetime
     called_back_at: dt.datetime | None

@@ -70,7 +70,9 @@ def summons_rows(start: dt.datetime, end: dt.datetime, extra: Q | None = None) -
 
 
 def demand_rows(start: dt.datetime, end: dt.datetime, extra: Q | None = None) -> Iterator[DemandRow]:
-    """Demands received or called back in [start, end), with the unit their callback is credited to."""
+    """Demands received or called back in [start, end), with the unit their callback is credited to:
+    the street unit it was assigned to, else the lead unit of its latest whistle (COALESCE in that order,
+    so the lookup runs only for whistled demands)."""
     from shaobao.intake.models import Demand
     from shaobao.whistles.models import Summons
 
@@ -85,7 +87,7 @@ def demand_rows(start: dt.datetime, end: dt.datetime, extra: Q | None = None) ->
     if extra is not None:
         qs = qs.filter(extra)
     qs = qs.order_by().annotate(
-        credit_unit=Coalesce(Subquery(lead), F("assigned_unit_id"), output_field=BigIntegerField())
+        credit_unit=Coalesce(F("assigned_unit_id"), Subquery(lead), output_field=BigIntegerField())
     )
     fields = ("id", "street_id", "matter_id", "credit_unit", "state", "received_at", "called_back_at")
     for values in qs.values_list(*fields, "solved", "satisfaction").iterator(chunk_size=20000):

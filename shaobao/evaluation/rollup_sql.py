@@ -236,7 +236,7 @@ def demand_cells(start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> It
         .values("unit_id")[:1]
     )
     dims = {
-        "unit": Coalesce(Subquery(lead), F("assigned_unit_id"), output_field=BigIntegerField()),
+        "unit": Coalesce(F("assigned_unit_id"), Subquery(lead), output_field=BigIntegerField()),
         "street": F("street_id"),
         "matter": F("matter_id"),
         "district": Coalesce(

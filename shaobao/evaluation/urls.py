@@ -7,6 +7,7 @@ from shaobao.evaluation import views
 app_name = "evaluation"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("matters/", views.matters, name="matters"),
     path("drill/", views.drill_view, name="drill"),
     path("rate/<int:whistle_id>/", views.rate, name="rate"),
     path("survey/", views.survey, name="survey"),

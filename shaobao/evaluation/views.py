@@ -18,6 +18,7 @@ from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFou
 from shaobao.evaluation import actions, exports, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
 from shaobao.evaluation.models import MonthlySurvey, UnitRating, WeightSet
+from shaobao.evaluation.templatetags.evaluation_tags import figure_cells
 from shaobao.org.models import Division, Unit
 from shaobao.org.scoping import scope_of
 
@@ -113,11 +114,14 @@ def index(request):
             if r["composite"] is not None
         ][:30],
     }
+    columns = _columns()
+    for part, dim in (("streets", "street"), ("units", "unit")):
+        for row in result[part]:
+            row["cells"] = figure_cells(row["indicators"], columns, dim, row["id"], period.label)
     context = {
         "period": period,
         "result": result,
-        "columns": _columns(),
-        "matters": selectors.matter_indicators(request.user, period),
+        "columns": columns,
         "district_row": selectors.district_indicators(request.user, period),
         "district": vis.district,
         "is_district": vis.all,
@@ -127,6 +131,20 @@ def index(request):
         "charts": charts,
     }
     return render(request, "evaluation/index.html", context)
+
+
+@require_GET
+@web_view
+def matters(request):
+    """Indicators per matter (district users): which kinds of problem are answered slowly or badly."""
+    period = selectors.parse_month(request.GET.get("month"))
+    if not selectors.visibility(request.user).all:
+        raise Forbidden("只有区级可以查看事项指标 / Matter figures are for the district")
+    columns = _columns()
+    rows = selectors.matter_indicators(request.user, period)
+    for row in rows:
+        row["cells"] = figure_cells(row["indicators"], columns, "matter", row["id"], period.label)
+    return render(request, "evaluation/matters.html", {"period": period, "columns": columns, "matters": rows})
 
 
 @require_GET

@@ -196,3 +196,12 @@ def test_street_sees_its_closed_whistles_awaiting_ratings(scenario, client):
     assert reverse("evaluation:rate", args=[scenario.whistles[1].id]) in page
     assert selectors.whistles_to_rate(w.users["dispatcher_b"]) == []  # street B closed nothing
     assert selectors.whistles_to_rate(w.users["lead_leader"]) == []
+
+
+def test_matter_page_is_for_the_district(scenario, client):
+    w = scenario.world
+    client.force_login(w.users["coordinator"])
+    response = client.get(reverse("evaluation:matters"), {"month": MONTH})
+    assert response.status_code == 200 and "违法建设" in response.content.decode()
+    client.force_login(w.users["dispatcher"])
+    assert client.get(reverse("evaluation:matters"), {"month": MONTH}).status_code == 403

@@ -1,47 +1,58 @@
-"""Formatting of indicator figures in the evaluation pages: each figure links to its drill-down."""
+"""Formatting of indicator figures in the evaluation pages: each figure links to its drill-down.
+
+`figure_cells` renders a whole row at once in Python (the unit table has thousands of figures; a template
+tag per figure with its own `reverse` made the page slow).
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+DASH = '<span class="muted">—</span>'
+
+
+@lru_cache(maxsize=4)
+def _drill_url() -> str:
+    return reverse("evaluation:drill")
+
+
+def render_figure(value, code: str, kind: str, query: str) -> SafeString:
+    url = escape(f"{_drill_url()}?{query}&indicator={code}")
+    if kind == "rate":
+        if not value or value.get("value") is None:
+            return mark_safe(DASH)
+        num, den = value["numerator"], value["denominator"]
+        return mark_safe(f'<a href="{url}" title="{num:g} / {den:g}">{value["value"] * 100:.1f}%</a>')
+    if kind == "count":
+        if not value:
+            return mark_safe(DASH)
+        num = value["numerator"]
+        css = "overdue" if num else ""
+        return mark_safe(
+            f'<a href="{url}&amp;only=not" title="{num:g} / {value["denominator"]:g}" class="{css}">{num:g}</a>'
+        )
+    if value is None:
+        return mark_safe(DASH)
+    return mark_safe(f'<a href="{url}">{value:.1f}</a>')
+
+
+def figure_cells(ind: dict, columns: list[dict], dim: str, key, month: str) -> list[SafeString]:
+    query = urlencode({"dim": dim, "key": key, "month": month})
+    return [render_figure((ind or {}).get(c["code"]), c["code"], c["kind"], query) for c in columns]
 
 
 @register.simple_tag
-def figure(ind: dict, code: str, kind: str, dim: str, key, month: str):
-    """A rate as a percentage (numerator/denominator in the tooltip), a count or hours; links to the rows."""
-    value = (ind or {}).get(code)
-    url = (
-        reverse("evaluation:drill")
-        + "?"
-        + urlencode({"dim": dim, "key": key, "indicator": code, "month": month})
-    )
-    if kind == "rate":
-        if not value or value.get("value") is None:
-            return mark_safe('<span class="muted" title="0/0">—</span>')
-        num, den = value["numerator"], value["denominator"]
-        return format_html(
-            '<a href="{}" title="{} / {}">{}%</a>', url, f"{num:g}", f"{den:g}", f"{value['value'] * 100:.1f}"
-        )
-    if kind == "count":
-        if not value:
-            return "—"
-        return format_html(
-            '<a href="{}" title="{} / {}" class="{}">{}</a>',
-            url + "&only=not",
-            f"{value['numerator']:g}",
-            f"{value['denominator']:g}",
-            "overdue" if value["numerator"] else "",
-            f"{value['numerator']:g}",
-        )
-    if value is None:
-        return mark_safe('<span class="muted">—</span>')
-    return format_html('<a href="{}">{}</a>', url, f"{value:.1f}")
+def figure(ind: dict, code: str, kind: str, dim: str, key, month: str) -> SafeString:
+    """One figure (for the district row; tables use `figure_cells`)."""
+    query = urlencode({"dim": dim, "key": key, "month": month})
+    return render_figure((ind or {}).get(code), code, kind, query)
 
 
 @register.filter
