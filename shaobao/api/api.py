@@ -39,7 +39,8 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     urls_namespace="api",
     # Swagger UI from the files bundled with django-ninja, served as our static files (no CDN).
-    docs=Swagger(settings={"persistAuthorization": True}),
+    # validatorUrl null: Swagger UI would otherwise fetch a badge from the public validator service.
+    docs=Swagger(settings={"persistAuthorization": True, "validatorUrl": None}),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -54,6 +54,8 @@ def test_docs_page_loads_swagger_from_our_own_static_files(db):
     assert {"ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"} <= set(assets)
     for asset in assets:
         assert finders.find(asset), f"static file {asset} is not found by staticfiles"
+    settings_json = re.search(r'id="swagger-settings">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(settings_json)["validatorUrl"] is None  # no badge fetched from the public validator
 
 
 def test_openapi_documents_idempotency_key_errors_and_public_tracking(db):
