@@ -19,7 +19,8 @@ works (unsafe methods then need the CSRF token in `X-CSRFToken`).
 
 **Errors / 错误**: every error is `{"error": {"code", "message", "fields"}}` with status 400 (invalid
 input; `fields` names each bad input), 401 (no or bad token), 403 (not allowed), 404 (not found or
-outside your organisation), 409 (illegal state transition; nothing was changed) or 500.
+outside your organisation), 405 (wrong method), 409 (illegal state transition; nothing was changed),
+429 (too many public tracking look-ups) or 500.
 
 **Lists / 列表**: `?page=1&page_size=20` (≤ 100) → `{"count", "next", "previous", "results"}`.
 """
