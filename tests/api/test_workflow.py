@@ -501,3 +501,12 @@ def test_refused_extension_keeps_the_deadline(world, api_as):
     assert_error(
         api_as("coordinator").post(f"/api/v1/extensions/{extension['id']}/decide", {"grant": True}), 409
     )
+
+
+def test_labels_follow_accept_language(world, api_as):
+    dispatcher = api_as("dispatcher")
+    demand = receive(dispatcher)
+    chinese = dispatcher.get(f"/api/v1/demands/{demand['id']}", **{"Accept-Language": "zh-hans"})
+    english = dispatcher.get(f"/api/v1/demands/{demand['id']}", **{"Accept-Language": "en"})
+    assert ok(chinese)["state_label"] == "已受理，待分拨"
+    assert ok(english)["state_label"] == "received, awaiting triage"
