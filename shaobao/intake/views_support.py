@@ -61,17 +61,34 @@ def demand_actions(user, demand: Demand) -> set[str]:
     return out
 
 
+PROPOSAL_SECONDS = 60
+
+
 def proposal_for(demand: Demand):
-    """The routing engineer's proposal, or None when routing is not installed or fails."""
+    """The routing proposal, or None when routing is not installed or fails.
+
+    Kept in the cache for a minute per demand and placement: the classifier and the duplicate search
+    are the most expensive part of the demand page, which dispatchers reload after every step."""
+    from django.core.cache import cache
+
     try:
         from shaobao.routing.services import propose_for_demand
     except ImportError:
         return None
+    key = f"proposal:{demand.pk}:{demand.street_id}:{demand.community_id}:{demand.grid_id}:{demand.matter_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     try:
-        return propose_for_demand(demand)
+        proposal = propose_for_demand(demand)
     except Exception:  # noqa: BLE001 - a classifier failure must not hide the demand page
         log.exception("routing proposal failed for demand %s", demand.pk)
         return None
+    try:
+        cache.set(key, proposal, PROPOSAL_SECONDS)
+    except Exception:  # noqa: BLE001 - e.g. a cache backend that cannot pickle it: just not cached
+        log.warning("routing proposal for demand %s not cached", demand.pk, exc_info=True)
+    return proposal
 
 
 def _code(obj) -> str:

@@ -50,6 +50,8 @@ def test_resident_to_callback_through_the_ui(live_server, world, new_page, scree
     dispatcher.click(f"text={code}")
     assert "张" not in dispatcher.content() or "赵*" in dispatcher.content()
     assert "13600003333" not in dispatcher.content()  # masked until revealed
+    dispatcher.click("#reporter button[type=submit]")  # reveal (logged), swapped in by htmx
+    dispatcher.wait_for_selector("#reporter:has-text('13600003333')")
     # Choosing the matter reloads the units from the duty list (htmx); wait for it before changing them.
     with dispatcher.expect_response(re.compile(r".*/whistles/blow/units/.*")):
         dispatcher.select_option("#blow-form select[name=matter_code]", "CG-001")
