@@ -83,3 +83,15 @@ def test_trained_on_real_messages_beats_chance_by_far():
     assert result["macro_f1"] > 0.6
     assert result["top3_accuracy"] > 0.9
     assert set(result["per_class"]) == set(labels)
+
+
+def test_compiled_prediction_equals_sklearn_path():
+    texts, labels = zip(*TRAIN, strict=True)
+    model = TextClassifier(ClassifierConfig()).fit(
+        list(texts), list(labels), unlabeled=["小区门口乱停车", "學校食堂衛生差"], keep_reference=True
+    )
+    probe = ["私搭乱建彩钢房", "完全没见过的字：龘靐齉", "", "噪音 " * 300, "拖欠工資"]
+    from shaobao.routing.text import normalise
+
+    fast = np.vstack([model._fast_decision(normalise(t, limit=model.config.max_chars)) for t in probe])
+    assert np.allclose(fast, model.decision(probe), atol=1e-6)
