@@ -226,62 +226,73 @@ class TextClassifier:
         for text in seen_texts:
             grams.update(self._grams(text))
             grams.update(self._grams(_subject(text)))
-        self._gram_bucket = {g: _bucket(g, nf) for g in grams}
+        buckets = {g: _bucket(g, nf) for g in grams}
         coef, intercept = self._svm.coef_, self._svm.intercept_
         if coef.shape[0] == 1:  # two classes
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
         used = np.flatnonzero(np.any(coef[:, :nf] != 0, axis=0) | np.any(coef[:, nf : 2 * nf] != 0, axis=0))
-        used = np.union1d(used, np.fromiter(self._gram_bucket.values(), dtype=np.int64))
+        used = np.union1d(used, np.fromiter(buckets.values(), dtype=np.int64))
         self._row_of = np.full(nf, -1, dtype=np.int32)
         self._row_of[used] = np.arange(len(used), dtype=np.int32)
+        # n-gram → row of the tables below, for every n-gram seen in training (the common case).
+        self._gram_row = {g: int(self._row_of[b]) for g, b in buckets.items()}
         idf = self._tfidf_char.idf_
-        self._idf_used = idf[used].astype(np.float64)
         self._idf_other = float(idf.max())  # buckets no text ever reached share the largest idf
-        self._w_text = np.ascontiguousarray(coef[:, used].T, dtype=np.float32)
-        has_subject = bool(self.config.subject_weight)
-        self._w_subject = (
-            np.ascontiguousarray(coef[:, nf + used].T, dtype=np.float32) if has_subject else None
+        # One row per bucket in use: the SVM weights per label, then the idf — one gather per n-gram.
+        self._text_table = np.ascontiguousarray(np.column_stack([coef[:, used].T, idf[used]]))
+        self._subject_table = (
+            np.ascontiguousarray(np.column_stack([coef[:, nf + used].T, idf[used]]))
+            if self.config.subject_weight
+            else None
         )
         self._intercept = intercept.astype(np.float64)
+        self._w_text = True  # marks a compiled model (see predict_proba)
 
     def _grams(self, text: str) -> list[str]:
         """sklearn's `analyzer="char"` n-grams (whitespace runs collapsed first)."""
         return char_ngrams(_WHITE_SPACES.sub(" ", text), self.config.ngram_min, self.config.ngram_max)
 
-    def _block(self, grams: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(compiled rows or -1, L2-normalised sublinear tf-idf values) of one text's n-grams."""
+    def _key(self, gram: str) -> int:
+        """Row of an n-gram never seen in training; -(bucket+1) when no training text reached its bucket."""
+        bucket = _bucket(gram, self.config.n_features)
+        row = int(self._row_of[bucket])
+        return row if row >= 0 else -(bucket + 1)
+
+    def _block(self, grams: list[str], table: np.ndarray) -> np.ndarray | None:
+        """This block's L2-normalised sublinear tf-idf vector times the SVM weights (None if empty)."""
         if not grams:
-            return np.zeros(0, dtype=np.int32), np.zeros(0)
+            return None
         counts = Counter(grams)  # counted in C; then one lookup per distinct n-gram
-        buckets = list(map(self._gram_bucket.get, counts))
-        if None in buckets:
-            nf = self.config.n_features
-            buckets = [b if b is not None else _bucket(g, nf) for g, b in zip(counts, buckets, strict=True)]
-        n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        if len(set(buckets)) < len(buckets):  # two n-grams in one bucket: sklearn adds their counts
-            merged: dict[int, float] = {}
-            for b, c in zip(buckets, n.tolist(), strict=True):
-                merged[b] = merged.get(b, 0.0) + c
-            buckets, n = list(merged), np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
-        buckets = np.asarray(buckets, dtype=np.int64)
-        rows = self._row_of[buckets]
-        values = (1.0 + np.log(n)) * np.where(rows >= 0, self._idf_used[np.maximum(rows, 0)], self._idf_other)
-        norm = math.sqrt(float(values @ values))
-        return rows, (values / norm if norm else values)
+        keys = list(map(self._gram_row.get, counts))
+        if None in keys:
+            keys = [k if k is not None else self._key(g) for g, k in zip(counts, keys, strict=True)]
+        n = list(counts.values())
+        if len(set(keys)) < len(keys):  # two n-grams in one bucket: sklearn adds their counts
+            merged: dict[int, int] = {}
+            for k, c in zip(keys, n, strict=True):
+                merged[k] = merged.get(k, 0) + c
+            keys, n = list(merged), list(merged.values())
+        keys_a = np.asarray(keys)
+        tf = 1.0 + np.log(np.asarray(n, dtype=np.float64))
+        seen = keys_a >= 0
+        rows = table[keys_a[seen]]
+        values = tf[seen] * rows[:, -1]
+        unseen = tf[~seen] * self._idf_other
+        norm = math.sqrt(float(values @ values) + float(unseen @ unseen))
+        return (values / norm) @ rows[:, :-1]
 
     def _fast_decision(self, norm_text: str) -> np.ndarray:
         """Decision values of one text already passed through `normalise`."""
-        rows, values = self._block(self._grams(norm_text))
-        parts = [(rows, values, self._w_text)]
-        if self._w_subject is not None:
-            s_rows, s_values = self._block(self._grams(_subject(norm_text)))
-            parts.append((s_rows, s_values * self.config.subject_weight, self._w_subject))
-        total = math.sqrt(sum(float(v @ v) for _, v, _ in parts)) or 1.0
+        parts = [(self._block(self._grams(norm_text), self._text_table), 1.0)]
+        if self._subject_table is not None:
+            subject = self._block(self._grams(_subject(norm_text)), self._subject_table)
+            parts.append((subject, self.config.subject_weight))
+        parts = [(v, w) for v, w in parts if v is not None]
         scores = self._intercept.copy()
-        for r, v, w in parts:
-            keep = r >= 0
-            if keep.any():
-                scores += (v[keep] / total) @ w[r[keep]]
+        if parts:
+            total = math.sqrt(sum(w * w for _, w in parts))
+            for v, w in parts:
+                scores += v * (w / total)
         return scores
 
     def _svm_proba(self, x) -> np.ndarray:
