@@ -221,7 +221,7 @@ def _month_bounds(month: str | None, tz: ZoneInfo) -> tuple[dt.datetime, dt.date
 
 
 def simulate_month(
-    district: Division, *, month: str | None = None, seed: int = 0, per_day: int = 8
+    district: Division, *, month: str | None = None, seed: int = 0, per_day: int = 6
 ) -> SimResult:
     """Create a month of demands (default: last month) and play their chains through the actions."""
     from shaobao.evaluation.rollup import rollup_days

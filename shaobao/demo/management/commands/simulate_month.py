@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--month", help="YYYY-MM (default: last month)")
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--per-day", type=int, default=8, help="demands per day on average")
+        parser.add_argument("--per-day", type=int, default=6, help="demands per day on average")
         parser.add_argument("--district", default="110117", help="district code (default: the demo district)")
 
     def handle(self, *args, **options) -> None:
