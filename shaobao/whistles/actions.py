@@ -384,6 +384,11 @@ def do_decide_extension(*, actor, extension_id: int, grant: bool, note: str = ""
                 _resolve_orders(summons, "finish", now)
             summons.save(update_fields=fields)
             data.update(old_finish_due=old_due.isoformat(), finish_due=due.isoformat())
+            if summons.role == SummonsRole.LEAD:
+                # The demands' due date follows the lead unit's granted deadline (on-time rates use it).
+                Demand.objects.filter(pk__in=whistle.demands.values("pk"), state=DemandState.WHISTLED).update(
+                    due_at=due
+                )
         audit.record(
             summons, "extension_granted" if grant else "extension_refused", actor=actor, note=note, data=data
         )

@@ -125,6 +125,7 @@ def test_extension_granted_moves_finish_due_by_working_days(world):
     assert lead.finish_due == add_working_days(old_due, 3)
     assert lead.extension_days == 3
     assert lead.finish_warn_at < lead.finish_due
+    assert whistle.demands.get().due_at == lead.finish_due
     with pytest.raises(Conflict):
         wf.do_decide_extension(actor=world.users["coordinator"], extension_id=ext.pk, grant=False)
 
