@@ -50,11 +50,7 @@ def demand_actions(user, demand: Demand) -> set[str]:
     )
     if steps & {"callback_satisfied", "callback_unsatisfied"} and callers:
         out.add("callback")
-    if demand.state not in FINAL_STATES and (
-        desk
-        or people.decides_in_district(user, demand.street)
-        or people.acts_for_street(user, demand.street, people.STREET_STAFF_ROLES)
-    ):
+    if demand.state not in FINAL_STATES and (desk or people.decides_in_district(user, demand.street)):
         out.add("correct_placement")
     if privacy.may_reveal(user, demand):
         out.add("reveal")

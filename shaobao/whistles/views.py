@@ -35,7 +35,7 @@ from shaobao.whistles.forms import (
 )
 from shaobao.whistles.models import ExtensionRequest, ProgressNote, Summons, Whistle, WhistleState
 from shaobao.whistles.selectors import filter_whistles, inbox_for
-from shaobao.whistles.views_support import filter_items, summons_actions, whistle_actions
+from shaobao.whistles.views_support import filter_items, pending_partners, summons_actions, whistle_actions
 
 
 def _filter_choices(user) -> dict:
@@ -118,7 +118,8 @@ def _whistle_page(request, whistle: Whistle):
         )
     )
     for s in summonses:
-        s.allowed = summons_actions(request.user, s, whistle)
+        s.allowed = summons_actions(request.user, s, whistle, summonses)
+        s.waiting_for = pending_partners(s, summonses) if "finish_waiting" in s.allowed else []
     arbitrating = any("arbitrate" in s.allowed for s in summonses)
     units = _filter_choices(request.user)["units"] if arbitrating else []
     ctx = {

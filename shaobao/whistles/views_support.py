@@ -13,15 +13,31 @@ from django.utils import timezone
 from shaobao.intake import people
 from shaobao.intake.selectors import OPEN_STATES
 from shaobao.whistles import supervision
-from shaobao.whistles.models import ExtensionState, Summons, SummonsState, Whistle
-from shaobao.whistles.states import ACTIVE_SUMMONS_STATES, SUMMONS_TRANSITIONS, WHISTLE_TRANSITIONS
+from shaobao.whistles.models import ExtensionState, Summons, SummonsRole, SummonsState, Whistle
+from shaobao.whistles.states import (
+    ACTIVE_SUMMONS_STATES,
+    DONE_SUMMONS_STATES,
+    SUMMONS_TRANSITIONS,
+    WHISTLE_TRANSITIONS,
+)
 
 
-def summons_actions(user, summons: Summons, whistle: Whistle) -> set[str]:
+def pending_partners(summons: Summons, summonses) -> list[Summons]:
+    """For the lead unit: the other summonses not yet finished or withdrawn (`DONE_SUMMONS_STATES`);
+    the lead feeds back one complete result, so it waits for them."""
+    if summons.role != SummonsRole.LEAD:
+        return []
+    return [s for s in summonses if s.pk != summons.pk and s.state not in DONE_SUMMONS_STATES]
+
+
+def summons_actions(user, summons: Summons, whistle: Whistle, summonses=()) -> set[str]:
+    """The buttons for one summons; "finish_waiting" stands for a finish the lead cannot do yet."""
     steps = set(SUMMONS_TRANSITIONS.get(summons.state, {}))
     out: set[str] = set()
     if people.acts_for_unit(user, summons.unit_id) or user.is_superuser:
         out |= steps & {"report_in", "dispute", "finish"}
+        if "finish" in out and pending_partners(summons, summonses or whistle.summonses.all()):
+            out = (out - {"finish"}) | {"finish_waiting"}
         if summons.state == SummonsState.REPORTED_IN:
             out.add("progress")
         pending = any(e.state == ExtensionState.PENDING for e in summons.extension_requests.all())

@@ -419,3 +419,13 @@ def test_coordinator_does_not_triage_for_the_street_but_may_correct_placement(lo
     assert reverse("intake:self_handle", args=[demand.pk]) not in html
     assert reverse("intake:correct_placement", args=[demand.pk]) in html
     assert reverse("intake:reveal_reporter", args=[demand.pk]) in html
+
+
+def test_lead_sees_which_supporting_units_it_waits_for(login, whistle):
+    lead = lead_of(whistle)
+    client = login("lead_handler")
+    client.post(reverse("whistles:report_in", args=[lead.pk]))
+    html = client.get(reverse("whistles:whistle_detail", args=[whistle.pk])).content.decode()
+    assert reverse("whistles:finish", args=[lead.pk]) not in html
+    waiting = html[html.index('class="muted small waiting"') :]
+    assert "区住房和城乡建设委员会" in waiting[: waiting.index("</p>")]
