@@ -133,3 +133,37 @@ def test_whistle_buttons_are_the_allowed_steps(world):
             allowed = {name for name, step in steps_for(s).items() if step(user)}
             assert shown == allowed, (role, s.role, s.state)
         assert whistle_actions(user, seen) == set()  # nothing to verify before the feedback
+
+
+def test_verify_and_extension_buttons_are_the_allowed_steps(world):
+    demand = demand_in("received", world)
+    whistle = wa.do_blow_whistle(
+        actor=world.users["dispatcher"], demand_ids=[demand.pk], type="routine", matter_code="CG-001"
+    )
+    lead = whistle.summonses.get(role="lead")
+    supporting = whistle.summonses.get(role="supporting")
+    wa.do_report_in(actor=world.users["supporting_handler"], summons_id=supporting.pk)
+    ext = wa.do_request_extension(
+        actor=world.users["supporting_handler"], summons_id=supporting.pk, days=2, reason="需要时间"
+    )
+    for role in ROLES:
+        user = world.users[role]
+        try:
+            seen = access_whistle(user, whistle.pk)
+        except (NotFound, DomainError):
+            continue
+        s = seen.summonses.prefetch_related("extension_requests").get(pk=supporting.pk)
+        shown = "decide_extension" in summons_actions(user, s, seen)
+        assert shown == attempt(wa.do_decide_extension, actor=user, extension_id=ext.pk, grant=True), role
+
+    wa.do_finish(actor=world.users["supporting_handler"], summons_id=supporting.pk, note="配合完成")
+    wa.do_report_in(actor=world.users["lead_handler"], summons_id=lead.pk)
+    wa.do_finish(actor=world.users["lead_handler"], summons_id=lead.pk, note="已拆除")
+    for role in ROLES:
+        user = world.users[role]
+        try:
+            seen = access_whistle(user, whistle.pk)
+        except (NotFound, DomainError):
+            continue
+        shown = whistle_actions(user, seen) == {"verify"}
+        assert shown == attempt(wa.do_verify, actor=user, whistle_id=whistle.pk, passed=True), role
