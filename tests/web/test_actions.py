@@ -429,3 +429,17 @@ def test_lead_sees_which_supporting_units_it_waits_for(login, whistle):
     assert reverse("whistles:finish", args=[lead.pk]) not in html
     waiting = html[html.index('class="muted small waiting"') :]
     assert "区住房和城乡建设委员会" in waiting[: waiting.index("</p>")]
+
+
+def test_coordinator_inbox_lists_disputes_and_extension_requests(login, whistle, world):
+    lead, supporting = lead_of(whistle), whistle.summonses.get(role="supporting")
+    login("lead_handler").post(reverse("whistles:dispute", args=[lead.pk]), {"reason": "不属于我们"})
+    sup = login("supporting_handler")
+    sup.post(reverse("whistles:report_in", args=[supporting.pk]))
+    sup.post(reverse("whistles:request_extension", args=[supporting.pk]), {"days": 3, "reason": "材料未到"})
+    client = login("coordinator")
+    link = reverse("whistles:whistle_detail", args=[whistle.pk])
+    disputes = client.get(reverse("whistles:inbox"), {"section": "disputes"}).content.decode()
+    assert link in disputes and 'data-section="disputes"' in disputes
+    extensions = client.get(reverse("whistles:inbox_items"), {"section": "extensions"}).content.decode()
+    assert link in extensions and "材料未到" in extensions
