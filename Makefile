@@ -33,9 +33,10 @@ deps: $(VENV)/.installed $(VENDOR)/.installed
 
 ## Debian's Chromium for the browser tests (never a downloaded browser).
 browser:
-	@test -x /usr/bin/chromium || { \
+	@{ test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+	  $$SUDO apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; }; }
 
 migrate: deps
 	$(PY) manage.py migrate --noinput -v 0
@@ -44,7 +45,7 @@ demo: migrate
 	$(PY) manage.py load_demo --if-empty
 
 run: demo
-	@$(PY) manage.py compilemessages -v 0 2>/dev/null || true
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules; fi
 	@$(PY) manage.py demo_users --table
 	@echo "Shaobao: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
 	@trap 'kill 0' EXIT INT TERM; \

@@ -122,6 +122,28 @@ NODE_MODULES_DIR = Path(os.environ.get("NODE_MODULES_DIR", BASE_DIR / "node_modu
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shaobao@localhost")
 
+# A cache shared by the web processes (rate limits of the public form and tracking, routing proposals):
+# a file cache under var/ by default, Redis when CACHE_BACKEND=redis, per-process memory in tests.
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "locmem" if TESTING else "file")
+if CACHE_BACKEND == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        }
+    }
+elif CACHE_BACKEND == "file":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
 # Background work: an embedded SQLite-backed queue by default (no server needed); Redis for scale.
 HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite")
 if HUEY_BACKEND == "redis":

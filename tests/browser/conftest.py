@@ -1,6 +1,6 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
 
-Marked `browser`; skipped when /usr/bin/chromium is missing (`make browser` installs it; never a
+Marked `browser`; skipped when /usr/bin/chromium is missing (a failure when CI=true) (`make browser` installs it; never a
 downloaded browser). Screenshots go to var/screenshots/ (or $SHAOBAO_SCREENSHOTS).
 """
 
@@ -37,6 +37,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":  # in CI a missing browser is a failure, never a skip
+            pytest.fail("Chromium is not installed at /usr/bin/chromium (`make browser` installs it)")
         pytest.skip("Chromium is not installed at /usr/bin/chromium (run `make browser`)")
     from playwright.sync_api import sync_playwright
 
