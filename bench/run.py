@@ -1,4 +1,5 @@
-"""`make bench`: run every bench/bench_<topic>.py and write its figures to bench/results/<topic>.json.
+"""`make bench`: run every bench/bench_<topic>.py and write its figures to bench/results/<topic>.json,
+and all the latest figures together to bench/results.json.
 
 Each module has `run(args) -> dict`. Pick some with `BENCH_ARGS="--only routing,evaluation"`.
 Benchmarks use their own databases (see each module), never the development one.
@@ -54,6 +55,8 @@ def main() -> int:
         }
         (results_dir / f"{topic}.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         print(json.dumps(figures, ensure_ascii=False, indent=2), flush=True)
+    combined = {p.stem: json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))}
+    (ROOT / "bench" / "results.json").write_text(json.dumps(combined, ensure_ascii=False, indent=2) + "\n")
     return 1 if failures else 0
 
 
