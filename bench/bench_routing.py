@@ -8,7 +8,7 @@
 - duplicates (PostgreSQL, when it answers): BENCH_ROUTING_PG_URL (default
   postgres://postgres@127.0.0.1:5432/shaobao_bench_routing, dropped and re-created), migrated, filled by
   COPY with BENCH_ROUTING_DEMANDS demands (default 1,000,000 × --scale) over 18 streets, 365 days,
-  113 matters, 15 % open; then p50/p99 of `find_duplicates` for 2,000 random lookups (a message about a
+  113 matters, 15 % open (BENCH_ROUTING_REUSE=1 measures again on the database a full run left); then p50/p99 of `find_duplicates` for 2,000 random lookups (a message about a
   random street, its top-3 matters), and the query plan.
 Run one worker by hand: `python bench/bench_routing.py --worker classify` or
 `DATABASE_URL=... python bench/bench_routing.py --worker duplicates --demands 1000000`.
@@ -259,17 +259,22 @@ def _duplicates(n: int) -> dict:
     from django.db import connection
 
     from shaobao.duties.models import Matter
+    from shaobao.intake.models import Demand
     from shaobao.org.models import Division
     from shaobao.routing import duplicates
     from shaobao.routing.cold_start import KeywordClassifier, MatterText
 
-    _prepare_database(os.environ["DATABASE_URL"])
-    connection.close()
-    call_command("migrate", verbosity=0)
     messages = _messages()
-    _log(f"migrated; copying {n} demands")
-    figures = _generate(n, messages)
-    _log(f"generated in {figures['generate_seconds']}s")
+    if os.environ.get("BENCH_ROUTING_REUSE") == "1":  # measure again on the database left by a full run
+        figures = {"reused_database": True}
+        n = Demand.objects.count()
+    else:
+        _prepare_database(os.environ["DATABASE_URL"])
+        connection.close()
+        call_command("migrate", verbosity=0)
+        _log(f"migrated; copying {n} demands")
+        figures = _generate(n, messages)
+        _log(f"generated in {figures['generate_seconds']}s")
     matters = list(Matter.objects.select_related("domain"))
     keyword = KeywordClassifier(
         MatterText(m.code, m.name, m.description, tuple(m.keywords), m.pk) for m in matters

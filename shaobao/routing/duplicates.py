@@ -146,26 +146,21 @@ def find_duplicates(
         qs = qs.filter(Q(matter_id__in=close) | Q(matter__isnull=True))
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
+    # First pass: only what the score needs (no dates or codes to decode for hundreds of rows).
     rows = (
         qs.annotate(head=Substr("body", 1, BODY_HEAD))
         .order_by("-received_at")
-        .values_list(
-            "id",
-            "tracking_code",
-            "subject",
-            "head",
-            "received_at",
-            "state",
-            "matter_id",
-            "grid_id",
-            "community_id",
-        )[:MAX_CANDIDATES]
+        .values_list("id", "subject", "head", "matter_id", "grid_id", "community_id")[:MAX_CANDIDATES]
     )
     matter_set = set(matter_ids[:1])
-    found = []
-    for pk, code, subj, head, at, state, matter_id, grid_id, comm_id in rows:
-        sim = similarity(mine, _cache.get(pk, join_text(subj, head)))
-        if sim < min_score * 0.8:
+    size, floor = len(mine), min_score - 0.1  # the bonuses add at most 0.1
+    scored: list[tuple[float, float, int, bool, bool]] = []
+    for pk, subj, head, matter_id, grid_id, comm_id in rows:
+        theirs = _cache.get(pk, join_text(subj, head))
+        if not theirs or min(size, len(theirs)) < floor * max(size, len(theirs)):
+            continue  # Jaccard ≤ smaller / larger: cannot reach the floor
+        sim = similarity(mine, theirs)
+        if sim < floor:
             continue
         same_matter = matter_id is not None and matter_id in matter_set
         same_place = (grid is not None and grid_id == grid.pk) or (
@@ -173,10 +168,21 @@ def find_duplicates(
         )
         score = min(1.0, sim + 0.05 * same_matter + 0.05 * same_place)
         if score >= min_score:
-            found.append(
-                DuplicateCandidate(
-                    pk, code, subj, round(score, 3), round(sim, 3), at, state, same_matter, same_place
-                )
-            )
+            scored.append((score, sim, pk, same_matter, same_place))
+    scored.sort(key=lambda t: -t[0])
+    scored = scored[:limit]
+    details = {
+        pk: (code, subj, at, state)
+        for pk, code, subj, at, state in Demand.objects.filter(pk__in=[t[2] for t in scored]).values_list(
+            "id", "tracking_code", "subject", "received_at", "state"
+        )
+    }
+    found = [
+        DuplicateCandidate(
+            pk, *details[pk][:2], round(score, 3), round(sim, 3), *details[pk][2:], same_matter, same_place
+        )
+        for score, sim, pk, same_matter, same_place in scored
+        if pk in details
+    ]
     found.sort(key=lambda c: -c.score)
     return found[:limit]
