@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/shaobao
 VENDOR := shaobao/static/vendor
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test test-sqlite test-postgres deps serve worker lint format bench migrate demo browser clean
+.PHONY: run test test-sqlite test-postgres deps serve worker lint format bench migrate demo browser clean messages
 
 ## Python dependencies (pinned in pyproject.toml), installed once into .venv.
 $(VENV)/.installed: pyproject.toml
@@ -44,13 +44,16 @@ migrate: deps
 demo: migrate
 	$(PY) manage.py load_demo --if-empty
 
-run: demo
-	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules; fi
-	@$(PY) manage.py demo_users --table
+## Translations are committed compiled (.mo); `make messages` recompiles them after editing a .po file.
+messages: deps
+	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
+
+run: deps
+	@$(PY) manage.py prepare_run
 	@echo "Shaobao: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py run_huey --quiet >> var/worker.log 2>&1 & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload --skip-checks
 
 worker: deps
 	$(PY) manage.py run_huey
