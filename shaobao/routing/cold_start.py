@@ -110,8 +110,8 @@ class KeywordClassifier:
             out[k] = self.decision_normalised(normalise(t, limit=self.max_chars))
         return out
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return _softmax(self.decision(texts) * self.temperature)
+    def predict_proba(self, texts: Sequence[str], *, temperature: float | None = None) -> np.ndarray:
+        return _softmax(self.decision(texts) * (temperature or self.temperature))
 
     def rank(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         return rank_rows(self.predict_proba([text]), self.labels, k)[0]

@@ -30,6 +30,10 @@ TOP_MATTERS = 5
 # Weight of the trained model against the duty-list cold start when both speak about the same matters:
 # the cold start keeps matters the model never saw (new in this duty-list version) reachable.
 MODEL_WEIGHT = 0.8
+# Shown alone, the keyword scores are softened: with the prior's sharper temperature (8, measured inside
+# the trained model) one keyword hit among ~100 matters reads as "100 %", which overstates what a keyword
+# proves. At 5, a clear hit shows as roughly 75–95 %.
+COLD_START_TEMPERATURE = 5.0
 
 
 @dataclass
@@ -103,7 +107,7 @@ def rank_matters(texts: list[str], duty_list) -> tuple[list[list[MatterChoice]],
     cold = registry.cold_start_for(duty_list)
     if not cold.labels:
         return [[] for _ in texts], cold.method, None
-    proba = cold.predict_proba(texts)
+    proba = cold.predict_proba(texts, temperature=COLD_START_TEMPERATURE)
     method = cold.method
     row, model = registry.active_model()
     if model is not None:
