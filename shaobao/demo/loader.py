@@ -1,5 +1,5 @@
 """Load the demo district: Pinggu (110117) with its real divisions, sample grids, units, a published duty
-list and one login per role.
+list and the demo logins (one per role, plus a handler per unit and a dispatcher per street).
 
 `load_demo_district()` is the whole load in one transaction; it is idempotent (a second run upserts the
 same rows and keeps the duty list already published). Everything is bulk-created so that it takes a couple
@@ -10,9 +10,10 @@ the `load_demo` command after this.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from shaobao.demo.fixtures.units import (
     is_town,
     street_unit_code,
 )
-from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS
+from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
 from shaobao.org.divisions import import_district
 from shaobao.org.geo import invalidate_index
 from shaobao.org.models import Division, Grid, Membership, Unit, User
@@ -75,7 +76,7 @@ def load_demo_district() -> DemoLoad:
         result.matters, note = _load_duty_list(district, units)
         if note:
             result.notes.append(note)
-        result.users = _load_users(units)
+        result.users = _load_users(units, streets)
         transaction.on_commit(invalidate_index)
     return result
 
@@ -286,26 +287,69 @@ def _load_duty_list(district: Division, units: dict[str, Unit]) -> tuple[int, st
     return len(matters), ""
 
 
-def _load_users(units: dict[str, Unit]) -> int:
-    """One user per role; the password is hashed once (hashing is deliberately slow)."""
-    password = make_password(DEMO_PASSWORD)
-    divisions = {d.code: d for d in Division.objects.filter(code__in={u.division_code for u in DEMO_USERS})}
-    for spec in DEMO_USERS:
+def _load_users(units: dict[str, Unit], streets: list[Division]) -> int:
+    """The role accounts, a handler per unit and a dispatcher per street, upserted in bulk.
+
+    The password is hashed once for all of them (hashing is deliberately slow: 500 hashes would take
+    minutes); a second load resets names and passwords, writing only the users that changed, and adds only
+    the missing memberships.
+    """
+    unit_divisions = dict(
+        Division.objects.filter(pk__in={u.division_id for u in units.values()}).values_list("pk", "code")
+    )
+    specs = [
+        *DEMO_USERS,
+        *unit_handlers((u.code, u.name, unit_divisions[u.division_id]) for u in units.values()),
+        *street_dispatchers((s.code, s.name) for s in streets),
+    ]
+    divisions = dict(
+        Division.objects.filter(code__in={s.division_code for s in specs}).values_list("code", "pk")
+    )
+    existing = {u.username: u for u in User.objects.filter(username__in=[s.username for s in specs])}
+    password = _demo_password_hash(existing.values())
+    fields = ["first_name", "password", "is_active", "is_staff", "is_superuser"]
+    to_create, to_update = [], []
+    for spec in specs:
         is_admin = spec.role == "administrator"
-        user, _ = User.objects.update_or_create(
-            username=spec.username,
-            defaults={
-                "first_name": spec.display_name,
-                "password": password,
-                "is_staff": is_admin,
-                "is_superuser": is_admin,
-                "is_active": True,
-            },
+        user = existing.get(spec.username) or User(username=spec.username)
+        before = [getattr(user, f) for f in fields]
+        user.first_name, user.password, user.is_active = spec.display_name, password, True
+        user.is_staff = user.is_superuser = is_admin
+        if not user.pk:
+            to_create.append(user)
+        elif [getattr(user, f) for f in fields] != before:
+            to_update.append(user)
+    User.objects.bulk_create(to_create, batch_size=500)
+    User.objects.bulk_update(to_update, fields, batch_size=500)
+    user_ids = dict(
+        User.objects.filter(username__in=[s.username for s in specs]).values_list("username", "pk")
+    )
+    have = set(
+        Membership.objects.filter(user_id__in=user_ids.values()).values_list(
+            "user_id", "role", "division_id", "unit_id"
         )
-        Membership.objects.get_or_create(
-            user=user,
-            role=spec.role,
-            division=divisions[spec.division_code],
-            unit=units[spec.unit_code] if spec.unit_code else None,
+    )
+    memberships = []
+    for s in specs:  # in spec order: the role accounts' memberships come first, as before
+        key = (
+            user_ids[s.username],
+            s.role,
+            divisions[s.division_code],
+            units[s.unit_code].pk if s.unit_code else None,
         )
-    return len(DEMO_USERS)
+        if key not in have:
+            have.add(key)
+            memberships.append(Membership(user_id=key[0], role=key[1], division_id=key[2], unit_id=key[3]))
+    Membership.objects.bulk_create(memberships, batch_size=500)
+    return len(specs)
+
+
+def _demo_password_hash(users) -> str:
+    """The hash of the demo password: the one the demo users already share if it still checks (so that a
+    reload rewrites no user), else a new one. Either way one slow hash, not one per user."""
+    stored = Counter(u.password for u in users if u.password)
+    if stored:
+        current = stored.most_common(1)[0][0]
+        if check_password(DEMO_PASSWORD, current) and not identify_hasher(current).must_update(current):
+            return current
+    return make_password(DEMO_PASSWORD)

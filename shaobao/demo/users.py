@@ -1,11 +1,15 @@
-"""The demo logins: one user per role, all with the same documented password.
+"""The demo logins, all with the same documented password.
 
-Street roles work in 滨河街道 (110117001), unit roles in 区城管执法局 (CGZF), so that a demand placed in
-滨河街道 and whistled for 违法建设 reaches every demo user.
+Eight role accounts (`DEMO_USERS`, named after their role, used by docs and tests): street roles work in
+滨河街道 (110117001), unit roles in 区城管执法局 (CGZF), so that a demand placed in 滨河街道 and whistled for
+违法建设 reaches every one of them. Besides them, so that any whistle of the demo can be played through by
+hand, every unit has a handler `h-<unit code in lower case>` (e.g. `h-cgzf`, `h-110117001-cjk`) and every
+street a dispatcher `d-<street code>` (e.g. `d-110117001000`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 DEMO_PASSWORD = "shaobao-demo"
@@ -13,6 +17,8 @@ DEMO_STREET = "110117001000"  # 滨河街道
 DEMO_COMMUNITY = "110117001002"  # 平粮社区
 DEMO_DISTRICT = "110117000000"  # 平谷区
 DEMO_UNIT = "CGZF"  # 区城管执法局
+HANDLER_PREFIX = "h-"
+DISPATCHER_PREFIX = "d-"
 
 
 @dataclass(frozen=True)
@@ -43,3 +49,55 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("coordinator", "孙晓梅", "district_coordinator", None, DEMO_DISTRICT),
     DemoUser("admin", "系统管理员", "administrator", None, DEMO_DISTRICT),
 ]
+
+
+def handler_username(unit_code: str) -> str:
+    return HANDLER_PREFIX + unit_code.lower()
+
+
+def dispatcher_username(street_code: str) -> str:
+    return DISPATCHER_PREFIX + street_code
+
+
+def unit_handlers(units: Iterable[tuple[str, str, str]]) -> list[DemoUser]:
+    """One handler per unit; units: (code, name, code of the unit's division), the membership's division."""
+    return [
+        DemoUser(handler_username(code), f"{name}承办人", "unit_handler", code, division_code)
+        for code, name, division_code in units
+    ]
+
+
+def street_dispatchers(streets: Iterable[tuple[str, str]]) -> list[DemoUser]:
+    """One dispatcher per street; streets: (code, name)."""
+    return [
+        DemoUser(dispatcher_username(code), f"{name}调度员", "street_dispatcher", None, code)
+        for code, name in streets
+    ]
+
+
+def per_unit_accounts() -> list[DemoUser]:
+    """The generated handlers and dispatchers present in the database (unit order, then street order).
+
+    Read back from the memberships, so that the list is exactly what a login can do; an account counts only
+    if its name matches its unit or street (another user called `h-...` is not a demo account).
+    """
+    from django.db.models import Q
+
+    from shaobao.org.models import Membership
+
+    rows = (
+        Membership.objects.filter(
+            Q(role="unit_handler", user__username__startswith=HANDLER_PREFIX)
+            | Q(role="street_dispatcher", user__username__startswith=DISPATCHER_PREFIX)
+        )
+        .select_related("user", "unit", "division")
+        .order_by("role", "unit__code", "division__code")
+    )
+    handlers, dispatchers = [], []
+    for m in rows:
+        name = m.user.username
+        if m.role == "unit_handler" and m.unit and name == handler_username(m.unit.code):
+            handlers.append(DemoUser(name, m.user.first_name, m.role, m.unit.code, m.division.code))
+        elif m.role == "street_dispatcher" and not m.unit and name == dispatcher_username(m.division.code):
+            dispatchers.append(DemoUser(name, m.user.first_name, m.role, None, m.division.code))
+    return handlers + dispatchers
