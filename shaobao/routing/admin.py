@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from shaobao.routing import registry
 from shaobao.routing.models import ProposalRecord, RouterModel
 from shaobao.routing.selectors import acceptance_by_matter
 
@@ -96,12 +95,16 @@ class RouterModelAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "请只选择一个版本 / choose exactly one version", messages.ERROR)
             return
+        from shaobao.routing import registry  # scikit-learn loads on first use, not at start-up
+
         row = queryset.first()
         registry.activate_version(row.pk)
         self.message_user(request, f"v{row.version} 已启用 / is now in use")
 
     @admin.action(description=_("Use the duty-list cold start (no model) / 停用模型"))
     def use_cold_start(self, request, queryset):
+        from shaobao.routing import registry
+
         registry.activate_version(None)
         self.message_user(
             request, "已停用模型，按事项清单关键词推荐 / no model in use: cold start from the duty list"
