@@ -146,6 +146,13 @@ def do_blow_whistle(
                 matter=d.matter or matter,
                 due_at=lead_summons.finish_due,
             )
+        # What the dispatcher chose against what routing proposed: acceptance figures and training data.
+        from shaobao.routing.services import record_outcome
+
+        for d in demands:
+            record_outcome(
+                demand=d, proposal=None, chosen_matter=matter, chosen_units=[lead, *supporting], actor=actor
+            )
     return whistle
 
 
