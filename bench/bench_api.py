@@ -4,7 +4,9 @@
 - PostgreSQL: BENCH_API_PG_URL (default postgres://postgres@127.0.0.1:5432/shaobao_bench_api, dropped and
   re-created) when PostgreSQL answers; SQLite: /tmp/shaobao_bench_api.sqlite3 (always, fresh).
 Each worker migrates, loads the demo district, issues an API token for the demo street dispatcher, starts
-gunicorn (BENCH_API_WORKERS sync workers, default 2 × CPUs) on a free local port, and then
+gunicorn (BENCH_API_WORKERS gthread workers, default one per CPU, BENCH_API_THREADS threads each, default 4;
+keep-alive; CONN_MAX_AGE=BENCH_API_CONN_MAX_AGE, default 600, i.e. persistent database connections) on a
+free local port, and then
 BENCH_API_CLIENTS client threads (default 8) each keep one HTTP/1.1 connection open and POST
 `/api/v1/demands` (placed by coordinates, each with its own Idempotency-Key) until BENCH_API_REQUESTS
 (default 3,000 × --scale) are done. Figures: demands/s over the wall time, median / p99 / max latency,
@@ -106,21 +108,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(port: int, workers: int) -> subprocess.Popen:
+def _start_server(port: int, workers: int, threads: int = 1) -> subprocess.Popen:
+    """gunicorn as in production: threaded workers (keep-alive connections are kept; a sync worker closes
+    each one), persistent database connections (CONN_MAX_AGE), DEBUG off, no access log."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    cmd = [str(gunicorn), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    if threads > 1:
+        cmd += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30"]
+    cmd += ["--log-level", "warning"]
     server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "config.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
+        cmd,
         cwd=ROOT,
-        env=dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost"),
+        env=dict(
+            os.environ,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            CONN_MAX_AGE=os.environ.get("BENCH_API_CONN_MAX_AGE", "600"),
+        ),
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -224,14 +227,17 @@ def worker(requests: int) -> dict:
     token = _setup()
     from shaobao.intake.models import Demand
 
-    workers = int(os.environ.get("BENCH_API_WORKERS", 2 * (os.cpu_count() or 1)))
+    workers = int(os.environ.get("BENCH_API_WORKERS", os.cpu_count() or 1))
+    threads = int(os.environ.get("BENCH_API_THREADS", 4))
     clients = int(os.environ.get("BENCH_API_CLIENTS", 8))
     port = _free_port()
-    server = _start_server(port, workers)
+    server = _start_server(port, workers, threads)
     try:
         _measure(port, token, min(200, requests), clients, offset=10_000_000)  # warm-up: imports, caches
         cpu_before = _server_cpu_seconds(server.pid)
+        client_before = time.process_time()
         figures = _measure(port, token, requests, clients, offset=0)
+        client_cpu = time.process_time() - client_before
         cpu = _server_cpu_seconds(server.pid) - cpu_before
         figures["server_cpu_ms_per_demand"] = round(cpu / requests * 1000, 2)
         # What 2 CPUs could sustain if the application server had them to itself (database excluded).
@@ -240,6 +246,8 @@ def worker(requests: int) -> dict:
         server.terminate()
         server.wait(timeout=30)
     figures["server_workers"] = workers
+    figures["server_threads_per_worker"] = threads
+    figures["client_cpu_ms_per_demand"] = round(client_cpu / requests * 1000, 2)
     figures["load_average_1m"] = round(os.getloadavg()[0], 1)  # other work on the machine skews the figures
     figures["committed_demands"] = Demand.objects.filter(idempotency_key__startswith="bench-").count()
     figures["database"] = url.split(":", 1)[0]

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shaobao.core.models import Notification
+from shaobao.org.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,36 @@ def notify_on_commit(user_ids: Iterable[int], text: str, url: str = "", *, email
         deliver_notification(ids, text, url, email)
 
     transaction.on_commit(enqueue)
+
+
+def notify_members_now(
+    division_id: int, roles: Iterable[str], text: str, url: str = "", *, email: bool = True
+) -> list[int]:
+    """Bell rows for the active members of a division in `roles`, written by one INSERT ... SELECT in the
+    caller's transaction (so they become visible exactly when the action commits and vanish if it rolls
+    back); the e-mails, if wanted, are queued after commit. Returns the user ids notified.
+
+    Cheaper than `notify_on_commit` on hot paths (demand intake): no recipient look-up round trip and no
+    queued task unless e-mail is wanted."""
+    roles = sorted(set(roles))
+    if not roles:
+        return []
+    membership = Membership._meta.db_table
+    users = get_user_model()._meta.db_table
+    placeholders = ", ".join(["%s"] * len(roles))
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table} (user_id, text, url, created_at) "
+        f"SELECT DISTINCT m.user_id, %s, %s, %s FROM {membership} m "
+        f"JOIN {users} u ON u.id = m.user_id AND u.is_active "
+        f"WHERE m.division_id = %s AND m.role IN ({placeholders}) RETURNING user_id"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text[:300], url[:300], now, division_id, *roles])
+        ids = sorted(int(row[0]) for row in cursor.fetchall())
+    if email and ids:
+        email_on_commit(ids, text, url)
+    return ids
 
 
 def email_on_commit(user_ids: Iterable[int], text: str, url: str = "") -> None:

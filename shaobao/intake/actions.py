@@ -20,16 +20,16 @@ from shaobao.core import audit
 from shaobao.core.calendar import add_time_limit, add_working_days
 from shaobao.core.choices import Urgency
 from shaobao.core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
-from shaobao.core.notifications import notify_on_commit
+from shaobao.core.notifications import notify_members_now, notify_on_commit
 from shaobao.duties.selectors import matter_in_force, rule_for
 from shaobao.intake import people
 from shaobao.intake.access import access_demand, lock_demand
 from shaobao.intake.codes import new_tracking_code
 from shaobao.intake.models import Channel, Demand, DemandKind, DemandPhoto, DemandState, Satisfaction
-from shaobao.intake.placement import place, street_by_code
+from shaobao.intake.placement import UNPLACED, Placement, grid_at, street_by_code
 from shaobao.intake.states import FINAL_STATES, check_demand_step
 from shaobao.intake.uploads import checked_photos
-from shaobao.org.models import Division, Grid, Unit
+from shaobao.org.models import Division, Grid, Role, Unit
 
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
 STREET_UNIT_KINDS = {"street_section", "community_committee", "enforcement_team"}
@@ -154,20 +154,19 @@ def do_receive_demand(
         lng=lng,
         idempotency_key=idempotency_key,
     )
-    if street_code and not errors and street_by_code(street_code) is None:
+    given_street = street_by_code(street_code) if street_code and not errors else None
+    if street_code and not errors and given_street is None:
         errors["street_code"] = f"街乡 {street_code} 不存在 / Unknown street {street_code}"
     if errors:
         raise ValidationFailed("提交内容有误 / The demand is not valid", fields=errors)
     creator = actor if authenticated else None
     key = str(idempotency_key).strip() if idempotency_key is not None else None
-    if key and creator is not None:
-        existing = Demand.objects.filter(created_by=creator, idempotency_key=key).first()
-        if existing is not None:
-            return existing
+    # No look-up of the key before the insert: the unique constraint (creator, key) answers a replay in the
+    # except branch below, so a new demand (the common case) costs one query less.
     files = checked_photos(photos)
     lat_f = float(lat) if lat is not None else None
     lng_f = float(lng) if lng is not None else None
-    placement = place(lat=lat_f, lng=lng_f, street_code=street_code)
+    placement = _place(lat_f, lng_f, given_street)
     matter = None
     if matter_code:
         district = placement.street.parent if placement.street else None
@@ -206,8 +205,12 @@ def do_receive_demand(
                     data={"channel": channel, "placement": placement.source, "photos": len(files)},
                 )
                 if placement.street is not None:
-                    notify_on_commit(
-                        people.street_staff(placement.street.pk),
+                    # The bell rows are written in this transaction (visible exactly when the demand is
+                    # committed, gone if it rolls back): one INSERT ... SELECT instead of a queued task;
+                    # only the e-mails of an urgent demand go through the queue, after commit.
+                    notify_members_now(
+                        placement.street.pk,
+                        [Role.STREET_DISPATCHER],
                         f"新诉求 {code}：{demand.subject}",
                         demand_url(demand),
                         email=urgency != Urgency.NORMAL,
@@ -222,6 +225,21 @@ def do_receive_demand(
                 continue  # a tracking-code collision: draw another
             raise
     raise Conflict("无法生成受理编号，请重试 / Could not allocate a tracking code, try again")
+
+
+def _place(lat: float | None, lng: float | None, street: Division | None) -> Placement:
+    """`placement.place` with the street already read (validation fetched it): coordinates in a grid
+    win, else the street the channel gave, else unplaced."""
+    if lat is not None and lng is not None:
+        grid = grid_at(lat, lng)
+        if grid is not None:
+            community = grid.community
+            return Placement(
+                community.ancestor("street") if community else None, community, grid, "coordinates"
+            )
+    if street is not None:
+        return Placement(street, None, None, "street_code")
+    return UNPLACED
 
 
 # --- placement and triage ------------------------------------------------------------------------
@@ -329,6 +347,11 @@ def do_self_handle(*, actor, demand_id: int, unit_code: str, note: str = "") -> 
             data={"unit": unit.code},
             assigned_unit=unit,
             due_at=due,
+        )
+        from shaobao.routing.services import record_outcome  # routing sits above intake
+
+        record_outcome(
+            demand=demand, proposal=None, chosen_matter=demand.matter, chosen_units=[unit], actor=actor
         )
         notify_on_commit(
             people.unit_staff([unit.pk]),

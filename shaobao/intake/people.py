@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
+
 from shaobao.org.models import LEVEL_PREFIX_LENGTH, Division, Membership, Role
 
 TRIAGE_ROLES = frozenset({Role.STREET_DISPATCHER, Role.STREET_LEADER})
@@ -36,11 +38,18 @@ def seats(user) -> tuple[Seat, ...]:
     cached = getattr(user, "_shaobao_seats", None)
     if cached is not None:
         return cached
+    # One plain SELECT (this runs on every API request; building the ORM query cost more than running it).
+    sql = (
+        f"SELECT m.role, d.id, d.code, d.level, d.parent_id, m.unit_id FROM {Membership._meta.db_table} m "
+        f"JOIN {Division._meta.db_table} d ON d.id = m.division_id WHERE m.user_id = %s ORDER BY m.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        rows = cursor.fetchall()
     out = []
-    for m in Membership.objects.filter(user=user).select_related("division", "division__parent"):
-        d = m.division
-        street_id = d.pk if d.level == "street" else (d.parent_id if d.level == "community" else None)
-        out.append(Seat(m.role, d.pk, d.code, d.level, street_id, m.unit_id))
+    for role, division_id, code, level, parent_id, unit_id in rows:
+        street_id = division_id if level == "street" else (parent_id if level == "community" else None)
+        out.append(Seat(role, division_id, code, level, street_id, unit_id))
     result = tuple(out)
     user._shaobao_seats = result
     return result

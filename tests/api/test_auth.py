@@ -100,3 +100,21 @@ def test_session_post_with_csrf_token_works(world):
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 201, response.content
+
+
+def test_last_use_is_written_at_most_once_a_minute(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    token, raw = do_issue_token(user=world.users["dispatcher"], name="gateway")
+    recent = timezone.now() - dt.timedelta(seconds=20)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=recent)
+    assert ApiClient(raw).get("/api/v1/units").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == recent  # used 20 s ago: not written again
+    old = timezone.now() - dt.timedelta(minutes=5)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=old)
+    assert ApiClient(raw).get("/api/v1/units").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at > old + dt.timedelta(minutes=4)

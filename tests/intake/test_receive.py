@@ -140,3 +140,47 @@ def test_a_tracking_code_collision_draws_another_code(world, monkeypatch):
     second = new_demand(world, subject="另一个")
     assert second.tracking_code == "SB260101ABCDE"
     assert Demand.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_dispatchers_bell_row_is_committed_with_the_demand_and_rolled_back_with_it(world):
+    from django.db import transaction
+
+    from shaobao.core.models import Notification
+
+    dispatcher = world.users["dispatcher"]
+    d = new_demand(world)  # no queued task needed: the row is part of the demand's transaction
+    assert [n.text for n in Notification.objects.filter(user=dispatcher)] == [
+        f"新诉求 {d.tracking_code}：{d.subject}"
+    ]
+    assert not Notification.objects.filter(user=world.users["dispatcher_b"]).exists()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        new_demand(world, subject="回滚")
+        raise RuntimeError("the caller's transaction fails after the demand")
+    assert not Demand.objects.filter(subject="回滚").exists()
+    assert Notification.objects.filter(user=dispatcher).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_replayed_key_writes_no_second_event_or_bell_row(world):
+    from shaobao.core.models import Event, Notification
+
+    a = new_demand(world, idempotency_key="once")
+    b = new_demand(world, idempotency_key="once", subject="重试")
+    assert a.pk == b.pk and b.subject == a.subject
+    assert Event.objects.filter(subject_type="intake.demand", action="receive").count() == 1
+    assert Notification.objects.filter(user=world.users["dispatcher"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_urgent_demand_mails_the_dispatcher_after_commit(world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    world.users["dispatcher"].email = "dispatcher@example.org"
+    world.users["dispatcher"].save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        new_demand(world, urgency="urgent")
+    assert mail.outbox == [] and len(callbacks) == 1  # queued only once the demand is committed
+    callbacks[0]()
+    assert [m.to for m in mail.outbox] == [["dispatcher@example.org"]]
