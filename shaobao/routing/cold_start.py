@@ -14,9 +14,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from shaobao.routing.classifier import _WHITE_SPACES, _softmax, char_ngrams, rank_rows
+from shaobao.routing.classifier import (
+    _WHITE_SPACES,
+    _softmax,
+    char_ngrams,
+    gram_key,
+    lookup,
+    ngram_keys,
+    rank_rows,
+)
 from shaobao.routing.text import normalise
 
 
@@ -101,6 +110,33 @@ class KeywordClassifier:
         """Scores of one text already passed through `normalise` (the classifier shares its work)."""
         text = _WHITE_SPACES.sub(" ", text[: self.max_chars])
         return self._cosine(text) + self.keyword_scores(text)
+
+    def decision_many(self, texts: Sequence[str]) -> np.ndarray:
+        """`decision_normalised` of many normalised texts; the cosine part as one sparse product."""
+        texts = [_WHITE_SPACES.sub(" ", t[: self.max_chars]) for t in texts]
+        out = (
+            np.vstack([self.keyword_scores(t) for t in texts]) if texts else np.zeros((0, len(self.matters)))
+        )
+        index = self.__dict__.get("_keys")
+        if index is None:
+            grams = list(self._vocabulary)
+            keys = np.fromiter((gram_key(g) for g in grams), dtype=np.int64, count=len(grams))
+            cols = np.fromiter(self._vocabulary.values(), dtype=np.int64, count=len(grams))
+            order = np.argsort(keys)
+            index = self._keys = (keys[order], cols[order])
+        known, known_cols = index
+        if not len(known) or not texts:
+            return out
+        doc, keys = ngram_keys(texts, (2, 3))
+        found, at = lookup(known, keys)
+        width = len(known) + 1
+        pairs, counts = np.unique(doc[found] * width + known_cols[at[found]], return_counts=True)
+        d, c = pairs // width, pairs % width
+        values = (1.0 + np.log(counts)) * self._idf[c]
+        squares = np.bincount(d, weights=values * values, minlength=len(texts))
+        values = values / np.sqrt(np.where(squares > 0, squares, 1.0))[d]
+        x = csr_matrix((values, (d, c)), shape=(len(texts), len(self._idf)))
+        return out + np.asarray(x @ self._centroids)
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         if not self.matters:

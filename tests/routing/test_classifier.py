@@ -95,3 +95,46 @@ def test_compiled_prediction_equals_sklearn_path():
 
     fast = np.vstack([model._fast_decision(normalise(t, limit=model.config.max_chars)) for t in probe])
     assert np.allclose(fast, model.decision(probe), atol=1e-6)
+
+
+BATCH_PROBE = [
+    "私搭乱建彩钢房",
+    "完全没见过的字：龘靐齉",
+    "",
+    "噪音 " * 300,
+    "拖欠工資",
+    "。只有正文",
+    "a",
+    "小区门口乱停车 😀 请处理",
+    "學校食堂衛生差。孩子吃了拉肚子",
+]
+
+
+def test_batch_prediction_equals_sklearn_and_one_by_one():
+    """Many texts go through the sparse batch path; a few through the per-text path: same figures."""
+    from shaobao.routing.classifier import BATCH_MIN
+    from shaobao.routing.cold_start import KeywordClassifier, MatterText
+
+    texts, labels = zip(*TRAIN, strict=True)
+    prior = KeywordClassifier(
+        [
+            MatterText("建设", "违法建设", "私搭乱建 彩钢房 违建", ("违建", "私搭乱建", "彩钢房")),
+            MatterText("环境", "噪音扰民", "夜间施工噪音", ("噪音", "扰民")),
+        ]
+    )
+    model = TextClassifier(ClassifierConfig()).fit(
+        list(texts),
+        list(labels),
+        unlabeled=["小区门口乱停车", "學校食堂衛生差"],
+        prior=prior,
+        keep_reference=True,
+    )
+    assert model.prior is not None
+    probe = BATCH_PROBE * 2
+    assert len(probe) >= BATCH_MIN
+    norm = [normalise(t, limit=model.config.max_chars) for t in probe]
+    assert np.allclose(model._batch_decision(norm), model.decision(probe), atol=1e-8)
+    one_by_one = np.vstack([model.predict_proba([t]) for t in probe])
+    assert np.allclose(model.predict_proba(probe), one_by_one, atol=1e-8)
+    singles = np.vstack([prior.decision_normalised(t) for t in norm])
+    assert np.allclose(prior.decision_many(norm), singles, atol=1e-8)
