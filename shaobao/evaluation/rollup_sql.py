@@ -49,7 +49,9 @@ class EpochSeconds(Func):
             # '%%%%s': the template's own %-formatting and then the SQLite backend's each halve it.
             compiler,
             connection,
-            template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
+            # substr(…, 1, 19) drops the fraction first: SQLite rounds fractions to milliseconds, which
+            # would turn 12:00:00.9996 into 12:00:01 where Python truncates to 12:00:00.
+            template="CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER)",
             **extra,
         )
 

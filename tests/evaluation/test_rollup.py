@@ -55,3 +55,18 @@ def test_rollup_command_rebuilds_from_since(world):
     run = RollupRun.objects.get()
     assert run.first_day == dt.date(2026, 9, 1) and run.rows > 0
     assert table("street", Period.month("2026-10"))
+
+
+def test_durations_truncate_fractions_of_a_second_like_python(world):
+    """12:00:00.9996 → 13:00:00.0001 is 3,600 s from the truncated timestamps, on every database."""
+    sc = build(world)
+    s1 = sc.summonses[1]
+    Summons.objects.filter(pk=s1.pk).update(
+        summoned_at=t(10, 8, 9) + dt.timedelta(microseconds=999_600),
+        reported_in_at=t(10, 8, 10) + dt.timedelta(microseconds=100),
+    )
+    rollup_days(dt.date(2026, 10, 1), dt.date(2026, 10, 31), as_of=AS_OF)
+    period = Period.month("2026-10")
+    rolled = table("unit", period)[world.lead_unit.id]["counters"]["report_secs"]
+    raw = table("unit", period, raw=True, as_of=AS_OF)[world.lead_unit.id]["counters"]["report_secs"]
+    assert rolled == raw == 3600 + 3600  # S1 (1 h) and S3 (1 h)
