@@ -8,8 +8,10 @@
 - duplicates (PostgreSQL, when it answers): BENCH_ROUTING_PG_URL (default
   postgres://postgres@127.0.0.1:5432/shaobao_bench_routing, dropped and re-created), migrated, filled by
   COPY with BENCH_ROUTING_DEMANDS demands (default 1,000,000 × --scale) over 18 streets, 365 days,
-  113 matters, 15 % open (BENCH_ROUTING_REUSE=1 measures again on the database a full run left); then p50/p99 of `find_duplicates` for 2,000 random lookups (a message about a
-  random street, its top-3 matters), and the query plan.
+  113 matters, 15 % open (BENCH_ROUTING_REUSE=1 measures again on the database a full run left,
+  migrating it first); `fingerprint_demands` stores the open demands' fingerprints (timed; lookups would
+  otherwise fill them lazily); then p50/p99 of `find_duplicates` for 2,000 random lookups (a message
+  about a random street, its top-3 matters), and the query plan.
 Run one worker by hand: `python bench/bench_routing.py --worker classify` or
 `DATABASE_URL=... python bench/bench_routing.py --worker duplicates --demands 1000000`.
 """
@@ -267,6 +269,7 @@ def _duplicates(n: int) -> dict:
     messages = _messages()
     if os.environ.get("BENCH_ROUTING_REUSE") == "1":  # measure again on the database left by a full run
         figures = {"reused_database": True}
+        call_command("migrate", verbosity=0)  # new routing tables (fingerprints) on an older database
         n = Demand.objects.count()
     else:
         _prepare_database(os.environ["DATABASE_URL"])
@@ -275,6 +278,16 @@ def _duplicates(n: int) -> dict:
         _log(f"migrated; copying {n} demands")
         figures = _generate(n, messages)
         _log(f"generated in {figures['generate_seconds']}s")
+    from shaobao.routing.models import DemandFingerprint
+
+    started, c = time.perf_counter(), time.process_time()
+    call_command("fingerprint_demands", verbosity=0)  # open demands; lookups would fill them lazily
+    figures |= {
+        "backfill_seconds": round(time.perf_counter() - started, 1),
+        "backfill_cpu_seconds": round(time.process_time() - c, 1),
+        "fingerprints": DemandFingerprint.objects.count(),
+    }
+    _log(f"fingerprints: {figures}")
     matters = list(Matter.objects.select_related("domain"))
     keyword = KeywordClassifier(
         MatterText(m.code, m.name, m.description, tuple(m.keywords), m.pk) for m in matters

@@ -10,11 +10,11 @@ the subject and the head of the body, where a repost keeps the substance of the 
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -23,6 +23,8 @@ from django.utils import timezone
 from shaobao.duties.models import Matter
 from shaobao.intake.models import Demand, DemandState
 from shaobao.org.models import Grid
+from shaobao.routing.classifier import gram_key, ngram_keys
+from shaobao.routing.models import DemandFingerprint
 from shaobao.routing.text import join_text, normalise
 
 OPEN_STATES = (
@@ -36,7 +38,6 @@ MAX_CANDIDATES = 300
 BODY_HEAD = 200  # characters of the body compared: enough for the substance, cheap to fetch and shingle
 MIN_SCORE = 0.35
 NEARBY_DEGREES = 0.005  # about 500 m: grids this close to the demand's grid count as "nearby"
-_SHINGLE_CACHE_SIZE = 100_000
 
 
 @dataclass
@@ -54,8 +55,20 @@ class DuplicateCandidate:
 
 def shingles(text: str) -> frozenset[str]:
     """Character bigrams of the normalised text, spaces and punctuation dropped."""
-    t = "".join(ch for ch in normalise(text, limit=BODY_HEAD + 200) if ch.isalnum())
+    t = _compact(text)
     return frozenset(t[i : i + 2] for i in range(len(t) - 1)) if len(t) > 1 else frozenset(t)
+
+
+def fingerprint(text: str) -> np.ndarray:
+    """`shingles` as sorted distinct int64 keys (`classifier.gram_key`): comparable in numpy, storable."""
+    t = _compact(text)
+    if len(t) < 2:
+        return np.asarray([gram_key(t)] if t else [], dtype=np.int64)
+    return np.unique(ngram_keys([t], (2,))[1])
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in normalise(text, limit=BODY_HEAD + 200) if ch.isalnum())
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -65,26 +78,20 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return common / (len(a) + len(b) - common)
 
 
-class _ShingleCache:
-    """Shingles of stored demands by id (they are compared again at every lookup in their street)."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.data = size, OrderedDict()
-
-    def get(self, pk: int, text: str) -> frozenset[str]:
-        key = hash(text)
-        hit = self.data.get(pk)
-        if hit is not None and hit[0] == key:
-            self.data.move_to_end(pk)
-            return hit[1]
-        value = shingles(text)
-        self.data[pk] = (key, value)
-        if len(self.data) > self.size:
-            self.data.popitem(last=False)
-        return value
-
-
-_cache = _ShingleCache(_SHINGLE_CACHE_SIZE)
+def stored_fingerprints(ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """Compute and store the fingerprints of these demands (those already stored are left alone)."""
+    rows = (
+        Demand.objects.filter(pk__in=ids)
+        .annotate(head=Substr("body", 1, BODY_HEAD))
+        .values_list("id", "subject", "head")
+    )
+    found = {pk: fingerprint(join_text(subject, head)) for pk, subject, head in rows}
+    DemandFingerprint.objects.bulk_create(
+        [DemandFingerprint(demand_id=pk, bigrams=fp.tobytes(), size=len(fp)) for pk, fp in found.items()],
+        ignore_conflicts=True,  # another lookup may have stored the same demand meanwhile
+        batch_size=500,
+    )
+    return found
 
 
 def nearby_grid_ids(grid: Grid | None) -> list[int]:
@@ -132,8 +139,8 @@ def find_duplicates(
     min_score: float = MIN_SCORE,
 ) -> list[DuplicateCandidate]:
     """Open demands probably about the same problem, best first."""
-    mine = shingles(join_text(subject, body[:BODY_HEAD] if body else ""))
-    if not mine or street is None:
+    mine = fingerprint(join_text(subject, body[:BODY_HEAD] if body else ""))
+    if not len(mine) or street is None:
         return []
     since = (received_at or timezone.now()) - dt.timedelta(days=settings.DUPLICATE_WINDOW_DAYS)
     place = Q(street=street)
@@ -146,29 +153,39 @@ def find_duplicates(
         qs = qs.filter(Q(matter_id__in=close) | Q(matter__isnull=True))
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    # First pass: only what the score needs (no dates or codes to decode for hundreds of rows).
-    rows = (
-        qs.annotate(head=Substr("body", 1, BODY_HEAD))
-        .order_by("-received_at")
-        .values_list("id", "subject", "head", "matter_id", "grid_id", "community_id")[:MAX_CANDIDATES]
+    # First pass: only what the score needs — the stored fingerprint, no text to fetch or normalise.
+    rows = list(
+        qs.order_by("-received_at").values_list(
+            "id", "matter_id", "grid_id", "community_id", "routing_fingerprint__bigrams"
+        )[:MAX_CANDIDATES]
     )
-    matter_set = set(matter_ids[:1])
+    missing = [row[0] for row in rows if row[4] is None]
+    computed = stored_fingerprints(missing) if missing else {}
     size, floor = len(mine), min_score - 0.1  # the bonuses add at most 0.1
-    scored: list[tuple[float, float, int, bool, bool]] = []
-    for pk, subj, head, matter_id, grid_id, comm_id in rows:
-        theirs = _cache.get(pk, join_text(subj, head))
-        if not theirs or min(size, len(theirs)) < floor * max(size, len(theirs)):
+    keep, arrays = [], []
+    for pk, matter_id, grid_id, comm_id, blob in rows:
+        theirs = computed.get(pk) if blob is None else np.frombuffer(blob, dtype=np.int64)
+        if theirs is None or not len(theirs) or min(size, len(theirs)) < floor * max(size, len(theirs)):
             continue  # Jaccard ≤ smaller / larger: cannot reach the floor
-        sim = similarity(mine, theirs)
-        if sim < floor:
-            continue
-        same_matter = matter_id is not None and matter_id in matter_set
-        same_place = (grid is not None and grid_id == grid.pk) or (
-            community_id is not None and comm_id == community_id
-        )
-        score = min(1.0, sim + 0.05 * same_matter + 0.05 * same_place)
-        if score >= min_score:
-            scored.append((score, sim, pk, same_matter, same_place))
+        keep.append((pk, matter_id, grid_id, comm_id, len(theirs)))
+        arrays.append(theirs)
+    scored: list[tuple[float, float, int, bool, bool]] = []
+    if keep:
+        # Every candidate's common bigrams with this demand in one pass (sets, so isin counts each once).
+        owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
+        common = np.bincount(owner, weights=np.isin(np.concatenate(arrays), mine), minlength=len(arrays))
+        matter_set = set(matter_ids[:1])
+        for (pk, matter_id, grid_id, comm_id, n), c in zip(keep, common, strict=True):
+            sim = float(c) / (size + n - float(c))
+            if sim < floor:
+                continue
+            same_matter = matter_id is not None and matter_id in matter_set
+            same_place = (grid is not None and grid_id == grid.pk) or (
+                community_id is not None and comm_id == community_id
+            )
+            score = min(1.0, sim + 0.05 * same_matter + 0.05 * same_place)
+            if score >= min_score:
+                scored.append((score, sim, pk, same_matter, same_place))
     scored.sort(key=lambda t: -t[0])
     scored = scored[:limit]
     details = {

@@ -93,3 +93,27 @@ class ProposalRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id}: {self.proposed_matter_id} → {self.chosen_matter_id}"
+
+
+class DemandFingerprint(models.Model):
+    """The character bigrams duplicate detection compares, stored once per demand.
+
+    Computed the first time a demand is a duplicate candidate (or by `fingerprint_demands`), so a
+    lookup fetches a few compact arrays instead of hundreds of texts to normalise. `bigrams` is the
+    sorted, distinct int64 keys of the bigrams (`duplicates.fingerprint`); a demand's text does not change
+    after it is received, so the fingerprint does not either.
+    """
+
+    demand = models.OneToOneField(
+        "intake.Demand",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="routing_fingerprint",
+        verbose_name=_("demand"),
+    )
+    bigrams = models.BinaryField(_("bigram keys"))
+    size = models.PositiveIntegerField(_("distinct bigrams"), default=0)
+
+    class Meta:
+        verbose_name = _("demand fingerprint")
+        verbose_name_plural = _("demand fingerprints")

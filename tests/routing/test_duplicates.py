@@ -99,3 +99,37 @@ def test_real_reposts_are_found_among_real_messages(world):
         body="孩子刚出生，想问一下在本区落户需要准备什么材料，去哪里办理。",
     )
     assert _find(world, other) == []
+
+
+def test_fingerprint_similarity_equals_bigram_jaccard():
+    """The stored integer fingerprint scores exactly like the bigram sets it replaces."""
+    import numpy as np
+
+    from shaobao.routing.duplicates import fingerprint, shingles, similarity
+
+    texts = ["兴谷路小区门口垃圾堆积", "兴谷路小區門口垃圾堆積！！😀", "a", "", "噪音 " * 200, "ab ab ab"]
+    for a in texts:
+        for b in texts:
+            fa, fb = fingerprint(a), fingerprint(b)
+            assert len(fa) == len(shingles(a))
+            common = len(np.intersect1d(fa, fb))
+            jaccard = common / (len(fa) + len(fb) - common) if len(fa) and len(fb) else 0.0
+            assert abs(jaccard - similarity(shingles(a), shingles(b))) < 1e-12
+
+
+def test_lookups_store_fingerprints_and_the_backfill_fills_the_rest(world):
+    from django.core.management import call_command
+
+    from shaobao.routing.models import DemandFingerprint
+
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    first = make_demand(world, days_ago=2, **text)
+    other_street = make_demand(world, street=world.street_b, **text)
+    again = make_demand(world, **text)
+    assert [c.demand_id for c in _find(world, again)] == [first.pk]
+    assert DemandFingerprint.objects.filter(demand=first).exists()  # stored by the lookup
+    assert not DemandFingerprint.objects.filter(demand=other_street).exists()
+    assert [c.demand_id for c in _find(world, again)] == [first.pk]  # now from the stored fingerprint
+    call_command("fingerprint_demands", verbosity=0)
+    assert DemandFingerprint.objects.filter(demand=other_street).exists()
+    assert DemandFingerprint.objects.count() == 3
