@@ -57,6 +57,8 @@ def whistle_actions(user, whistle: Whistle) -> set[str]:
         user.is_superuser or people.acts_for_street(user, whistle.street)
     ):
         return {"verify"}
+    if whistle.state == "closed" and (user.is_superuser or people.acts_for_street(user, whistle.street)):
+        return {"rate"}  # 下评上: the street rates the units it summoned (evaluation app)
     return set()
 
 

@@ -102,3 +102,16 @@ def test_poll_after_logout_sends_the_browser_to_login(client):
 @pytest.mark.parametrize("name", STAFF_PAGES)
 def test_a_user_without_any_role_is_refused(login, name):
     assert login("nobody").get(reverse(name)).status_code == 403
+
+
+def test_closed_whistle_page_offers_the_street_a_rating_link(world, login):
+    from shaobao.whistles import actions as wf
+    from tests.intake.flow import fed_back
+
+    whistle = fed_back(world)
+    rate_url = reverse("evaluation:rate", args=[whistle.pk])
+    page = reverse("whistles:whistle_detail", args=[whistle.pk])
+    assert rate_url not in login("dispatcher").get(page).content.decode()  # not before it is closed
+    wf.do_verify(actor=world.users["dispatcher"], whistle_id=whistle.pk, passed=True)
+    assert rate_url in login("dispatcher").get(page).content.decode()
+    assert rate_url not in login("lead_handler").get(page).content.decode()
