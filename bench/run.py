@@ -49,7 +49,11 @@ def main() -> int:
         record = {
             "topic": topic,
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+            },
             "seconds": round(time.perf_counter() - started, 1),
             "figures": figures,
         }

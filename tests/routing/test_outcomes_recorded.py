@@ -16,7 +16,9 @@ def test_blowing_a_whistle_records_the_chosen_matter_and_units(world):
 
 def test_self_handling_records_the_street_unit(world):
     demand = new_demand(world)
-    intake.do_self_handle(actor=world.users["dispatcher"], demand_id=demand.pk, unit_code=world.section_a.code)
+    intake.do_self_handle(
+        actor=world.users["dispatcher"], demand_id=demand.pk, unit_code=world.section_a.code
+    )
     record = ProposalRecord.objects.get(demand=demand)
     assert len(record.chosen_units) == 1
     assert record.chosen_units[0] in (world.section_a.code, world.section_a.pk)

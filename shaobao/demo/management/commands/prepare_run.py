@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "迁移、加载演示区（数据库为空时）并打印演示账号 / Migrate, load the demo if empty, print demo logins"
+    help = (
+        "迁移、加载演示区（数据库为空时）并打印演示账号 / Migrate, load the demo if empty, print demo logins"
+    )
 
     def handle(self, *args, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
