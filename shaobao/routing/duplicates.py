@@ -67,6 +67,21 @@ def fingerprint(text: str) -> np.ndarray:
     return np.unique(ngram_keys([t], (2,))[1])
 
 
+MINHASH_K = 32
+_RNG = np.random.default_rng(20261121)  # fixed: stored signatures must stay comparable
+_MH_A = _RNG.integers(1, 2**63, size=MINHASH_K, dtype=np.uint64) | np.uint64(1)
+_MH_B = _RNG.integers(0, 2**63, size=MINHASH_K, dtype=np.uint64)
+PREFILTER_MARGIN = 0.2  # a MinHash estimate of 32 values errs by ~0.09 (1 sd) at worst: keep 2 sd
+
+
+def minhash(fp: np.ndarray) -> np.ndarray:
+    """32 MinHash values of a fingerprint (multiply-shift hashing of the bigram keys, mod 2^64)."""
+    if not len(fp):
+        return np.zeros(MINHASH_K, dtype=np.uint32)
+    hashed = (fp.astype(np.uint64)[:, None] * _MH_A + _MH_B) >> np.uint64(32)
+    return hashed.min(axis=0).astype(np.uint32)
+
+
 def _compact(text: str) -> str:
     return "".join(ch for ch in normalise(text, limit=BODY_HEAD + 200) if ch.isalnum())
 
@@ -87,8 +102,13 @@ def stored_fingerprints(ids: Sequence[int]) -> dict[int, np.ndarray]:
     )
     found = {pk: fingerprint(join_text(subject, head)) for pk, subject, head in rows}
     DemandFingerprint.objects.bulk_create(
-        [DemandFingerprint(demand_id=pk, bigrams=fp.tobytes(), size=len(fp)) for pk, fp in found.items()],
-        ignore_conflicts=True,  # another lookup may have stored the same demand meanwhile
+        [
+            DemandFingerprint(demand_id=pk, bigrams=fp.tobytes(), size=len(fp), minhash=minhash(fp).tobytes())
+            for pk, fp in found.items()
+        ],
+        update_conflicts=True,  # another lookup may have stored it meanwhile; or an older, partial row
+        unique_fields=["demand"],
+        update_fields=["bigrams", "size", "minhash"],
         batch_size=500,
     )
     return found
@@ -115,14 +135,32 @@ def close_matter_ids(matter_ids: Sequence[int]) -> list[int]:
     return list(_close_matter_ids(tuple(sorted(set(matter_ids)))))
 
 
-@lru_cache(maxsize=4096)
 def _close_matter_ids(matter_ids: tuple[int, ...]) -> tuple[int, ...]:
-    # Cached per process: a matter's duty list and domain never change once the list is published.
-    pairs = Matter.objects.filter(pk__in=matter_ids).values_list("duty_list_id", "domain_id")
-    q = Q(pk__in=matter_ids)
-    for duty_list_id, domain_id in set(pairs):
-        q |= Q(duty_list_id=duty_list_id, domain_id=domain_id)
-    return tuple(Matter.objects.filter(q).values_list("id", flat=True))
+    by_id, by_group = _matter_groups()
+    if any(pk not in by_id for pk in matter_ids):  # a matter created since: load again, once
+        _matter_groups.cache_clear()
+        by_id, by_group = _matter_groups()
+    close = set(matter_ids)
+    for pk in matter_ids:
+        if pk in by_id:
+            close.update(by_group[by_id[pk]])
+    return tuple(sorted(close))
+
+
+def clear_cache() -> None:
+    _matter_groups.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _matter_groups() -> tuple[dict[int, tuple[int, int]], dict[tuple[int, int], list[int]]]:
+    """Every matter's (duty list, domain), and the matters of each: one query per process, not two per
+    lookup (a matter's duty list and domain never change once the list is published)."""
+    by_id: dict[int, tuple[int, int]] = {}
+    by_group: dict[tuple[int, int], list[int]] = {}
+    for pk, duty_list_id, domain_id in Matter.objects.values_list("id", "duty_list_id", "domain_id"):
+        by_id[pk] = (duty_list_id, domain_id)
+        by_group.setdefault((duty_list_id, domain_id), []).append(pk)
+    return by_id, by_group
 
 
 def find_duplicates(
@@ -153,29 +191,49 @@ def find_duplicates(
         qs = qs.filter(Q(matter_id__in=close) | Q(matter__isnull=True))
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    # First pass: only what the score needs — the stored fingerprint, no text to fetch or normalise.
+    # First pass: sizes and 128-byte MinHash signatures only — no text to fetch or normalise.
     rows = list(
         qs.order_by("-received_at").values_list(
-            "id", "matter_id", "grid_id", "community_id", "routing_fingerprint__bigrams"
+            "id",
+            "matter_id",
+            "grid_id",
+            "community_id",
+            "routing_fingerprint__size",
+            "routing_fingerprint__minhash",
         )[:MAX_CANDIDATES]
     )
-    missing = [row[0] for row in rows if row[4] is None]
+    missing = [row[0] for row in rows if not row[5]]
     computed = stored_fingerprints(missing) if missing else {}
     size, floor = len(mine), min_score - 0.1  # the bonuses add at most 0.1
-    keep, arrays = [], []
-    for pk, matter_id, grid_id, comm_id, blob in rows:
-        theirs = computed.get(pk) if blob is None else np.frombuffer(blob, dtype=np.int64)
-        if theirs is None or not len(theirs) or min(size, len(theirs)) < floor * max(size, len(theirs)):
+    my_minhash = minhash(mine)
+    keep: dict[int, tuple] = {}
+    for pk, matter_id, grid_id, comm_id, n, signature in rows:
+        if pk in computed:
+            n, signature = len(computed[pk]), minhash(computed[pk]).tobytes()
+        if not n or min(size, n) < floor * max(size, n):
             continue  # Jaccard ≤ smaller / larger: cannot reach the floor
-        keep.append((pk, matter_id, grid_id, comm_id, len(theirs)))
-        arrays.append(theirs)
+        estimate = float(np.mean(np.frombuffer(signature, dtype=np.uint32) == my_minhash))
+        if estimate >= floor - PREFILTER_MARGIN:
+            keep[pk] = (matter_id, grid_id, comm_id)
+    # Second pass: the exact bigrams of the few candidates left.
+    exact = {pk: computed[pk] for pk in keep if pk in computed}
+    wanted = [pk for pk in keep if pk not in exact]
+    if wanted:
+        for pk, blob in DemandFingerprint.objects.filter(demand_id__in=wanted).values_list(
+            "demand_id", "bigrams"
+        ):
+            exact[pk] = np.frombuffer(blob, dtype=np.int64)
+    ids = [pk for pk in keep if pk in exact]
+    arrays = [exact[pk] for pk in ids]
     scored: list[tuple[float, float, int, bool, bool]] = []
-    if keep:
+    if ids:
         # Every candidate's common bigrams with this demand in one pass (sets, so isin counts each once).
         owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
         common = np.bincount(owner, weights=np.isin(np.concatenate(arrays), mine), minlength=len(arrays))
         matter_set = set(matter_ids[:1])
-        for (pk, matter_id, grid_id, comm_id, n), c in zip(keep, common, strict=True):
+        for pk, theirs, c in zip(ids, arrays, common, strict=True):
+            matter_id, grid_id, comm_id = keep[pk]
+            n = len(theirs)
             sim = float(c) / (size + n - float(c))
             if sim < floor:
                 continue

@@ -113,6 +113,9 @@ class DemandFingerprint(models.Model):
     )
     bigrams = models.BinaryField(_("bigram keys"))
     size = models.PositiveIntegerField(_("distinct bigrams"), default=0)
+    # 32 MinHash values (uint32) of the bigrams: 128 bytes that estimate the Jaccard of two demands, so a
+    # lookup fetches the exact bigrams only of the few candidates the estimate does not rule out.
+    minhash = models.BinaryField(_("MinHash signature"), default=b"")
 
     class Meta:
         verbose_name = _("demand fingerprint")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shaobao.duties.models import DutyList, MatterOverride
-from shaobao.routing import places, registry
+from shaobao.routing import duplicates, places, registry
 from tests.factories import DomainFactory, DutyListFactory, MatterFactory, UnitFactory
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "messages"
@@ -49,9 +49,11 @@ _codes = itertools.count(1)
 def _fresh_caches():
     registry.clear_cache()
     places.clear_cache()
+    duplicates.clear_cache()
     yield
     registry.clear_cache()
     places.clear_cache()
+    duplicates.clear_cache()
 
 
 @pytest.fixture

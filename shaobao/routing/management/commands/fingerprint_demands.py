@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 
 from shaobao.intake.models import Demand
 from shaobao.routing.duplicates import OPEN_STATES, stored_fingerprints
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=2000, help="demands per transaction")
 
     def handle(self, *args, **options) -> None:
-        qs = Demand.objects.filter(routing_fingerprint__isnull=True)
+        qs = Demand.objects.filter(  # none yet, or one stored before signatures existed
+            Q(routing_fingerprint__isnull=True) | Q(routing_fingerprint__minhash=b"")
+        )
         if not options["all"]:
             qs = qs.filter(state__in=OPEN_STATES)
         ids = list(qs.order_by("pk").values_list("pk", flat=True))
