@@ -133,3 +133,14 @@ def test_lookups_store_fingerprints_and_the_backfill_fills_the_rest(world):
     call_command("fingerprint_demands", verbosity=0)
     assert DemandFingerprint.objects.filter(demand=other_street).exists()
     assert DemandFingerprint.objects.count() == 3
+
+
+def test_a_fingerprint_stored_without_signature_is_completed_by_the_next_lookup(world):
+    from shaobao.routing.models import DemandFingerprint
+
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    first = make_demand(world, days_ago=2, **text)
+    again = make_demand(world, **text)
+    DemandFingerprint.objects.create(demand=first, bigrams=b"", size=0, minhash=b"")  # an older row
+    assert [c.demand_id for c in _find(world, again)] == [first.pk]
+    assert len(DemandFingerprint.objects.get(demand=first).minhash) == 128
