@@ -260,6 +260,22 @@ def _load_summonses(ref, n: int) -> int:
     return n
 
 
+def _db_counters() -> tuple[float, int] | None:
+    """(CPU seconds of this connection's PostgreSQL backend, WAL position in bytes), or None elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid(), pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+        pid, wal = cur.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(wal)
+
+
 def worker(chains: int, summonses: int) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -301,9 +317,13 @@ def worker(chains: int, summonses: int) -> dict:
         from shaobao.whistles.steps import whistle_url
 
         whistle_url(1)  # load the URL configuration before timing (a running worker has it loaded)
+        db_before = _db_counters()
+        cpu_before = time.process_time()
         started = time.perf_counter()
         first = sweep()
         first_s = time.perf_counter() - started
+        first_cpu = time.process_time() - cpu_before
+        db_after = _db_counters()
         started = time.perf_counter()
         second = sweep()
         second_s = time.perf_counter() - started
@@ -313,7 +333,14 @@ def worker(chains: int, summonses: int) -> dict:
             "first_pass_s": round(first_s, 3),
             "second_pass_s": round(second_s, 3),
             "second_pass_actions": second.total,
+            "first_pass_python_cpu_s": round(first_cpu, 3),
+            "load_average_1m": round(os.getloadavg()[0], 1),
         }
+        if db_before and db_after:
+            # The database server's own CPU for the pass (its backend process, read from /proc) and the WAL
+            # it wrote: the steadier figures when other work shares the machine.
+            out["sweep"]["first_pass_db_backend_cpu_s"] = round(db_after[0] - db_before[0], 3)
+            out["sweep"]["first_pass_wal_mb"] = round((db_after[1] - db_before[1]) / 1e6, 1)
         _log(f"sweep: {out['sweep']}")
     return out
 
