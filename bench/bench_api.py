@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import pg_answers  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_API_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_api")
 SQLITE_URL = "sqlite:////tmp/shaobao_bench_api.sqlite3"
 VAR_DIR = "/tmp/shaobao_bench_api_var"
@@ -38,16 +41,10 @@ def run(args) -> dict:
     scale = getattr(args, "scale", 1.0) or 1.0
     requests = int(os.environ.get("BENCH_API_REQUESTS", 3000 * scale))
     out = {}
-    if _pg_answers():
+    if pg_answers():
         out["postgresql"] = _worker_process(PG_URL, requests)
     out["sqlite"] = _worker_process(SQLITE_URL, requests)
     return out
-
-
-def _pg_answers() -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5432)) == 0
 
 
 def _worker_process(url: str, requests: int) -> dict:

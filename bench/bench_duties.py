@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import fresh_database, pg_answers  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_DUTIES_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_duties")
 SQLITE_URL = "sqlite:////tmp/shaobao_bench_duties.sqlite3"
 
@@ -33,17 +36,9 @@ def run(args) -> dict:
     scale = getattr(args, "scale", 1.0) or 1.0
     n = int(os.environ.get("BENCH_DUTIES_MATTERS", 3_000 * scale))
     out = {"matters": n, "sqlite": _worker_process(SQLITE_URL, n)}
-    if _pg_answers():
+    if pg_answers():
         out["postgresql"] = _worker_process(PG_URL, n)
     return out
-
-
-def _pg_answers() -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5432)) == 0
 
 
 def _worker_process(url: str, matters: int) -> dict:
@@ -57,18 +52,6 @@ def _worker_process(url: str, matters: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- worker
-
-
-def _prepare_database(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
 
 class _Timer:
@@ -161,7 +144,7 @@ def _xlsx(matters, overrides) -> bytes:
 def _worker(n: int) -> dict:
     import django
 
-    _prepare_database(os.environ["DATABASE_URL"])
+    fresh_database(os.environ["DATABASE_URL"])
     django.setup()
     from django.core.management import call_command
 

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import fresh_database  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_EVAL_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_eval")
 N_STREETS, N_UNITS, N_MATTERS = 30, 300, 150
 
@@ -57,20 +60,6 @@ def _worker_process(url: str, demands: int) -> dict:
 
 def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _prepare_database(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _reference_data():
@@ -442,7 +431,7 @@ def worker(n_demands: int, reuse: bool = False) -> dict:
 
     url = os.environ["DATABASE_URL"]
     if not reuse:
-        _prepare_database(url)
+        fresh_database(url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django

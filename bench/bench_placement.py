@@ -27,6 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import fresh_database, pg_answers  # noqa: E402
+
 PG_URL = os.environ.get(
     "BENCH_PLACEMENT_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_placement"
 )
@@ -40,17 +43,9 @@ def run(args) -> dict:
     scale = getattr(args, "scale", 1.0) or 1.0
     n = int(os.environ.get("BENCH_PLACEMENT_GRIDS", 100_000 * scale))
     out = {"sqlite": _worker_process(SQLITE_URL, n)}
-    if _pg_answers():
+    if pg_answers():
         out["postgresql"] = _worker_process(PG_URL, n)
     return out
-
-
-def _pg_answers() -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5432)) == 0
 
 
 def _worker_process(url: str, grids: int) -> dict:
@@ -69,20 +64,6 @@ def _worker_process(url: str, grids: int) -> dict:
 
 def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _prepare_database(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _polygon(x: int, y: int) -> dict:
@@ -178,7 +159,7 @@ def worker(grids: int) -> dict:
     from shaobao.org.models import Grid
 
     url = os.environ["DATABASE_URL"]
-    _prepare_database(url)
+    fresh_database(url)
     call_command("migrate", verbosity=0)
     _log(f"generating {grids} grids")
     t = time.perf_counter()

@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import fresh_database, pg_answers  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "messages"
 PG_URL = os.environ.get("BENCH_ROUTING_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_routing")
 VAR = "/tmp/shaobao_bench_routing_var"
@@ -37,18 +40,10 @@ STREETS = 18
 def run(args) -> dict:
     scale = getattr(args, "scale", 1.0) or 1.0
     out = {"classify": _worker("classify", "sqlite:////tmp/shaobao_bench_routing.sqlite3")}
-    if _pg_answers():
+    if pg_answers():
         n = int(os.environ.get("BENCH_ROUTING_DEMANDS", 1_000_000 * scale))
         out["duplicates_postgresql"] = _worker("duplicates", PG_URL, "--demands", str(n))
     return out
-
-
-def _pg_answers() -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5432)) == 0
 
 
 def _worker(kind: str, url: str, *extra: str) -> dict:
@@ -163,15 +158,6 @@ def _classify() -> dict:
     }
 
 
-def _prepare_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _generate(n: int, messages: list[tuple[str, str]]) -> dict:
     import datetime as dt
 
@@ -272,7 +258,7 @@ def _duplicates(n: int) -> dict:
         call_command("migrate", verbosity=0)  # new routing tables (fingerprints) on an older database
         n = Demand.objects.count()
     else:
-        _prepare_database(os.environ["DATABASE_URL"])
+        fresh_database(os.environ["DATABASE_URL"])
         connection.close()
         call_command("migrate", verbosity=0)
         _log(f"migrated; copying {n} demands")

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import fresh_database, pg_answers  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_WEB_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_web")
 SQLITE_URL = "sqlite:////tmp/shaobao_bench_web.sqlite3"
 REPEAT = 30
@@ -31,17 +34,9 @@ def run(args) -> dict:
     scale = getattr(args, "scale", 1.0) or 1.0
     n = int(os.environ.get("BENCH_WEB_DEMANDS", 1_000 * scale))
     out = {"demands": n, "repeat": REPEAT, "sqlite": _worker_process(SQLITE_URL, n)}
-    if _pg_answers():
+    if pg_answers():
         out["postgresql"] = _worker_process(PG_URL, n)
     return out
-
-
-def _pg_answers() -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5432)) == 0
 
 
 def _worker_process(url: str, demands: int) -> dict:
@@ -55,18 +50,6 @@ def _worker_process(url: str, demands: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- worker
-
-
-def _prepare_database(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
 
 def _measure(client, url: str, **extra) -> dict:
@@ -97,7 +80,7 @@ def _measure(client, url: str, **extra) -> dict:
 def _worker(n: int) -> dict:
     import django
 
-    _prepare_database(os.environ["DATABASE_URL"])
+    fresh_database(os.environ["DATABASE_URL"])
     django.setup()
     from django.core.management import call_command
 

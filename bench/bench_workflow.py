@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
+from bench.common import fresh_database  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_WF_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_wf")
 SQLITE_URL = "sqlite:////tmp/shaobao_bench_wf.sqlite3"
 N_STREETS, N_UNITS = 20, 200
@@ -61,20 +64,6 @@ def _worker_process(url: str, chains: int, summonses: int) -> dict:
 
 def _log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _prepare_database(url: str) -> None:
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _reference_data():
@@ -280,7 +269,7 @@ def worker(chains: int, summonses: int) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     url = os.environ["DATABASE_URL"]
-    _prepare_database(url)
+    fresh_database(url)
     import django
 
     django.setup()
