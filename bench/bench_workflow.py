@@ -7,7 +7,8 @@
   past their report-in deadline; one sweep pass (claims, events, orders, notification rows), then a
   second pass with nothing left to do.
 Databases: BENCH_WF_PG_URL (default postgres://postgres@127.0.0.1:5432/shaobao_bench_wf, dropped and
-re-created) and /tmp/shaobao_bench_wf.sqlite3. One worker by hand:
+re-created) and /tmp/shaobao_bench_wf.sqlite3; BENCH_WF_DBS=postgresql (or sqlite) runs one of them, and
+BENCH_WF_CHAINS=0 the sweep part only. One worker by hand:
 `DATABASE_URL=... python bench/bench_workflow.py --worker --chains 300 --summonses 1000000`.
 """
 
@@ -36,10 +37,10 @@ def run(args) -> dict:
     scale = getattr(args, "scale", 1.0) or 1.0
     chains = int(os.environ.get("BENCH_WF_CHAINS", 300 * scale))
     summonses = int(os.environ.get("BENCH_WF_SUMMONSES", 1_000_000 * scale))
-    return {
-        "postgresql": _worker_process(PG_URL, chains, summonses),
-        "sqlite": _worker_process(SQLITE_URL, chains, summonses),
-    }
+    # BENCH_WF_DBS=postgresql (or sqlite) measures one database only; BENCH_WF_CHAINS=0 the sweep only.
+    dbs = os.environ.get("BENCH_WF_DBS", "postgresql,sqlite").split(",")
+    urls = {"postgresql": PG_URL, "sqlite": SQLITE_URL}
+    return {db: _worker_process(urls[db], chains, summonses) for db in dbs if db in urls}
 
 
 def _worker_process(url: str, chains: int, summonses: int) -> dict:
