@@ -177,12 +177,32 @@ def rollup_days(
     started = time.perf_counter()
     as_of = as_of or timezone.now()
     last_day = last_day or as_of.astimezone(_tz()).date() + dt.timedelta(days=62)
+    table = DailyRollup._meta.db_table
+    if connection.vendor == "postgresql" and not in_python:
+        # Set-based in the database: nothing but the row count comes back (rollup_sql.pg_cell_tables).
+        from shaobao.evaluation import rollup_sql
+
+        start, end = day_bounds(first_day, last_day)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute(f"DELETE FROM {table} WHERE day >= %s AND day <= %s", [first_day, last_day])
+            rollup_sql.pg_cell_tables(cursor, start, end, as_of)
+            written = rollup_sql.pg_insert_daily(cursor, table)
+            rollup_sql.pg_rebuild_months(
+                cursor, table, MonthlyRollup._meta.db_table, first_day.replace(day=1), last_day
+            )
+            return RollupRun.objects.create(
+                as_of=as_of,
+                first_day=first_day,
+                last_day=last_day,
+                rows=written,
+                seconds=round(time.perf_counter() - started, 3),
+            )
     if in_python:
         cells = accumulate(first_day, last_day, as_of, by_day=True)
     else:
         cells = sql_cells(first_day, last_day, as_of)
     rows = [_row(dim, key, day, cell) for (dim, key, day), cell in cells.items()]
-    table = DailyRollup._meta.db_table
     columns = ("day", "dim", "key", *COUNTERS, "report_hist", "finish_hist")
     with transaction.atomic():
         DailyRollup.objects.filter(day__gte=first_day, day__lte=last_day).delete()
