@@ -98,10 +98,11 @@ class ProposalRecord(models.Model):
 class DemandFingerprint(models.Model):
     """The character bigrams duplicate detection compares, stored once per demand.
 
-    Computed the first time a demand is a duplicate candidate (or by `fingerprint_demands`), so a
-    lookup fetches a few compact arrays instead of hundreds of texts to normalise. `bigrams` is the
-    sorted, distinct int64 keys of the bigrams (`duplicates.fingerprint`); a demand's text does not change
-    after it is received, so the fingerprint does not either.
+    Written in the transaction that receives the demand (and again when its place, time or text is
+    saved), together with its `DemandBand` rows, so a lookup reads only the few candidates the bands
+    select: `bigrams` is the sorted, distinct int64 keys of the bigrams (`duplicates.fingerprint`), from
+    which the exact Jaccard is computed. `street_id` and `received_at` say under which street and time
+    the demand's bands are filed (what to delete when they change).
     """
 
     demand = models.OneToOneField(
@@ -113,10 +114,30 @@ class DemandFingerprint(models.Model):
     )
     bigrams = models.BinaryField(_("bigram keys"))
     size = models.PositiveIntegerField(_("distinct bigrams"), default=0)
-    # 32 MinHash values (uint32) of the bigrams: 128 bytes that estimate the Jaccard of two demands, so a
-    # lookup fetches the exact bigrams only of the few candidates the estimate does not rule out.
-    minhash = models.BinaryField(_("MinHash signature"), default=b"")
+    street_id = models.IntegerField(_("street filed under"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("demand fingerprint")
         verbose_name_plural = _("demand fingerprints")
+
+
+class DemandBand(models.Model):
+    """One LSH band of a demand's MinHash signature, filed under its street and time.
+
+    The primary key is the lookup index itself, (street, band key, received, demand): a lookup probes it
+    once per band of the new demand's signature and reads only index entries of the same street and the
+    window (an index-only scan), so its cost does not grow with the number of demands. No foreign keys
+    (plain integers): the lookup joins the demand anyway, and the writes stay one index per row. Rows of a
+    deleted demand are removed with it (`duplicates.forget_demand`); any left would match no demand.
+    """
+
+    pk = models.CompositePrimaryKey("street_id", "key", "received_at", "demand_id")
+    street_id = models.IntegerField(_("street"))
+    key = models.IntegerField(_("band key"))  # 32-bit hash of (band number, its 2 MinHash values)
+    received_at = models.DateTimeField(_("received"))
+    demand_id = models.BigIntegerField(_("demand"))
+
+    class Meta:
+        verbose_name = _("demand band")
+        verbose_name_plural = _("demand bands")

@@ -117,30 +117,90 @@ def test_fingerprint_similarity_equals_bigram_jaccard():
             assert abs(jaccard - similarity(shingles(a), shingles(b))) < 1e-12
 
 
-def test_lookups_store_fingerprints_and_the_backfill_fills_the_rest(world):
+def _bands(demand):
+    from shaobao.routing.models import DemandBand
+
+    return DemandBand.objects.filter(demand_id=demand.pk)
+
+
+def test_a_received_demand_is_filed_in_its_transaction(world):
+    from shaobao.routing.duplicates import BANDS
+    from shaobao.routing.models import DemandFingerprint
+
+    d = make_demand(world, subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运。")
+    fp = DemandFingerprint.objects.get(demand=d)
+    assert fp.street_id == world.street_a.pk and fp.received_at == d.received_at and fp.size > 10
+    assert set(_bands(d).values_list("street_id", flat=True)) == {world.street_a.pk}
+    assert _bands(d).count() == BANDS
+
+
+def test_a_transferred_demand_is_found_in_its_new_street_only(world):
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    moved = make_demand(world, days_ago=2, **text)
+    moved.street = world.street_b
+    moved.save(update_fields=["street", "state"])  # as intake's transfer saves it
+    assert set(_bands(moved).values_list("street_id", flat=True)) == {world.street_b.pk}
+    assert _find(world, make_demand(world, **text)) == []
+    there = make_demand(world, street=world.street_b, **text)
+    assert [c.demand_id for c in _find(world, there)] == [moved.pk]
+
+
+def test_a_state_change_does_not_refile_and_a_deleted_demand_leaves_no_bands(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    d = make_demand(world, subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运。")
+    d.state = "whistled"
+    with CaptureQueriesContext(connection) as ctx:
+        d.save(update_fields=["state"])
+    assert len(ctx.captured_queries) == 1
+    pk = d.pk
+    d.delete()
+    from shaobao.routing.models import DemandBand, DemandFingerprint
+
+    assert not DemandBand.objects.filter(demand_id=pk).exists()
+    assert not DemandFingerprint.objects.filter(demand_id=pk).exists()
+
+
+def test_the_backfill_files_demands_written_around_django(world):
     from django.core.management import call_command
 
-    from shaobao.routing.models import DemandFingerprint
+    from shaobao.intake.models import Demand
+    from shaobao.routing.models import DemandBand, DemandFingerprint
 
     text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
     first = make_demand(world, days_ago=2, **text)
-    other_street = make_demand(world, street=world.street_b, **text)
+    closed = make_demand(world, days_ago=2, state="closed", **text)
+    # A bulk import (no signals) and a bulk move to another street (bands filed under the old one).
+    imported = Demand.objects.bulk_create(
+        [Demand(tracking_code="IMP00001", channel="hotline_12345", street=world.street_a, **text)]
+    )[0]
+    Demand.objects.filter(pk=first.pk).update(street=world.street_b)
     again = make_demand(world, **text)
-    assert [c.demand_id for c in _find(world, again)] == [first.pk]
-    assert DemandFingerprint.objects.filter(demand=first).exists()  # stored by the lookup
-    assert not DemandFingerprint.objects.filter(demand=other_street).exists()
-    assert [c.demand_id for c in _find(world, again)] == [first.pk]  # now from the stored fingerprint
+    assert [c.demand_id for c in _find(world, again)] == []  # neither is filed where it is
     call_command("fingerprint_demands", verbosity=0)
-    assert DemandFingerprint.objects.filter(demand=other_street).exists()
-    assert DemandFingerprint.objects.count() == 3
+    assert [c.demand_id for c in _find(world, again)] == [imported.pk]
+    assert set(_bands(first).values_list("street_id", flat=True)) == {world.street_b.pk}
+    assert DemandFingerprint.objects.count() == 4  # the closed one was filed when it was created
+    call_command("fingerprint_demands", verbosity=0)  # nothing left to do: the same rows
+    assert (
+        DemandBand.objects.filter(demand_id__in=[first.pk, imported.pk, again.pk, closed.pk]).count()
+        == 4 * 16
+    )
 
 
-def test_a_fingerprint_stored_without_signature_is_completed_by_the_next_lookup(world):
-    from shaobao.routing.models import DemandFingerprint
+def test_one_query_per_lookup(world, duty_list):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shaobao.duties.models import Matter
 
     text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
-    first = make_demand(world, days_ago=2, **text)
-    again = make_demand(world, **text)
-    DemandFingerprint.objects.create(demand=first, bigrams=b"", size=0, minhash=b"")  # an older row
-    assert [c.demand_id for c in _find(world, again)] == [first.pk]
-    assert len(DemandFingerprint.objects.get(demand=first).minhash) == 128
+    first = make_demand(world, days_ago=2, grid=world.grid_a1, **text)
+    again = make_demand(world, grid=world.grid_a1, **text)
+    matter_ids = list(Matter.objects.filter(duty_list=duty_list).values_list("pk", flat=True)[:3])
+    _find(world, again, grid=world.grid_a1, matter_ids=matter_ids)  # the matter groups, once per process
+    with CaptureQueriesContext(connection) as ctx:
+        found = _find(world, again, grid=world.grid_a1, matter_ids=matter_ids)
+    assert [c.demand_id for c in found] == [first.pk] and found[0].same_place
+    assert len(ctx.captured_queries) == 1
