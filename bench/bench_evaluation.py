@@ -144,6 +144,19 @@ class _Dialect:
             return f"{name}(i) AS (SELECT generate_series(1, {int(n)}))"
         return f"{name}(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM {name} WHERE i < {int(n)})"
 
+    def draws(self, name: str, select: str) -> list[str]:
+        """The CTE of per-row random draws (drawn once per row however often they are referenced), or
+        none on PostgreSQL, which materialises any CTE calling random() in full (spilling 10 M rows to
+        disk): there `source` inlines it as a subquery fenced by OFFSET 0 (never flattened, streamed)."""
+        return [] if self.pg else [f"{name} AS MATERIALIZED ({select})"]
+
+    def source(self, name: str, select: str) -> str:
+        return f"({select} OFFSET 0) {name}" if self.pg else name
+
+    def derived(self, name: str, select: str) -> str:
+        """A CTE of deterministic expressions over the draws (inlined where the database can)."""
+        return f"{name} AS ({select})" if self.pg else f"{name} AS MATERIALIZED ({select})"
+
     def with_(self) -> str:
         return "WITH" if self.pg else "WITH RECURSIVE"
 
@@ -228,7 +241,7 @@ def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, 
         f"SELECT i AS id, {start_e} + {d.u()} * {span} AS blown, {d.z()} AS hz, "
         f"{d.pick(s0, ns)} AS street, {d.pick(m0, nm)} AS matter, "
         f"CASE WHEN {d.u()} < 0.06 THEN 1 ELSE 0 END AS rework, "
-        f"CAST(floor({d.u()} * 5) AS INTEGER) AS sup FROM g"
+        f"CAST(floor({d.u()} * 5) AS INTEGER) / 2 AS sup FROM g"
     )
     cursor.execute(
         "CREATE TEMP TABLE gen_wc AS SELECT id, blown, street, matter, rework, sup, "
@@ -273,14 +286,13 @@ def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, 
         "FROM gen_wc w JOIN kk k ON k.k <= w.sup"
     )
     kk = "kk(k) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2)"
-    mat = "AS MATERIALIZED"
     shaped = (
         "SELECT *, CASE WHEN up < 0.02 THEN NULL "
         f"  WHEN blown + {H} * exp(2.3 + rz) > {now_e} THEN NULL ELSE blown + {H} * exp(2.3 + rz) END AS rep, "
         f"CASE WHEN up < 0.02 OR blown + {H} * exp(2.3 + rz) > {now_e} "
         f"  OR blown + {H} * exp(5.57 + 1.05 * fz) > {now_e} THEN NULL "
         f"  ELSE blown + {H} * exp(5.57 + 1.05 * fz) END AS fin, "
-        f"blown + (15 + ext * 1.4) * 24 * {H} AS fdue FROM sd"
+        f"blown + (15 + ext * 1.4) * 24 * {H} AS fdue FROM {d.source('sd', draws)}"
     )
     step(
         "whistles_summons",
@@ -305,7 +317,7 @@ def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, 
                 "extension_days": "ext",
             },
             "ss",
-            [kk, f"sd {mat} ({draws})", f"ss {mat} ({shaped})"],
+            [kk, *d.draws("sd", draws), d.derived("ss", shaped)],
         ),
     )
 
@@ -324,7 +336,8 @@ def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, 
         f"  ELSE {start_e} + ru * {span} END AS rec, "
         "CASE WHEN blown IS NOT NULL THEN closed "
         f"  WHEN {start_e} + ru * {span} + {H} * exp(5.57 + 1.05 * dz) < {now_e} "
-        f"  THEN {start_e} + ru * {span} + {H} * exp(5.57 + 1.05 * dz) END AS done FROM dd"
+        f"  THEN {start_e} + ru * {span} + {H} * exp(5.57 + 1.05 * dz) END AS done "
+        f"FROM {d.source('dd', ddraws)}"
     )
     dcall = (
         f"SELECT *, CASE WHEN done + 20 * {H} < {now_e} AND cb < 0.8 THEN done + 20 * {H} END AS cba FROM ds"
@@ -361,9 +374,9 @@ def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, 
             "dc",
             [
                 d.series("g", n_demands),
-                f"dd {mat} ({ddraws})",
-                f"ds {mat} ({dshaped})",
-                f"dc {mat} ({dcall})",
+                *d.draws("dd", ddraws),
+                d.derived("ds", dshaped),
+                d.derived("dc", dcall),
             ],
         ),
     )
