@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shaobao.evaluation.facts import COUNTERS
+from shaobao.evaluation.facts import COARSE_BOUNDS, COARSE_COLUMNS, COUNTERS, coarsen
 from shaobao.evaluation.models import DailyRollup, WeightSet
 
 
@@ -151,28 +151,6 @@ def _empty() -> dict:
     return {"counters": defaultdict(float), "report_hist": defaultdict(int), "finish_hist": defaultdict(int)}
 
 
-def _hists_sql(dim: str, period: Period, keys) -> tuple[str, list]:
-    """Sum the hours histograms per key inside the database (json_each / jsonb_each_text)."""
-    from django.db import connection
-
-    table = DailyRollup._meta.db_table
-    each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
-    value = "h.value::bigint" if connection.vendor == "postgresql" else "h.value"
-    parts, params = [], []
-    for column in ("report_hist", "finish_hist"):
-        where = "r.dim = %s AND r.day >= %s AND r.day <= %s"
-        args: list = [dim, period.first, period.last]
-        if keys is not None:
-            where += f" AND r.key IN ({', '.join(['%s'] * len(keys))})"
-            args += list(keys)
-        parts.append(
-            f"SELECT r.key, '{column}', h.key, SUM({value}) FROM {table} r, {each}(r.{column}) h "
-            f"WHERE {where} GROUP BY r.key, h.key"
-        )
-        params += args
-    return " UNION ALL ".join(parts), params
-
-
 def cells_from_months(dim: str, period: Period, keys=None) -> dict[int, dict]:
     """A calendar month: one pre-summed `MonthlyRollup` row per key."""
     from shaobao.evaluation.models import MonthlyRollup
@@ -190,27 +168,31 @@ def cells_from_months(dim: str, period: Period, keys=None) -> dict[int, dict]:
 
 
 def cells_from_rollup(dim: str, period: Period, keys=None) -> dict[int, dict]:
-    """Per key: counters summed by the database (one GROUP BY), histograms summed likewise.
+    """Per key: counters summed by the database (one GROUP BY).
 
-    Calendar months read the monthly rollup (one row per key); other ranges sum the daily rows.
+    Calendar months read the monthly rollup (one row per key, fine histograms); other ranges sum the
+    daily rows, their histograms being the coarse ones (integer columns summed in the same GROUP BY).
     """
-    from django.db import connection
     from django.db.models import Sum
 
     if period.is_month:
         return cells_from_months(dim, period, keys)
-    keys = None if keys is None else list(keys)
     qs = DailyRollup.objects.filter(dim=dim, day__gte=period.first, day__lte=period.last)
     if keys is not None:
-        qs = qs.filter(key__in=keys)
+        qs = qs.filter(key__in=list(keys))
+    columns = COUNTERS + COARSE_COLUMNS["report_hist"] + COARSE_COLUMNS["finish_hist"]
+    sums = {f"s_{c}": Sum(c) for c in columns}
     out: dict[int, dict] = defaultdict(_empty)
-    for row in qs.order_by().values("key").annotate(**{f"s_{c}": Sum(c) for c in COUNTERS}):
-        out[row["key"]]["counters"].update({c: row[f"s_{c}"] or 0 for c in COUNTERS})
-    sql, params = _hists_sql(dim, period, keys)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for key, column, bucket, count in cursor.fetchall():
-            out[key][column][str(bucket)] += int(count)
+    for row in qs.order_by().values("key").annotate(**sums).values_list("key", *sums):
+        cell = out[row[0]]
+        values = row[1:]
+        cell["counters"].update({c: v or 0 for c, v in zip(COUNTERS, values, strict=False)})
+        offset = len(COUNTERS)
+        for column in ("report_hist", "finish_hist"):
+            for bound, n in zip(COARSE_BOUNDS, values[offset : offset + len(COARSE_BOUNDS)], strict=True):
+                if n:
+                    cell[column][str(bound)] = n
+            offset += len(COARSE_BOUNDS)
     return out
 
 
@@ -232,7 +214,14 @@ def table(
 ) -> dict[int, dict]:
     """{key: indicators} for every unit/street/matter/district with any fact in the period."""
     weights = weights or current_weights()
-    cells = cells_from_raw(dim, period, keys, as_of=as_of) if raw else cells_from_rollup(dim, period, keys)
+    if raw:
+        cells = cells_from_raw(dim, period, keys, as_of=as_of)
+        if not period.is_month:  # the same (coarse) histograms as the rollup gives for a range
+            for cell in cells.values():
+                cell["report_hist"] = coarsen(cell["report_hist"])
+                cell["finish_hist"] = coarsen(cell["finish_hist"])
+    else:
+        cells = cells_from_rollup(dim, period, keys)
     return {
         key: {
             **indicators_of(cell["counters"], cell["report_hist"], cell["finish_hist"], weights),

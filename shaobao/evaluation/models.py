@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shaobao.evaluation.facts import COARSE_COLUMNS
 from shaobao.org.models import Division, Unit
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -96,11 +97,24 @@ class RollupCounters(models.Model):
         abstract = True
 
 
-class DailyRollup(RollupCounters):
+# The coarse hours histograms of a daily row as integer columns rc00.. / fc00.. (facts.COARSE_BOUNDS), so
+# that a date range sums them with one SUM each (the JSON histograms would have to be merged day by day).
+CoarseHistograms = type(
+    "CoarseHistograms",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"abstract": True}),
+        **{name: models.IntegerField(default=0) for names in COARSE_COLUMNS.values() for name in names},
+    },
+)
+
+
+class DailyRollup(RollupCounters, CoarseHistograms):
     """Counters of one day for one unit, street, matter or the whole district.
 
     Rebuilt by `rollup.rollup_days` (the `rollup_evaluation` command and the hourly task); any date range
-    is summed from these rows.
+    other than a calendar month is summed from these rows (with the coarse histograms for its p90s).
     """
 
     day = models.DateField()

@@ -20,12 +20,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shaobao.evaluation.facts import (
+    COARSE_BOUNDS,
+    COARSE_COLUMNS,
     COUNTERS,
     HIST_OF,
     SUMMONS_FIELDS,
     DemandRow,
     SummonsRow,
     _tz,
+    coarse_index,
     demand_facts,
     demand_keys,
     hours_bucket,
@@ -133,7 +136,19 @@ def accumulate(
     return cells
 
 
+COARSE = COARSE_COLUMNS["report_hist"] + COARSE_COLUMNS["finish_hist"]
+DAILY_COLUMNS = ("day", "dim", "key", *COUNTERS, "report_hist", "finish_hist", *COARSE)
+
+
+def _coarse_counts(hist: dict) -> list[int]:
+    counts = [0] * len(COARSE_BOUNDS)
+    for bucket, n in hist.items():
+        counts[coarse_index(int(bucket))] += n
+    return counts
+
+
 def _row(dim: str, key: int, day: dt.date, cell: Cell) -> tuple:
+    """A DailyRollup row in DAILY_COLUMNS order."""
     counters = cell["counters"]
     return (
         day,
@@ -142,6 +157,8 @@ def _row(dim: str, key: int, day: dt.date, cell: Cell) -> tuple:
         *(int(counters.get(name, 0)) for name in COUNTERS),
         json.dumps({str(k): v for k, v in cell["report_hist"].items()}),
         json.dumps({str(k): v for k, v in cell["finish_hist"].items()}),
+        *_coarse_counts(cell["report_hist"]),
+        *_coarse_counts(cell["finish_hist"]),
     )
 
 
@@ -203,7 +220,7 @@ def rollup_days(
     else:
         cells = sql_cells(first_day, last_day, as_of)
     rows = [_row(dim, key, day, cell) for (dim, key, day), cell in cells.items()]
-    columns = ("day", "dim", "key", *COUNTERS, "report_hist", "finish_hist")
+    columns = DAILY_COLUMNS
     with transaction.atomic():
         DailyRollup.objects.filter(day__gte=first_day, day__lte=last_day).delete()
         with connection.cursor() as cursor:

@@ -307,7 +307,7 @@ def _tables() -> dict[str, str]:
 def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> None:
     """Fill the temporary tables ev_counts (dim, key, day, counters…) and ev_hists (dim, key, day, column,
     histogram jsonb) with every fact dated in [start, end) (local days)."""
-    from shaobao.evaluation.facts import DEMAND_COUNTERS, SUMMONS_COUNTERS
+    from shaobao.evaluation.facts import COARSE_BOUNDS, DEMAND_COUNTERS, SUMMONS_COUNTERS
 
     t = _tables()
     tz = str(_tz())
@@ -406,11 +406,18 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         """,
         {**p, "first": _local(start), "last": _local(end) - dt.timedelta(days=1)},
     )
+    # The coarse bucket of a fine one: the number of coarse bounds below it (facts.coarse_index).
+    last = len(COARSE_BOUNDS) - 1
+    bounds = "ARRAY[" + ", ".join(str(b) for b in COARSE_BOUNDS) + "]"
+    coarse_sums = ", ".join(
+        f"SUM(n) FILTER (WHERE LEAST(width_bucket(bucket - 1, {bounds}), {last}) = {i}) AS c{i:02d}"
+        for i in range(len(COARSE_BOUNDS))
+    )
     # Histograms: (day, bucket) of every report-in and finish of an active summons, dated on its due day.
     cursor.execute(
         f"""
         CREATE TEMP TABLE ev_hists AS
-        SELECT dim, key, day, col, jsonb_object_agg(bucket::text, n) AS hist
+        SELECT dim, key, day, col, jsonb_object_agg(bucket::text, n) AS hist, {coarse_sums}
         FROM (
             SELECT {DIM_OF} AS dim, {KEY_OF} AS key, day, col, bucket, COUNT(*) AS n
             FROM (
@@ -428,7 +435,7 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         ) b
         WHERE key IS NOT NULL
         GROUP BY dim, key, day, col
-        """,
+        """.replace("{coarse_sums}", coarse_sums),
         {**p, "first": _local(start), "last": _local(end) - dt.timedelta(days=1)},
     )
     cursor.execute("DROP TABLE ev_summons")
@@ -481,15 +488,20 @@ def _local(ts: dt.datetime) -> dt.date:
 
 def pg_insert_daily(cursor, table: str) -> int:
     """Write the cells of ev_counts / ev_hists into the daily rollup table (one row per dim, key, day)."""
-    from shaobao.evaluation.facts import COUNTERS
+    from shaobao.evaluation.facts import COARSE_COLUMNS, COUNTERS
 
     cols = ", ".join(COUNTERS)
     sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTERS)
+    coarse_cols, coarse_values = [], []
+    for alias, column in (("r", "report_hist"), ("f", "finish_hist")):
+        for i, name in enumerate(COARSE_COLUMNS[column]):
+            coarse_cols.append(name)
+            coarse_values.append(f"COALESCE({alias}.c{i:02d}, 0)")
     cursor.execute(
         f"""
-        INSERT INTO {table} (dim, key, day, {cols}, report_hist, finish_hist)
+        INSERT INTO {table} (dim, key, day, {cols}, report_hist, finish_hist, {", ".join(coarse_cols)})
         SELECT c.dim, c.key, c.day, c.{cols.replace(", ", ", c.")},
-               COALESCE(r.hist, '{{}}'::jsonb), COALESCE(f.hist, '{{}}'::jsonb)
+               COALESCE(r.hist, '{{}}'::jsonb), COALESCE(f.hist, '{{}}'::jsonb), {", ".join(coarse_values)}
         FROM (SELECT dim, key, day, {sums} FROM ev_counts WHERE key IS NOT NULL GROUP BY dim, key, day) c
         LEFT JOIN ev_hists r ON r.dim = c.dim AND r.key = c.key AND r.day = c.day AND r.col = 'report_hist'
         LEFT JOIN ev_hists f ON f.dim = c.dim AND f.key = c.key AND f.day = c.day AND f.col = 'finish_hist'

@@ -1,7 +1,7 @@
 """Formatting of indicator figures in the evaluation pages: each figure links to its drill-down.
 
-`figure_cells` renders a whole row at once in Python (the unit table has thousands of figures; a template
-tag per figure with its own `reverse` made the page slow).
+`figure_cells` renders a whole row's cells at once in Python, as one string (the unit table has thousands
+of figures; a template tag, or even a template variable, per figure made the page slow).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -23,29 +22,40 @@ def _drill_url() -> str:
     return reverse("evaluation:drill")
 
 
-def render_figure(value, code: str, kind: str, query: str) -> SafeString:
-    url = escape(f"{_drill_url()}?{query}&indicator={code}")
+def _figure_html(value, code: str, kind: str, query: str) -> str:
+    """The HTML of one figure. `query` comes from urlencode (only URL-safe characters and '&'), and the
+    codes are fixed identifiers, so escaping the '&' is all the escaping the link needs."""
+    url = f"{_drill_url()}?{query}&indicator={code}".replace("&", "&amp;")
     if kind == "rate":
         if not value or value.get("value") is None:
-            return mark_safe(DASH)
+            return DASH
         num, den = value["numerator"], value["denominator"]
-        return mark_safe(f'<a href="{url}" title="{num:g} / {den:g}">{value["value"] * 100:.1f}%</a>')
+        return f'<a href="{url}" title="{num:g} / {den:g}">{value["value"] * 100:.1f}%</a>'
     if kind == "count":
         if not value:
-            return mark_safe(DASH)
+            return DASH
         num = value["numerator"]
         css = "overdue" if num else ""
-        return mark_safe(
-            f'<a href="{url}&amp;only=not" title="{num:g} / {value["denominator"]:g}" class="{css}">{num:g}</a>'
-        )
+        return f'<a href="{url}&amp;only=not" title="{num:g} / {value["denominator"]:g}" class="{css}">{num:g}</a>'
     if value is None:
-        return mark_safe(DASH)
-    return mark_safe(f'<a href="{url}">{value:.1f}</a>')
+        return DASH
+    return f'<a href="{url}">{value:.1f}</a>'
 
 
-def figure_cells(ind: dict, columns: list[dict], dim: str, key, month: str) -> list[SafeString]:
+def render_figure(value, code: str, kind: str, query: str) -> SafeString:
+    return mark_safe(_figure_html(value, code, kind, query))
+
+
+def figure_cells(ind: dict, columns: list[dict], dim: str, key, month: str) -> SafeString:
+    """The row's `<td>` cells, one per column, as one safe string."""
     query = urlencode({"dim": dim, "key": key, "month": month})
-    return [render_figure((ind or {}).get(c["code"]), c["code"], c["kind"], query) for c in columns]
+    ind = ind or {}
+    return mark_safe(
+        "".join(
+            f'<td class="num">{_figure_html(ind.get(c["code"]), c["code"], c["kind"], query)}</td>'
+            for c in columns
+        )
+    )
 
 
 @register.simple_tag
