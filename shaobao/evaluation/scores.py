@@ -90,8 +90,12 @@ def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
 
-def compute_rankings(district: Division, period: Period, *, weights: WeightSet | None = None) -> dict:
-    """Live rankings of the district's units and streets for a period (from the rollup)."""
+def compute_rankings(
+    district: Division, period: Period, *, weights: WeightSet | None = None, detail: bool = True
+) -> dict:
+    """Live rankings of the district's units and streets for a period (from the rollup).
+
+    detail=False leaves out each row's indicator figures (enough for the previous month's ranks)."""
     weights = weights or current_weights()
     prefix = district.prefix
     units = {u.id: u for u in Unit.objects.filter(division__code__startswith=prefix)}
@@ -116,9 +120,11 @@ def compute_rankings(district: Division, period: Period, *, weights: WeightSet |
                 "id": unit_id,
                 "code": unit.code,
                 "name": unit.name,
-                "indicators": plain({k: v for k, v in ind.items() if k != "counters"}) if ind else {},
+                "indicators": plain({k: v for k, v in ind.items() if k != "counters"})
+                if ind and detail
+                else {},
                 "bottom_up": _r(bu),
-                "bottom_up_parts": bottom_up.get(unit_id, {}),
+                "bottom_up_parts": bottom_up.get(unit_id, {}) if detail else {},
                 "objective": _r(objective),
                 "composite": _r(composite),
             }
@@ -131,7 +137,7 @@ def compute_rankings(district: Division, period: Period, *, weights: WeightSet |
                 "id": street_id,
                 "code": street.code,
                 "name": street.name,
-                "indicators": plain({k: v for k, v in ind.items() if k != "counters"}),
+                "indicators": plain({k: v for k, v in ind.items() if k != "counters"}) if detail else {},
                 "composite": _r(street_composite(ind, weights)),
             }
         )
@@ -143,7 +149,7 @@ def compute_rankings(district: Division, period: Period, *, weights: WeightSet |
     }
 
 
-def rankings(district: Division, period: Period, *, with_change: bool = True) -> dict:
+def rankings(district: Division, period: Period, *, with_change: bool = True, detail: bool = True) -> dict:
     """The published snapshot of a month if there is one, else live figures; with the change in rank."""
     published = None
     if period.is_month:
@@ -152,10 +158,10 @@ def rankings(district: Division, period: Period, *, with_change: bool = True) ->
         result = dict(published.data)
         result["published_at"] = published.published_at.isoformat()
     else:
-        result = compute_rankings(district, period)
+        result = compute_rankings(district, period, detail=detail)
         result["published_at"] = None
     if with_change and period.is_month:
-        previous = rankings(district, period.previous_month(), with_change=False)
+        previous = rankings(district, period.previous_month(), with_change=False, detail=False)
         for part in ("units", "streets"):
             before = {row["id"]: row["rank"] for row in previous[part]}
             for row in result[part]:
