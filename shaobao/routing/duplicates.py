@@ -143,31 +143,65 @@ def file_demands(rows: Iterable[tuple], *, refile: bool = True) -> int:
         return 0
     if refile:
         forget_demands([r[0] for r in rows])
-    ops = connection.ops
     fps, bands = [], []
     for pk, subject, head, street_id, received_at in rows:
         fp = fingerprint(join_text(subject, head))
-        at = ops.adapt_datetimefield_value(received_at)
-        fps.append((pk, fp.tobytes(), len(fp), street_id, at))
+        fps.append((pk, fp.tobytes(), len(fp), street_id, received_at))
         if street_id is not None:
-            bands.extend((street_id, key, at, pk) for key in band_keys(fp))
-    fp_sql = (
-        f"INSERT INTO {_FP} (demand_id, bigrams, size, street_id, received_at) VALUES {{values}} "
-        "ON CONFLICT (demand_id) DO UPDATE SET bigrams = excluded.bigrams, size = excluded.size, "
-        "street_id = excluded.street_id, received_at = excluded.received_at"
-    )
-    band_sql = f"INSERT INTO {_BAND} (street_id, key, received_at, demand_id) VALUES {{values}} ON CONFLICT DO NOTHING"
+            bands.extend((street_id, key, received_at, pk) for key in band_keys(fp))
     with connection.cursor() as cur:
-        if len(rows) == 1 and bands and connection.vendor == "postgresql":
-            # One round trip for a new demand: the fingerprint upsert rides in a CTE of the band insert.
-            cur.execute(
-                f"WITH f AS ({fp_sql.format(values=_values(1, 5))}) {band_sql.format(values=_values(len(bands), 4))}",
-                [*fps[0], *(v for b in bands for v in b)],
-            )
-            return 1
-        _insert(cur, fp_sql, fps, 5)
-        _insert(cur, band_sql, bands, 4)
+        if connection.vendor == "postgresql":
+            _write_pg(cur, fps, bands)
+        else:
+            _write_portable(cur, fps, bands)
     return len(rows)
+
+
+_FP_UPSERT = (
+    "ON CONFLICT (demand_id) DO UPDATE SET bigrams = excluded.bigrams, size = excluded.size, "
+    "street_id = excluded.street_id, received_at = excluded.received_at"
+)
+
+
+def _write_pg(cur, fps: list[tuple], bands: list[tuple]) -> None:
+    """PostgreSQL: columns as arrays, so a statement has 9 parameters whatever the number of rows (cheap
+    to send and to convert); a single demand (intake) is one statement, its fingerprint in a CTE."""
+    fp_cols = "demand_id, bigrams, size, street_id, received_at"
+    band_cols = "street_id, key, received_at, demand_id"
+    if len(fps) == 1:
+        pk, blob, size, street_id, at = fps[0]
+        keys = [key for _, key, _, _ in bands]
+        cur.execute(
+            f"WITH f AS (INSERT INTO {_FP} ({fp_cols}) VALUES (%s, %s, %s, %s, %s) {_FP_UPSERT}) "
+            f"INSERT INTO {_BAND} ({band_cols}) SELECT %s, unnest(%s::int[]), %s, %s ON CONFLICT DO NOTHING",
+            [pk, blob, size, street_id, at, street_id, keys, at, pk],
+        )
+        return
+    for start in range(0, len(fps), 1000):
+        part = list(zip(*fps[start : start + 1000], strict=True))
+        cur.execute(
+            f"INSERT INTO {_FP} ({fp_cols}) SELECT * FROM "
+            f"unnest(%s::bigint[], %s::bytea[], %s::int[], %s::int[], %s::timestamptz[]) {_FP_UPSERT}",
+            [list(col) for col in part],
+        )
+    for start in range(0, len(bands), 16_000):
+        part = list(zip(*bands[start : start + 16_000], strict=True))
+        cur.execute(
+            f"INSERT INTO {_BAND} ({band_cols}) SELECT * FROM "
+            "unnest(%s::int[], %s::int[], %s::timestamptz[], %s::bigint[]) ON CONFLICT DO NOTHING",
+            [list(col) for col in part],
+        )
+
+
+def _write_portable(cur, fps: list[tuple], bands: list[tuple]) -> None:
+    """SQLite (and any other database): multi-row VALUES."""
+    adapt = connection.ops.adapt_datetimefield_value
+    fps = [(*r[:4], adapt(r[4])) for r in fps]
+    bands = [(r[0], r[1], adapt(r[2]), r[3]) for r in bands]
+    cols = "demand_id, bigrams, size, street_id, received_at"
+    _insert(cur, f"INSERT INTO {_FP} ({cols}) VALUES {{values}} {_FP_UPSERT}", fps, 5)
+    cols = "street_id, key, received_at, demand_id"
+    _insert(cur, f"INSERT INTO {_BAND} ({cols}) VALUES {{values}} ON CONFLICT DO NOTHING", bands, 4)
 
 
 def forget_demands(ids: Sequence[int]) -> None:
@@ -273,14 +307,20 @@ def _matter_groups() -> tuple[dict[int, tuple[int, int]], dict[tuple[int, int], 
     return by_id, by_group
 
 
-@lru_cache(maxsize=64)
-def _lookup_sql(keys: int, nearby: bool, close: int, exclude: bool) -> str:
-    """The one statement of a lookup (portable SQL: the same text runs on PostgreSQL and SQLite).
+@lru_cache(maxsize=32)
+def _lookup_sql(pg: bool, keys: int, nearby: bool, close: int, exclude: bool) -> str:
+    """The one statement of a lookup.
 
     `cand` is the blocking step: the band index probed once per key, in the street(s) and the window; only
     then are the demands read (state and matter may have changed since they were filed) with their
     fingerprints. Nearby grids come from the same statement (their bounding boxes), with their streets.
+    PostgreSQL gets the key and matter lists as one array parameter each (a short statement to send and
+    convert, the same text every time); SQLite one parameter per value.
     """
+
+    def one_of(column: str, n: int, array_type: str) -> str:
+        return f"{column} = ANY(%s::{array_type}[])" if pg else f"{column} IN ({_marks(n)})"
+
     near = (
         f"near AS (SELECT g.id, c.parent_id AS street_id FROM {Grid._meta.db_table} g "
         f"JOIN {Division._meta.db_table} c ON c.id = g.community_id "
@@ -289,19 +329,20 @@ def _lookup_sql(keys: int, nearby: bool, close: int, exclude: bool) -> str:
         if nearby
         else ""
     )
-    streets = "SELECT %s UNION SELECT street_id FROM near" if nearby else "%s"
+    streets = "IN (SELECT %s UNION SELECT street_id FROM near)" if nearby else "= %s"
     place = "(d.street_id = %s OR d.grid_id IN (SELECT id FROM near))" if nearby else "d.street_id = %s"
-    matter = f" AND (d.matter_id IN ({_marks(close)}) OR d.matter_id IS NULL)" if close else ""
+    matter = f" AND ({one_of('d.matter_id', close, 'bigint')} OR d.matter_id IS NULL)" if close else ""
+    states = ", ".join(f"'{state}'" for state in OPEN_STATES)  # constants of the code, not input
     return (
         f"WITH {near}cand AS (SELECT b.demand_id, COUNT(*) AS hits FROM {_BAND} b "
-        f"WHERE b.street_id IN ({streets}) AND b.key IN ({_marks(keys)}) AND b.received_at >= %s "
+        f"WHERE b.street_id {streets} AND {one_of('b.key', keys, 'int')} AND b.received_at >= %s "
         "GROUP BY b.demand_id) "
         "SELECT d.id, d.matter_id, d.grid_id, d.community_id, f.bigrams, d.tracking_code, d.subject, "
         f"d.received_at, d.state FROM cand JOIN {Demand._meta.db_table} d ON d.id = cand.demand_id "
         f"JOIN {_FP} f ON f.demand_id = cand.demand_id "
-        f"WHERE d.state IN ({_marks(len(OPEN_STATES))}) AND d.received_at >= %s AND {place}{matter}"
+        f"WHERE d.state IN ({states}) AND d.received_at >= %s AND {place}{matter}"
         + (" AND d.id <> %s" if exclude else "")
-        + " ORDER BY cand.hits DESC, d.received_at DESC, d.id DESC LIMIT %s"
+        + f" ORDER BY cand.hits DESC, d.received_at DESC, d.id DESC LIMIT {MAX_CANDIDATES}"
     )
 
 
@@ -315,17 +356,19 @@ def candidate_query(
     exclude_id: int | None,
 ) -> tuple[str, list]:
     """SQL and parameters of a lookup (shown by the benchmark's EXPLAIN)."""
+    pg = connection.vendor == "postgresql"
     keys = band_keys(text_fp)
-    at = connection.ops.adapt_datetimefield_value(since)
+    at = since if pg else connection.ops.adapt_datetimefield_value(since)
     params: list = []
     if grid is not None:
         m = NEARBY_DEGREES
         params += [grid.max_lng + m, grid.min_lng - m, grid.max_lat + m, grid.min_lat - m]
-    params += [street_id, *keys, at, *OPEN_STATES, at, street_id, *close]
+    params += [street_id, *([keys] if pg else keys), at, at, street_id]
+    if close:
+        params += [list(close)] if pg else close
     if exclude_id:
         params.append(exclude_id)
-    params.append(MAX_CANDIDATES)
-    return _lookup_sql(len(keys), grid is not None, len(close), bool(exclude_id)), params
+    return _lookup_sql(pg, len(keys), grid is not None, len(close), bool(exclude_id)), params
 
 
 def find_duplicates(
