@@ -2,7 +2,8 @@
 
 `run(args)` starts one worker process per database (own DATABASE_URL, own Django setup):
 - PostgreSQL: BENCH_API_PG_URL (default postgres://postgres@127.0.0.1:5432/shaobao_bench_api, dropped and
-  re-created) when PostgreSQL answers; SQLite: /tmp/shaobao_bench_api.sqlite3 (always, fresh).
+  re-created) when PostgreSQL answers; SQLite: BENCH_API_SQLITE_PATH (default /tmp/shaobao_bench_api.sqlite3;
+  always, fresh). Variable files go to BENCH_API_VAR_DIR (default /tmp/shaobao_bench_api_var).
 Each worker migrates, loads the demo district, issues an API token for the demo street dispatcher, starts
 gunicorn (BENCH_API_WORKERS gthread workers, default one per CPU, BENCH_API_THREADS threads each, default 4;
 keep-alive; CONN_MAX_AGE=BENCH_API_CONN_MAX_AGE, default 600, i.e. persistent database connections) on a
@@ -33,8 +34,9 @@ sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
 from bench.common import pg_answers  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_API_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_api")
-SQLITE_URL = "sqlite:////tmp/shaobao_bench_api.sqlite3"
-VAR_DIR = "/tmp/shaobao_bench_api_var"
+# Own paths by environment so that several people can run the benchmark at once on one machine.
+SQLITE_URL = "sqlite:///" + os.environ.get("BENCH_API_SQLITE_PATH", "/tmp/shaobao_bench_api.sqlite3")
+VAR_DIR = os.environ.get("BENCH_API_VAR_DIR", "/tmp/shaobao_bench_api_var")
 
 
 def run(args) -> dict:

@@ -11,6 +11,7 @@ Grids are upserted by code; grids absent from the file are left alone.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass
@@ -279,15 +280,21 @@ class _BoxIndex:
 _index: _BoxIndex | None = None
 _lock = threading.Lock()
 
+# Parsed, prepared polygons by grid id: (updated_at as read, geometry, area). Bounded, because a
+# deployment may have 100,000+ grids per worker process; the oldest entries go first.
+SHAPE_CACHE_SIZE = 20_000
+_shapes: dict[int, tuple[Any, Any, float]] = {}
+
 
 def invalidate_index() -> None:
-    """Drop this process's placement index; the next `locate` rebuilds it."""
+    """Drop this process's placement index and parsed polygons; the next `locate` rebuilds them."""
     global _index
     _index = None
+    _shapes.clear()
 
 
-def _signature() -> tuple:
-    """(max(id), max(updated_at)) in one round trip.
+def _signature_sql() -> str:
+    """(max(id), max(updated_at)) of the grid table, as columns `max_id`, `max_at`.
 
     Two scalar subqueries rather than one SELECT with two aggregates: SQLite answers a lone MAX() from the
     index but scans the table for two aggregates in one SELECT. Raw values are fine: they are only ever
@@ -295,10 +302,15 @@ def _signature() -> tuple:
     """
     qn = connection.ops.quote_name
     table = qn(Grid._meta.db_table)
+    return (
+        f"SELECT (SELECT MAX({qn('id')}) FROM {table}) AS max_id, "
+        f"(SELECT MAX({qn('updated_at')}) FROM {table}) AS max_at"
+    )
+
+
+def _signature() -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX({qn('id')}) FROM {table}), (SELECT MAX({qn('updated_at')}) FROM {table})"
-        )
+        cursor.execute(_signature_sql())
         return tuple(cursor.fetchone())
 
 
@@ -315,9 +327,9 @@ def _build(signature: tuple) -> _BoxIndex:
     return _BoxIndex(signature, shapely.STRtree(boxes), rows[:, 0].astype(np.int64))
 
 
-def _current_index() -> _BoxIndex:
+def _index_for(signature: tuple) -> _BoxIndex:
+    """The index built for `signature` (this process's, or a new one)."""
     global _index
-    signature = _signature()
     index = _index
     if index is None or index.signature != signature:
         with _lock:
@@ -327,12 +339,100 @@ def _current_index() -> _BoxIndex:
     return index
 
 
-def candidate_ids(lat: float, lng: float) -> list[int]:
-    """Grids whose bounding box contains the point (a superset of the answer)."""
-    index = _current_index()
+def _current_index() -> _BoxIndex:
+    return _index_for(_signature())
+
+
+def _candidates(index: _BoxIndex, point: Point) -> list[int]:
     if index.tree is None:
         return []
-    return [int(i) for i in index.ids[index.tree.query(Point(lng, lat))]]
+    return [int(i) for i in index.ids[index.tree.query(point)]]
+
+
+def candidate_ids(lat: float, lng: float) -> list[int]:
+    """Grids whose bounding box contains the point (a superset of the answer)."""
+    return _candidates(_current_index(), Point(lng, lat))
+
+
+_GRID_FIELDS = ("id", "code", "name", "community_id", "is_sample", "updated_at")
+_DIVISION_FIELDS = ("id", "code", "name", "level", "parent_id")
+
+
+@functools.cache
+def _rows_sql(n: int) -> str:
+    """The signature and the candidate grids (with community and its parent) in one round trip. The
+    LEFT JOIN from the one-row signature keeps that row when no candidate exists any more."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(
+        [f"g.{qn(c)}" for c in _GRID_FIELDS]
+        + [f"c.{qn(c)}" for c in _DIVISION_FIELDS]
+        + [f"p.{qn(c)}" for c in _DIVISION_FIELDS]
+    )
+    division = qn(Division._meta.db_table)
+    marks = ", ".join(["%s"] * n)
+    return (
+        f"SELECT s.max_id, s.max_at, {columns} FROM ({_signature_sql()}) s "
+        f"LEFT JOIN {qn(Grid._meta.db_table)} g ON g.{qn('id')} IN ({marks}) "
+        f"LEFT JOIN {division} c ON c.{qn('id')} = g.{qn('community_id')} "
+        f"LEFT JOIN {division} p ON p.{qn('id')} = c.{qn('parent_id')}"
+    )
+
+
+def _read_candidates(index: _BoxIndex, point: Point) -> tuple[tuple, list[tuple]]:
+    """(signature, candidate rows) read with the index the caller holds."""
+    ids = _candidates(index, point)
+    with connection.cursor() as cursor:
+        if not ids:
+            cursor.execute(_signature_sql())
+            return tuple(cursor.fetchone()), []
+        cursor.execute(_rows_sql(len(ids)), ids)
+        rows = cursor.fetchall()
+    return tuple(rows[0][:2]), [r[2:] for r in rows if r[2] is not None]
+
+
+def _shapes_for(rows: list[tuple]) -> dict[int, tuple[Any, Any, float]]:
+    """The parsed polygons of these grid rows: from the cache when the grid's updated_at is unchanged,
+    else read (one query for all misses), parsed, prepared and cached."""
+    at = _GRID_FIELDS.index("updated_at")
+    out, missing = {}, {}
+    for row in rows:
+        cached = _shapes.get(row[0])
+        if cached is not None and cached[0] == row[at]:
+            out[row[0]] = cached
+        else:
+            missing[row[0]] = row[at]
+    if missing:
+        qn = connection.ops.quote_name
+        marks = ", ".join(["%s"] * len(missing))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {qn('id')}, {qn('geometry')} FROM {qn(Grid._meta.db_table)} "
+                f"WHERE {qn('id')} IN ({marks})",
+                list(missing),
+            )
+            fetched = cursor.fetchall()
+        for grid_id, geometry in fetched:
+            geom = shape(json.loads(geometry) if isinstance(geometry, str | bytes) else geometry)
+            shapely.prepare(geom)
+            # The updated_at of the candidate row: if the grid changed between the two reads, the next
+            # lookup sees a different updated_at and parses it again.
+            entry = (missing[grid_id], geom, geom.area)
+            while len(_shapes) >= SHAPE_CACHE_SIZE:
+                _shapes.pop(next(iter(_shapes)), None)
+            _shapes[grid_id] = out[grid_id] = entry
+    return out
+
+
+def _grid_from_row(row: tuple) -> Grid:
+    """A Grid (geometry deferred: loaded only if touched) with its community and the community's parent."""
+    db = connection.alias
+    n, m = len(_GRID_FIELDS), len(_DIVISION_FIELDS)
+    grid = Grid.from_db(db, _GRID_FIELDS, row[:n])
+    community = Division.from_db(db, _DIVISION_FIELDS, row[n : n + m])
+    if row[n + m] is not None:
+        community.parent = Division.from_db(db, _DIVISION_FIELDS, row[n + m :])
+    grid.community = community
+    return grid
 
 
 def locate(lat: float, lng: float) -> Grid | None:
@@ -342,30 +442,41 @@ def locate(lat: float, lng: float) -> Grid | None:
     hole). Where polygons overlap (real data is not always clean) the smallest grid wins, then the code.
 
     How: an in-process shapely STRtree over the grids' *bounding boxes* (read from the bbox columns with one
-    plain SELECT), built lazily and rebuilt when the grid table changes; the few candidates it returns are
-    fetched by primary key and their real polygons tested with `covers`.
+    plain SELECT), built lazily and rebuilt when the grid table changes; its candidates are read by primary
+    key (id, updated_at, community and the community's parent; not the geometry) and their polygons, parsed
+    and prepared once per process and kept by (id, updated_at), tested with `covers`. One round trip per
+    lookup: the candidate rows and the table's signature come in one SELECT.
 
     Why not a bbox SQL prefilter alone: a B-tree on (min_lng, max_lng, min_lat, max_lat) only narrows its
     first column, so with 100,000 grids each lookup walks about half the index (on SQLite ~100x slower than
     the tree; bench/bench_placement.py measures both). Why boxes rather than polygons in the tree: a rebuild
     reads four floats per grid instead of parsing every GeoJSON document, so it stays at a second or two for
-    100,000 grids and each worker holds little memory; and the exact test always reads committed geometry,
-    so a deleted grid is never returned.
+    100,000 grids and each worker holds little memory (polygons are parsed only for grids that were hit).
 
-    Staleness: every call first reads (max(id), max(updated_at)) in one round trip and rebuilds if it
-    differs from the tree's, so an insert or edit in any process is seen by the next lookup in every process.
-    Writes must therefore set `updated_at` (`Grid.save()`, `import_grids`, the admin do), not a bare
-    `QuerySet.update()`.
+    Staleness: every call reads (max(id), max(updated_at)) with the candidates and, if it differs from the
+    tree's, rebuilds and reads again, so an insert or edit in any process is seen by the next lookup in
+    every process; a deleted grid is never returned (its row is gone from the candidates); an edited
+    polygon has a new updated_at, so its cached parse is not used; the community and street come from the
+    database with every lookup. Writes must therefore set `updated_at` (`Grid.save()`, `import_grids`, the
+    admin do), not a bare `QuerySet.update()`.
     """
-    ids = candidate_ids(lat, lng)
-    if not ids:
-        return None
     point = Point(lng, lat)
+    index = _index
+    if index is None:
+        index = _current_index()
+    for _attempt in range(5):
+        signature, rows = _read_candidates(index, point)
+        if signature == index.signature:
+            break
+        index = _index_for(signature)  # the table changed: rebuild, and read the candidates again
+    if not rows:
+        return None
+    shapes = _shapes_for(rows)
     hits = []
-    for grid in Grid.objects.filter(id__in=ids).select_related("community", "community__parent"):
-        geom = shape(grid.geometry)
-        if geom.covers(point):
-            hits.append((geom.area, grid.code, grid))
+    for row in rows:
+        entry = shapes.get(row[0])
+        if entry is not None and entry[1].covers(point):
+            hits.append((entry[2], row[1], row))
     if not hits:
         return None
-    return min(hits, key=lambda h: (h[0], h[1]))[2]
+    return _grid_from_row(min(hits, key=lambda h: (h[0], h[1]))[2])

@@ -183,3 +183,32 @@ def test_saving_a_grid_keeps_its_bbox_in_step(communities):
     grid.save()
     grid.refresh_from_db()
     assert (grid.min_lng, grid.min_lat, grid.max_lng, grid.max_lat) == (117.2, 40.0, 117.31, 40.01)
+
+
+def test_locate_skips_a_deleted_grid_and_reads_the_current_divisions(communities):
+    # The small grid is created first, so deleting it leaves the table's signature (max id) unchanged.
+    geo.import_grids(collection(feature("SMALL", geometry=square(117.1, 40.1, size=0.002))))
+    geo.import_grids(
+        collection(feature("BIG", community="110117001002", geometry=square(117.09, 40.09, size=0.02)))
+    )
+    assert geo.locate(40.1005, 117.1005).code == "SMALL"
+    Grid.objects.filter(code="SMALL").delete()
+    big = geo.locate(40.1005, 117.1005)
+    assert big.code == "BIG" and big.community == communities[1]
+    street = communities[1].parent
+    street.name = "新名街道"
+    street.save()
+    assert geo.locate(40.1005, 117.1005).community.parent.name == "新名街道"
+
+
+def test_a_warm_locate_is_one_query_and_the_grid_loads_its_geometry_on_demand(
+    communities, django_assert_num_queries
+):
+    geo.import_grids(collection(feature("G-1")))
+    geo.locate(40.105, 117.105)  # builds the index and parses the polygon
+    with django_assert_num_queries(1):
+        grid = geo.locate(40.105, 117.105)
+        assert grid.community.code == "110117001001" and grid.community.parent.code == "110117001000"
+    with django_assert_num_queries(1):
+        assert geo.locate(39.0, 116.0) is None
+    assert grid.geometry == square(117.1, 40.1)  # deferred, read when asked for
