@@ -209,15 +209,21 @@ def _load_summonses(ref, n: int) -> int:
                 i, (i - 1) // 10 + 1, units[i % len(units)], "lead" if i % 10 == 1 else "supporting",
                 "summoned" if due else "reported_in", now - dt.timedelta(hours=30),
                 past if due else future, past if due else future, future, future,
-                None if due else now, 0, "", past if due else None,
+                None if due else now, 0, "",
             )  # fmt: skip
+
+    def claims():
+        # The overdue ones were warned before (their report-in warning is claimed).
+        for i in range(100, n + 1, 100):
+            yield (i, "report_in_warning", past)
 
     tables = [
         ("whistles_whistle", ["id", "street_id", "type", "matter_id", "state", "note", "blown_by_id", "blown_at",
                               "rework_count"], whistles()),
         ("whistles_summons", ["id", "whistle_id", "unit_id", "role", "state", "summoned_at", "report_in_due",
                               "report_in_warn_at", "finish_due", "finish_warn_at", "reported_in_at",
-                              "extension_days", "dispute_reason", "report_in_warned_at"], summonses()),
+                              "extension_days", "dispute_reason"], summonses()),
+        ("whistles_summonsclaim", ["summons_id", "stage", "claimed_at"], claims()),
     ]  # fmt: skip
     for table, cols, rows in tables:
         started = time.perf_counter()
@@ -228,9 +234,10 @@ def _load_summonses(ref, n: int) -> int:
                     copy.write_row(row)
             raw.commit()
             with connection.cursor() as cur:
-                cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                )
+                if "id" in cols:
+                    cur.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
                 cur.execute(f"ANALYZE {table}")
         else:
             sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"

@@ -49,6 +49,7 @@ from shaobao.whistles.steps import (
     _units_in_district,
     whistle_url,
 )
+from shaobao.whistles.supervision import restart_finish_stages
 
 MAX_EXTENSION_DAYS = 30
 
@@ -271,9 +272,8 @@ def do_arbitrate(
                 reported_in_at=now,
                 finish_due=due,
                 finish_warn_at=warn,
-                finish_warned_at=None,
-                finish_overdue_at=None,
             )
+            restart_finish_stages(summons.pk)
             if whistle.state == WhistleState.BLOWN:
                 _step_whistle(
                     whistle, "report_in", actor=actor, data={"unit": summons.unit.code, "by": "arbitration"}
@@ -381,15 +381,10 @@ def do_decide_extension(*, actor, extension_id: int, grant: bool, note: str = ""
             due, warn = deadlines.extend_finish(summons.finish_due, ext.days, start=start)
             summons.finish_due, summons.finish_warn_at = due, warn
             summons.extension_days += ext.days
-            fields = ["finish_due", "finish_warn_at", "extension_days"]
-            if warn > now:
-                summons.finish_warned_at = None
-                fields.append("finish_warned_at")
+            summons.save(update_fields=["finish_due", "finish_warn_at", "extension_days"])
+            restart_finish_stages(summons.pk, warning=warn > now, overdue=due > now)
             if due > now:
-                summons.finish_overdue_at = None
-                fields.append("finish_overdue_at")
                 _resolve_orders(summons, "finish", now)
-            summons.save(update_fields=fields)
             data.update(old_finish_due=old_due.isoformat(), finish_due=due.isoformat())
             if summons.role == SummonsRole.LEAD:
                 # The demands' due date follows the lead unit's granted deadline (on-time rates use it).
@@ -508,9 +503,8 @@ def do_verify(*, actor, whistle_id: int, passed: bool, note: str = "") -> Whistl
                 finished_at=None,
                 finish_due=due,
                 finish_warn_at=warn,
-                finish_warned_at=None,
-                finish_overdue_at=None,
             )
+            restart_finish_stages(lead.pk)
             for d in (
                 Demand.objects.select_for_update().filter(pk__in=whistle.demands.values("pk")).order_by("pk")
             ):

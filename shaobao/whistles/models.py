@@ -1,8 +1,9 @@
 """Whistles (吹哨) and summonses (报到): the street's call to units, and each unit's answer.
 
 Deadlines are data: `report_in_due` / `finish_due` are stored when a step starts, with the 75% warning
-times beside them, so the supervision sweep is a plain indexed query. The `*_warned_at` /
-`*_overdue_at` columns are claimed by a conditional UPDATE, so two sweepers never act twice.
+times beside them, so the supervision sweep is a plain indexed query. What the sweep has done is a row of
+`SummonsClaim` per (summons, stage), inserted once (unique key): the summons row itself is never rewritten
+by the sweep.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ class Summons(models.Model):
     objects = SummonsQuerySet.as_manager()
 
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="summonses")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="summonses")
+    # No index of its own: the (unit, state) index serves every look-up by unit.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="summonses", db_index=False)
     role = models.CharField(_("role"), max_length=12, choices=SummonsRole.choices)
     state = models.CharField(
         _("state"), max_length=12, choices=SummonsState.choices, default=SummonsState.SUMMONED
@@ -132,11 +134,6 @@ class Summons(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(blank=True)
     extension_days = models.PositiveIntegerField(default=0)
-    # Claimed by the supervision sweep (conditional UPDATE ... WHERE <column> IS NULL).
-    report_in_warned_at = models.DateTimeField(null=True, blank=True)
-    report_in_overdue_at = models.DateTimeField(null=True, blank=True)
-    finish_warned_at = models.DateTimeField(null=True, blank=True)
-    finish_overdue_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("summons")
@@ -146,32 +143,61 @@ class Summons(models.Model):
             models.Index(fields=["unit", "state"]),
             # The overdue board (summonses past a deadline, claimed or not).
             models.Index(fields=["state", "finish_due"], name="summons_state_finish_due"),
-            # The sweep's four queries: partial indexes hold only the rows still to be claimed, so a
-            # pass stays fast however many summonses have been warned or closed before.
+            # The sweep's four scans, in (deadline, id) order: open rows only. Claimed rows stay in them
+            # until the summons moves on; the sweep walks each index forward from where its last batch
+            # stopped, so a pass reads each due row once.
             models.Index(
-                fields=["report_in_warn_at"],
-                name="summons_ri_warn_todo",
-                condition=models.Q(state="summoned", report_in_warned_at__isnull=True),
+                fields=["report_in_warn_at", "id"],
+                name="summons_ri_warn_open",
+                condition=models.Q(state="summoned"),
             ),
             models.Index(
-                fields=["report_in_due"],
-                name="summons_ri_due_todo",
-                condition=models.Q(state="summoned", report_in_overdue_at__isnull=True),
+                fields=["report_in_due", "id"],
+                name="summons_ri_due_open",
+                condition=models.Q(state="summoned"),
             ),
             models.Index(
-                fields=["finish_warn_at"],
-                name="summons_fin_warn_todo",
-                condition=models.Q(state__in=["summoned", "reported_in"], finish_warned_at__isnull=True),
+                fields=["finish_warn_at", "id"],
+                name="summons_fin_warn_open",
+                condition=models.Q(state__in=["summoned", "reported_in"]),
             ),
             models.Index(
-                fields=["finish_due"],
-                name="summons_fin_due_todo",
-                condition=models.Q(state__in=["summoned", "reported_in"], finish_overdue_at__isnull=True),
+                fields=["finish_due", "id"],
+                name="summons_fin_due_open",
+                condition=models.Q(state__in=["summoned", "reported_in"]),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} @ whistle #{self.whistle_id}"
+
+
+class ClaimStage(models.TextChoices):
+    REPORT_IN_WARNING = "report_in_warning", _("report-in warning")
+    REPORT_IN_OVERDUE = "report_in_overdue", _("report-in overdue")
+    FINISH_WARNING = "finish_warning", _("finish warning")
+    FINISH_OVERDUE = "finish_overdue", _("finish overdue")
+
+
+class SummonsClaim(models.Model):
+    """One stage of the supervision sweep done for one summons (warned, or marked overdue).
+
+    Inserted by the sweep with ON CONFLICT DO NOTHING on the (summons, stage) key, so of two sweepers only
+    one gets the row back and acts; deleted by the actions that restart a deadline (extension, rework,
+    rejected dispute), so the new deadline is supervised again. A narrow table of its own: claiming does not
+    rewrite the wide summons row and its many indexes."""
+
+    pk = models.CompositePrimaryKey("summons", "stage")
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="claims", db_index=False)
+    stage = models.CharField(max_length=20, choices=ClaimStage.choices)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("supervision claim")
+        verbose_name_plural = _("supervision claims")
+
+    def __str__(self) -> str:
+        return f"{self.stage} summons #{self.summons_id}"
 
 
 class ExtensionState(models.TextChoices):

@@ -13,7 +13,7 @@ from django.db import connection
 from shaobao.core.models import Event, Notification
 from shaobao.whistles import actions as wf
 from shaobao.whistles.models import SupervisionOrder
-from shaobao.whistles.supervision import overdue_board, sweep
+from shaobao.whistles.supervision import claims_of, overdue_board, sweep
 from tests.intake.flow import blow, lead_of
 
 MIN = dt.timedelta(minutes=1)
@@ -30,8 +30,7 @@ def test_warning_at_75_percent_is_issued_once(world):
     assert again.total == 0
     orders = SupervisionOrder.objects.filter(summons=lead)
     assert [(o.kind, o.stage) for o in orders] == [("warning", "report_in")]
-    lead.refresh_from_db()
-    assert lead.report_in_warned_at is not None
+    assert set(claims_of(lead.pk)) == {"report_in_warning"}
     assert Notification.objects.filter(user=world.users["lead_handler"], text__contains="预警").count() == 1
     assert (
         Event.objects.filter(
@@ -53,6 +52,9 @@ def test_overdue_report_in_gets_a_supervision_order_and_reaches_the_street_and_b
     assert result.counts["report_in_overdue"] == 2
     # Overdue before anyone warned: the warning is not sent after the fact.
     assert result.counts.get("report_in_warning", 0) == 0
+    # ... but it is marked done, so a later pass does not send it either.
+    assert set(claims_of(lead.pk)) == {"report_in_warning", "report_in_overdue"}
+    assert sweep(now + MIN).total == 0
     order = SupervisionOrder.objects.get(summons=lead, kind="supervision")
     assert order.stage == "report_in" and order.resolved_at is None
     assert Notification.objects.filter(user=world.users["dispatcher"], text__contains="督办").exists()
@@ -112,7 +114,7 @@ def test_extension_granted_after_overdue_restarts_supervision(world):
     )
     wf.do_decide_extension(actor=world.users["coordinator"], extension_id=ext.pk, grant=True)
     lead.refresh_from_db()
-    assert lead.finish_overdue_at is None
+    assert "finish_overdue" not in claims_of(lead.pk)
     assert not SupervisionOrder.objects.filter(
         summons=lead, stage="finish", resolved_at__isnull=True
     ).exists()
@@ -165,11 +167,12 @@ def test_a_crash_mid_batch_loses_and_repeats_nothing(world, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(supervision, "_dispatcher_counts", crash)
+    # Fails after the batch's claims, orders, events and bell rows are written, before its commit.
+    monkeypatch.setattr(supervision, "digest_on_commit", crash)
     with pytest.raises(RuntimeError):
         sweep(now)
-    lead.refresh_from_db()
-    assert lead.report_in_overdue_at is None
+    assert claims_of(lead.pk) == {}
+    assert not Notification.objects.filter(text__contains="督办").exists()
     assert not SupervisionOrder.objects.exists()
     assert not Event.objects.filter(action="report_in_overdue").exists()
     monkeypatch.undo()
@@ -183,3 +186,102 @@ def test_the_periodic_task_runs_the_same_sweep(world):
 
     blow(world)
     assert sweep_deadlines_every_minute.call_local() == {}
+
+
+@pytest.mark.django_db
+def test_batches_walk_rows_with_equal_deadlines_and_skip_claimed_ones(world):
+    # Lead and supporting summonses share their deadlines: batches of one must still reach every row,
+    # once, whether or not an earlier pass claimed some of them.
+    from shaobao.whistles.models import Summons
+
+    whistles = [blow(world) for _ in range(3)]
+    due = lead_of(whistles[0]).report_in_due
+    Summons.objects.exclude(whistle=whistles[0]).update(report_in_due=due)
+    Summons.objects.filter(whistle=whistles[0]).update(report_in_due=due - dt.timedelta(hours=1))
+    now = due + MIN
+    first = sweep(due - dt.timedelta(hours=1) + MIN, batch=1)
+    assert first.counts["report_in_overdue"] == 2  # the first whistle's two
+    result = sweep(now, batch=1)
+    assert result.counts["report_in_overdue"] == 4
+    assert SupervisionOrder.objects.filter(kind="supervision").count() == 6
+    assert SupervisionOrder.objects.values("summons_id").distinct().count() == 6
+    assert sweep(now, batch=1).total == 0
+
+
+@pytest.mark.django_db
+def test_finish_warning_is_issued_again_after_an_extension_moves_it(world):
+    whistle = blow(world)
+    lead = lead_of(whistle)
+    wf.do_report_in(actor=world.users["lead_handler"], summons_id=lead.pk)
+    lead.refresh_from_db()
+    assert sweep(lead.finish_warn_at + MIN).counts["finish_warning"] == 2
+    ext = wf.do_request_extension(
+        actor=world.users["lead_handler"], summons_id=lead.pk, days=30, reason="需要时间"
+    )
+    wf.do_decide_extension(actor=world.users["coordinator"], extension_id=ext.pk, grant=True)
+    lead.refresh_from_db()
+    assert claims_of(lead.pk) == {}
+    assert sweep(lead.finish_warn_at + MIN).counts["finish_warning"] == 1  # the lead's new deadline
+    assert SupervisionOrder.objects.filter(summons=lead, kind="warning", stage="finish").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_summons_held_by_an_action_is_passed_over_not_waited_for(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks)")
+    from django.db import connections, transaction
+
+    lead = lead_of(blow(world))
+    now = lead.report_in_due + MIN
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                from shaobao.whistles.models import Summons
+
+                Summons.objects.select_for_update().get(pk=lead.pk)
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert holding.wait(10)
+        assert sweep(now).counts["report_in_overdue"] == 1  # the supporting unit's; the lead's is held
+    finally:
+        release.set()
+        t.join()
+    assert sweep(now).counts["report_in_overdue"] == 1  # the lead's, on the next pass
+    assert SupervisionOrder.objects.filter(summons=lead, kind="supervision").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_claims_migration_carries_the_claim_timestamps_both_ways(world):
+    from django.db.migrations.executor import MigrationExecutor
+
+    lead = lead_of(blow(world))
+    sweep(lead.report_in_due + MIN)
+    before = claims_of(lead.pk)
+    assert set(before) == {"report_in_warning", "report_in_overdue"}
+    old, new = [("whistles", "0003_sweep_indexes")], [("whistles", "0004_supervision_claims")]
+    try:
+        MigrationExecutor(connection).migrate(old)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT report_in_warned_at, report_in_overdue_at, finish_warned_at, finish_overdue_at "
+                "FROM whistles_summons WHERE id = %s",
+                [lead.pk],
+            )
+            row = cur.fetchone()
+            assert row[2:] == (None, None)
+            # A claim made by the old code, while the columns were there.
+            cur.execute(
+                "UPDATE whistles_summons SET finish_warned_at = report_in_overdue_at WHERE id = %s", [lead.pk]
+            )
+    finally:
+        MigrationExecutor(connection).migrate(new)
+    after = claims_of(lead.pk)
+    assert after == {**before, "finish_warning": before["report_in_overdue"]}
