@@ -1,7 +1,8 @@
 """Authentication for the JSON API: a Bearer token, or the browser's session (for htmx pages).
 
-The token check is one indexed lookup by hash (a raw SELECT joining the user). `last_used_at` is written at most once a minute per
-token so that a busy client does not turn every read into a write.
+The token check is one indexed lookup by hash (a plain SELECT joining the user and his memberships).
+`last_used_at` is written at most once a minute per token so that a busy client does not turn every read
+into a write.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from ninja.security import HttpBearer, SessionAuth
 
 from shaobao.api.models import ApiToken, hash_token
+from shaobao.intake.people import Seat
+from shaobao.org.models import Division, Membership
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -32,13 +36,18 @@ class BearerToken(HttpBearer):
         token = token.strip()
         if not token:
             return None
-        # One raw SELECT joining the user (key_hash is unique): this runs on every request, and building
-        # the equivalent ORM query with select_related cost more CPU than the database spent on it.
-        found = list(get_user_model().objects.raw(_token_sql(), [hash_token(token)]))
-        if not found:
+        # One plain SELECT for the token, its user and the user's memberships (key_hash is unique; one row
+        # per membership): this runs on every request, and building the ORM objects for it cost more CPU
+        # than the database spent on it.
+        query = _token_query()
+        with connection.cursor() as cursor:
+            cursor.execute(query.sql, [hash_token(token)])
+            rows = cursor.fetchall()
+        if not rows:
             return None
-        user = found[0]
-        token_id, last_used_at = user.sb_token_id, _aware(user.sb_token_last_used_at)
+        user = query.user(rows[0])
+        user._shaobao_seats = tuple(query.seat(row) for row in rows if row[query.seat_at] is not None)
+        token_id, last_used_at = rows[0][0], _aware(rows[0][1])
         now = timezone.now()
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
@@ -47,18 +56,50 @@ class BearerToken(HttpBearer):
         return user
 
 
+class _TokenQuery:
+    """The token look-up's SQL, and how its rows become the user (through the ORM's value converters,
+    e.g. SQLite's naive datetimes made aware) and his `people.Seat`s (what `people.seats` would read)."""
+
+    def __init__(self):
+        user_model = get_user_model()
+        qn = connection.ops.quote_name
+        self.fields = list(user_model._meta.concrete_fields)
+        self.attnames = [f.attname for f in self.fields]
+        self.seat_at = 2 + len(self.fields)
+        self.converters = [
+            (i, converter, f.get_col("u"))
+            for i, f in enumerate(self.fields)
+            for converter in connection.ops.get_db_converters(f.get_col("u"))
+            + f.get_db_converters(connection)
+        ]
+        user_columns = ", ".join(f"u.{qn(f.column)}" for f in self.fields)
+        self.sql = (
+            f"SELECT t.id, t.last_used_at, {user_columns}, m.role, d.id, d.code, d.level, d.parent_id, "
+            f"m.unit_id FROM {ApiToken._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
+            f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
+            f"LEFT JOIN {Division._meta.db_table} d ON d.id = m.division_id "
+            f"WHERE t.key_hash = %s AND NOT t.revoked AND u.is_active ORDER BY m.id"
+        )
+
+    def user(self, row: tuple):
+        values = list(row[2 : self.seat_at])
+        for i, converter, expression in self.converters:
+            values[i] = converter(values[i], expression, connection)
+        return get_user_model().from_db(connection.alias, self.attnames, values)
+
+    def seat(self, row: tuple) -> Seat:
+        role, division_id, code, level, parent_id, unit_id = row[self.seat_at :]
+        street_id = division_id if level == "street" else (parent_id if level == "community" else None)
+        return Seat(role, division_id, code, level, street_id, unit_id)
+
+
 @functools.cache
-def _token_sql() -> str:
-    users = get_user_model()._meta.db_table
-    return (
-        f"SELECT u.*, t.id AS sb_token_id, t.last_used_at AS sb_token_last_used_at "
-        f"FROM {ApiToken._meta.db_table} t JOIN {users} u ON u.id = t.user_id "
-        f"WHERE t.key_hash = %s AND NOT t.revoked AND u.is_active"
-    )
+def _token_query() -> _TokenQuery:
+    return _TokenQuery()
 
 
 def _aware(value):
-    """An extra column of a raw query comes without the ORM's conversion (SQLite: text, naive)."""
+    """A raw column comes without the ORM's conversion (SQLite: text or naive)."""
     if value is None:
         return None
     if isinstance(value, str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db import connection
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
@@ -84,8 +85,25 @@ def place(*, lat: float | None, lng: float | None, street_code: str | None) -> P
     return UNPLACED
 
 
+_STREET_FIELDS = ("id", "code", "name", "level", "parent_id")
+
+
 def street_by_code(code: str) -> Division | None:
     code = (code or "").strip()
     if not code.isdigit():
         return None
-    return Division.objects.filter(code=Division.full_code(code), level="street").first()
+    # A plain SELECT: every demand from a channel that knows its street asks this, and building the ORM
+    # query cost several times what the database spends on it.
+    with connection.cursor() as cursor:
+        cursor.execute(_street_sql(), [Division.full_code(code), "street"])
+        row = cursor.fetchone()
+    return Division.from_db(connection.alias, _STREET_FIELDS, row) if row else None
+
+
+@lru_cache(maxsize=1)
+def _street_sql() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {', '.join(qn(c) for c in _STREET_FIELDS)} FROM {qn(Division._meta.db_table)} "
+        f"WHERE {qn('code')} = %s AND {qn('level')} = %s"
+    )

@@ -118,3 +118,49 @@ def test_last_use_is_written_at_most_once_a_minute(world):
     assert ApiClient(raw).get("/api/v1/units").status_code == 200
     token.refresh_from_db()
     assert token.last_used_at > old + dt.timedelta(minutes=4)
+
+
+def test_token_user_comes_with_his_seats_and_converted_fields(world):
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from shaobao.api.auth import BearerToken
+    from shaobao.intake import people
+    from shaobao.org.models import User
+
+    user = world.users["dispatcher"]
+    user.last_login = timezone.now()
+    user.save()
+    _, raw = do_issue_token(user=user)
+    found = BearerToken().authenticate(RequestFactory().get("/api/v1/units"), raw)
+    stored = User.objects.get(pk=user.pk)
+    assert found.pk == user.pk and found.last_login == stored.last_login  # aware, also on SQLite
+    assert found.is_active is True and found.username == stored.username
+    assert found._shaobao_seats == people.seats(stored) and found._shaobao_seats
+
+
+def test_receiving_a_placed_demand_takes_few_round_trips(world, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as("dispatcher")
+    body = {
+        "channel": "hotline_12345",
+        "subject": "井盖缺失",
+        "body": "路口井盖丢失",
+        "lat": 40.145,
+        "lng": 117.105,
+    }
+    assert client.post("/api/v1/demands", body).status_code == 201  # warms the placement index
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/demands", {**body, "street": "110117001"})
+    assert response.status_code == 201 and response.json()["street"]["code"] == "110117001000"
+    # Token with user and seats, the given street, placement (signature + candidate grids in one), then
+    # the demand with its event and bell rows: one statement on PostgreSQL, three on SQLite. (Savepoints
+    # and other apps' receivers of the demand's post_save are not counted here.)
+    ours = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "routing_" not in q["sql"] and "SAVEPOINT" not in q["sql"].upper()
+    ]
+    assert len(ours) == (4 if connection.vendor == "postgresql" else 6), ours
