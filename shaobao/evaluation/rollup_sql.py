@@ -306,12 +306,13 @@ def _tables() -> dict[str, str]:
 
 def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> None:
     """Fill the temporary tables ev_counts (dim, key, day, counters…) and ev_hists (dim, key, day, column,
-    histogram jsonb) with every fact dated in [start, end) (local days)."""
-    from shaobao.evaluation.facts import COARSE_BOUNDS, DEMAND_COUNTERS, SUMMONS_COUNTERS
+    histogram jsonb, coarse counts) with every fact dated in [start, end) (local days)."""
+    from shaobao.evaluation.facts import COARSE_BOUNDS, COUNTERS
 
     t = _tables()
     tz = str(_tz())
-    p = {"start": start, "end": end, "as_of": as_of, "tz": tz}
+    first, last = _local(start), _local(end) - dt.timedelta(days=1)
+    p = {"start": start, "end": end, "as_of": as_of, "tz": tz, "first": first, "last": last}
 
     def day(col: str) -> str:
         return f"({col} AT TIME ZONE %(tz)s)::date"
@@ -319,12 +320,14 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
     def within(col: str) -> str:
         return f"({col} >= %(start)s AND {col} < %(end)s)"
 
-    def int_(cond: str) -> str:
-        return f"CASE WHEN {cond} THEN 1 ELSE 0 END"
-
     rep_secs = PG_SECS.format(later="s.reported_in_at", earlier="s.summoned_at")
     fin_secs = PG_SECS.format(later="s.finished_at", earlier="s.summoned_at")
-    cursor.execute("DROP TABLE IF EXISTS ev_summons, ev_counts, ev_hists")
+    cursor.execute("DROP TABLE IF EXISTS ev_summons, ev_demands, ev_counts, ev_hists")
+    cursor.execute(
+        "CREATE TEMP TABLE ev_counts (dim varchar(8), key bigint, day date, "
+        + ", ".join(f"{c} bigint NOT NULL DEFAULT 0" for c in COUNTERS)
+        + ")"
+    )
     # The summonses with any attributed timestamp in the range, and their facts' inputs (one scan + join).
     cursor.execute(
         f"""
@@ -344,73 +347,73 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         p,
     )
 
-    def event(day_expr: str, when: str, values: dict) -> str:
-        cols = [values.get(c, "0") for c in SUMMONS_COUNTERS]
-        return f"(CASE WHEN {when} THEN {day_expr} END, {', '.join(cols)})"
+    def aggregate(source: str, day_col: str, when: str, counters: dict[str, str]) -> None:
+        """One GROUPING SETS aggregate of the rows of `source` meeting `when`, dated on `day_col`, into
+        ev_counts: only this date's few counters are summed (the others default to 0)."""
+        cursor.execute(
+            f"""
+            INSERT INTO ev_counts (dim, key, day, {", ".join(counters)})
+            SELECT {DIM_OF}, {KEY_OF}, day, {", ".join(counters.values())}
+            FROM (SELECT s.*, {day(day_col)} AS day FROM {source} s WHERE {when}) s
+            WHERE day >= %(first)s AND day <= %(last)s
+            GROUP BY {DIM_SETS}
+            """,
+            p,
+        )
+
+    def count(cond: str = "") -> str:
+        return f"COUNT(*) FILTER (WHERE {cond})" if cond else "COUNT(*)"
 
     active = "NOT s.withdrawn"
     reported = "s.reported_in_at IS NOT NULL"
     finished = "s.finished_at IS NOT NULL"
-    events = [
-        event(
-            day("s.summoned_at"),
-            "TRUE",
-            {
-                "summoned": "1",
-                "disputed": int_("s.disp"),
-                "dispute_decided": int_("s.disp AND s.state <> 'disputed'"),
-                "dispute_upheld": int_("s.disp AND s.withdrawn"),
-                "active": int_(active),
-                "extended": int_(f"{active} AND s.extension_days > 0"),
-            },
-        ),
-        event(
-            day("s.report_in_due"),
-            f"{active} AND ({reported} OR s.report_in_due <= %(as_of)s)",
-            {
-                "report_due": "1",
-                "report_ontime": int_(f"{reported} AND s.reported_in_at <= s.report_in_due"),
-                "report_n": int_(reported),
-                "report_secs": "COALESCE(s.rep_secs, 0)",
-            },
-        ),
-        event(
-            day("s.finish_due"),
-            f"{active} AND ({finished} OR s.finish_due <= %(as_of)s)",
-            {
-                "finish_due": "1",
-                "finish_ontime": int_(f"{finished} AND s.finished_at <= s.finish_due"),
-                "finish_n": int_(finished),
-                "finish_secs": "COALESCE(s.fin_secs, 0)",
-            },
-        ),
-        event(
-            day("s.closed_at"),
-            f"{active} AND s.role = 'lead' AND s.closed_at IS NOT NULL",
-            {"closed_lead": "1", "reworked": int_("s.rework_count > 0")},
-        ),
-    ]
-    sums = ", ".join(f"SUM(e.{c}) AS {c}" for c in SUMMONS_COUNTERS)
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE ev_counts AS
-        SELECT {DIM_OF} AS dim, {KEY_OF} AS key, day, {sums},
-               {", ".join(f"0::bigint AS {c}" for c in DEMAND_COUNTERS)}
-        FROM (
-            SELECT s.unit_id, s.street_id, s.matter_id, s.district_id, e.*
-            FROM ev_summons s CROSS JOIN LATERAL (VALUES {", ".join(events)})
-                 e(day, {", ".join(SUMMONS_COUNTERS)})
-            WHERE e.day >= %(first)s AND e.day <= %(last)s
-        ) e
-        GROUP BY {DIM_SETS}
-        """,
-        {**p, "first": _local(start), "last": _local(end) - dt.timedelta(days=1)},
+    aggregate(
+        "ev_summons",
+        "s.summoned_at",
+        "TRUE",
+        {
+            "summoned": count(),
+            "disputed": count("s.disp"),
+            "dispute_decided": count("s.disp AND s.state <> 'disputed'"),
+            "dispute_upheld": count("s.disp AND s.withdrawn"),
+            "active": count(active),
+            "extended": count(f"{active} AND s.extension_days > 0"),
+        },
     )
+    aggregate(
+        "ev_summons",
+        "s.report_in_due",
+        f"{active} AND ({reported} OR s.report_in_due <= %(as_of)s)",
+        {
+            "report_due": count(),
+            "report_ontime": count(f"{reported} AND s.reported_in_at <= s.report_in_due"),
+            "report_n": count(reported),
+            "report_secs": "COALESCE(SUM(s.rep_secs), 0)",
+        },
+    )
+    aggregate(
+        "ev_summons",
+        "s.finish_due",
+        f"{active} AND ({finished} OR s.finish_due <= %(as_of)s)",
+        {
+            "finish_due": count(),
+            "finish_ontime": count(f"{finished} AND s.finished_at <= s.finish_due"),
+            "finish_n": count(finished),
+            "finish_secs": "COALESCE(SUM(s.fin_secs), 0)",
+        },
+    )
+    aggregate(
+        "ev_summons",
+        "s.closed_at",
+        f"{active} AND s.role = 'lead' AND s.closed_at IS NOT NULL",
+        {"closed_lead": count(), "reworked": count("s.rework_count > 0")},
+    )
+
     # The coarse bucket of a fine one: the number of coarse bounds below it (facts.coarse_index).
-    last = len(COARSE_BOUNDS) - 1
+    top = len(COARSE_BOUNDS) - 1
     bounds = "ARRAY[" + ", ".join(str(b) for b in COARSE_BOUNDS) + "]"
     coarse_sums = ", ".join(
-        f"SUM(n) FILTER (WHERE LEAST(width_bucket(bucket - 1, {bounds}), {last}) = {i}) AS c{i:02d}"
+        f"SUM(n) FILTER (WHERE LEAST(width_bucket(bucket - 1, {bounds}), {top}) = {i}) AS c{i:02d}"
         for i in range(len(COARSE_BOUNDS))
     )
     # Histograms: (day, bucket) of every report-in and finish of an active summons, dated on its due day.
@@ -435,26 +438,17 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         ) b
         WHERE key IS NOT NULL
         GROUP BY dim, key, day, col
-        """.replace("{coarse_sums}", coarse_sums),
-        {**p, "first": _local(start), "last": _local(end) - dt.timedelta(days=1)},
+        """,
+        p,
     )
     cursor.execute("DROP TABLE ev_summons")
 
     # Demands: the unit a callback is credited to is the street unit it was assigned to, else the lead
     # unit (not withdrawn) of its latest whistle — one DISTINCT ON over the links instead of a lookup per row.
-    kept = "d.state <> 'merged'"
-    called = f"{kept} AND d.called_back_at IS NOT NULL AND d.called_back_at <= %(as_of)s"
-    d_events = [
-        f"(CASE WHEN {kept} THEN {day('d.received_at')} END, 1, 0, 0, 0, 0, 0)",
-        f"(CASE WHEN {called} THEN {day('d.called_back_at')} END, 0, 1, {int_('d.solved')}, "
-        + ", ".join(int_(f"d.satisfaction = '{answer}'") for answer in DEMAND_COUNTERS[3:])
-        + ")",
-    ]
-    d_sums = ", ".join(f"SUM(e.{c}) AS {c}" for c in DEMAND_COUNTERS)
     in_range = f"({within('d.received_at')} OR {within('d.called_back_at')})"
     cursor.execute(
         f"""
-        INSERT INTO ev_counts (dim, key, day, {", ".join(DEMAND_COUNTERS)}, {", ".join(SUMMONS_COUNTERS)})
+        CREATE TEMP TABLE ev_demands AS
         WITH lead AS MATERIALIZED (
             SELECT DISTINCT ON (l.demand_id) l.demand_id, s.unit_id
             FROM {t["link"]} l
@@ -464,22 +458,33 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
             WHERE d.assigned_unit_id IS NULL AND {in_range}
             ORDER BY l.demand_id, w.blown_at DESC, s.id DESC
         )
-        SELECT {DIM_OF}, {KEY_OF}, day, {d_sums}, {", ".join(["0"] * len(SUMMONS_COUNTERS))}
-        FROM (
-            SELECT COALESCE(d.assigned_unit_id, lead.unit_id) AS unit_id, d.street_id, d.matter_id,
-                   COALESCE(st.parent_id, dl.district_id) AS district_id, e.*
-            FROM {t["demand"]} d
-            LEFT JOIN lead ON lead.demand_id = d.id
-            LEFT JOIN {t["division"]} st ON st.id = d.street_id
-            LEFT JOIN {t["matter"]} m ON m.id = d.matter_id
-            LEFT JOIN {t["duty_list"]} dl ON dl.id = m.duty_list_id
-            CROSS JOIN LATERAL (VALUES {", ".join(d_events)}) e(day, {", ".join(DEMAND_COUNTERS)})
-            WHERE {in_range} AND e.day >= %(first)s AND e.day <= %(last)s
-        ) e
-        GROUP BY {DIM_SETS}
+        SELECT COALESCE(d.assigned_unit_id, lead.unit_id) AS unit_id, d.street_id, d.matter_id,
+               COALESCE(st.parent_id, dl.district_id) AS district_id,
+               d.state, d.received_at, d.called_back_at, d.solved, d.satisfaction
+        FROM {t["demand"]} d
+        LEFT JOIN lead ON lead.demand_id = d.id
+        LEFT JOIN {t["division"]} st ON st.id = d.street_id
+        LEFT JOIN {t["matter"]} m ON m.id = d.matter_id
+        LEFT JOIN {t["duty_list"]} dl ON dl.id = m.duty_list_id
+        WHERE d.state <> 'merged' AND {in_range}
         """,
-        {**p, "first": _local(start), "last": _local(end) - dt.timedelta(days=1)},
+        p,
     )
+    aggregate("ev_demands", "s.received_at", "TRUE", {"received": count()})
+    aggregate(
+        "ev_demands",
+        "s.called_back_at",
+        "s.called_back_at IS NOT NULL AND s.called_back_at <= %(as_of)s",
+        {
+            "callbacks": count(),
+            "solved": count("s.solved"),
+            **{answer: count(f"s.satisfaction = '{answer}'") for answer in DEMAND_ANSWERS},
+        },
+    )
+    cursor.execute("DROP TABLE ev_demands")
+
+
+DEMAND_ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
 def _local(ts: dt.datetime) -> dt.date:
