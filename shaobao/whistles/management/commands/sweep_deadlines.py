@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from shaobao.whistles.supervision import sweep
+from shaobao.whistles.supervision import BATCH, sweep
 
 
 class Command(BaseCommand):
@@ -20,9 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
         parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
-        parser.add_argument("--batch", type=int, default=1000, help="rows claimed per transaction")
+        parser.add_argument("--batch", type=int, default=BATCH, help="rows claimed per transaction")
 
-    def handle(self, *args, once: bool = False, interval: float = 30.0, batch: int = 1000, **options):
+    def handle(self, *args, once: bool = False, interval: float = 30.0, batch: int = BATCH, **options):
         stopping = False
 
         def stop(signum, frame):
