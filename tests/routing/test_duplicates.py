@@ -204,3 +204,20 @@ def test_one_query_per_lookup(world, duty_list):
         found = _find(world, again, grid=world.grid_a1, matter_ids=matter_ids)
     assert [c.demand_id for c in found] == [first.pk] and found[0].same_place
     assert len(ctx.captured_queries) == 1
+
+
+def test_a_demand_without_a_street_is_filed_when_it_is_placed(world):
+    from django.core.management import call_command
+
+    from shaobao.intake.models import Demand
+    from shaobao.routing.models import DemandFingerprint
+
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    unplaced = Demand.objects.bulk_create(
+        [Demand(tracking_code="IMP00002", channel="hotline_12345", **text)]
+    )[0]
+    call_command("fingerprint_demands", verbosity=0)  # a batch of demands without a street: no bands
+    assert DemandFingerprint.objects.get(demand=unplaced).street_id is None and not _bands(unplaced).exists()
+    unplaced.street = world.street_a
+    unplaced.save(update_fields=["street"])  # as intake's placement correction saves it
+    assert [c.demand_id for c in _find(world, make_demand(world, **text))] == [unplaced.pk]
