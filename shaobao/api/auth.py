@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from ninja.security import HttpBearer, SessionAuth
 
 from shaobao.api.models import ApiToken, hash_token
+from shaobao.core.db import hot_cursor
 from shaobao.intake.people import Seat
 from shaobao.org.models import Division, Membership
 
@@ -40,7 +41,7 @@ class BearerToken(HttpBearer):
         # per membership): this runs on every request, and building the ORM objects for it cost more CPU
         # than the database spent on it.
         query = _token_query()
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(query.sql, [hash_token(token)])
             rows = cursor.fetchall()
         if not rows:

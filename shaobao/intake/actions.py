@@ -22,6 +22,7 @@ from django.utils import timezone
 from shaobao.core import audit
 from shaobao.core.calendar import add_time_limit, add_working_days
 from shaobao.core.choices import Urgency
+from shaobao.core.db import hot_cursor
 from shaobao.core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
 from shaobao.core.models import Event, Notification
 from shaobao.core.notifications import email_on_commit, notify_members_now, notify_on_commit
@@ -248,7 +249,7 @@ def _insert_received(demand: Demand, event: Event) -> None:
         params = [*demand_values, *event_values]
         if street_id is not None:
             params += [text, url_head, url_tail, now, street_id, Role.STREET_DISPATCHER]
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(_pg_receive_sql(street_id is not None), params)
             rows = cursor.fetchall()
         demand.pk = rows[0][0]
@@ -305,13 +306,15 @@ def _pg_receive_sql(notify: bool) -> str:
     """Demand, event and bell rows in one statement; answers (demand id, notified user id) rows."""
     qn = connection.ops.quote_name
     demand_cols = [f.column for f in _insert_fields(Demand)]
-    event_cols = [f.column for f in _insert_fields(Event) if f.attname != "subject_id"]
+    event_fields = [f for f in _insert_fields(Event) if f.attname != "subject_id"]
     marks = ", ".join
+    # Typed parameters in the select lists: with server-side binding PostgreSQL cannot infer them there.
+    event_values = marks(f"CAST(%s AS {f.db_type(connection)})" for f in event_fields)
     sql = (
         f"WITH d AS (INSERT INTO {qn(Demand._meta.db_table)} ({marks(qn(c) for c in demand_cols)}) "
         f"VALUES ({marks(['%s'] * len(demand_cols))}) RETURNING {qn('id')}), "
-        f"e AS (INSERT INTO {qn(Event._meta.db_table)} ({marks(qn(c) for c in event_cols)}, {qn('subject_id')}) "
-        f"SELECT {marks(['%s'] * len(event_cols))}, d.{qn('id')} FROM d)"
+        f"e AS (INSERT INTO {qn(Event._meta.db_table)} ({marks(qn(f.column) for f in event_fields)}, "
+        f"{qn('subject_id')}) SELECT {event_values}, d.{qn('id')} FROM d)"
     )
     if not notify:
         return sql + f" SELECT d.{qn('id')}, NULL FROM d"
@@ -319,7 +322,8 @@ def _pg_receive_sql(notify: bool) -> str:
     users = qn(get_user_model()._meta.db_table)
     return sql + (
         f", n AS (INSERT INTO {qn(Notification._meta.db_table)} (user_id, text, url, created_at) "
-        f"SELECT DISTINCT m.user_id, %s, %s || CAST(d.{qn('id')} AS text) || %s, %s "
+        f"SELECT DISTINCT m.user_id, CAST(%s AS text), CAST(%s AS text) || CAST(d.{qn('id')} AS text) || "
+        f"CAST(%s AS text), CAST(%s AS timestamp with time zone) "
         f"FROM d, {membership} m JOIN {users} u ON u.id = m.user_id AND u.is_active "
         f"WHERE m.division_id = %s AND m.role = %s RETURNING user_id) "
         f"SELECT d.{qn('id')}, n.user_id FROM d LEFT JOIN n ON TRUE"

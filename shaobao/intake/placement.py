@@ -14,6 +14,7 @@ from django.db import connection
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
+from shaobao.core.db import hot_cursor
 from shaobao.org.models import Division, Grid
 
 
@@ -94,7 +95,7 @@ def street_by_code(code: str) -> Division | None:
         return None
     # A plain SELECT: every demand from a channel that knows its street asks this, and building the ORM
     # query cost several times what the database spends on it.
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_street_sql(), [Division.full_code(code), "street"])
         row = cursor.fetchone()
     return Division.from_db(connection.alias, _STREET_FIELDS, row) if row else None

@@ -25,6 +25,7 @@ from django.utils import timezone
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
+from shaobao.core.db import hot_cursor
 from shaobao.core.errors import ValidationFailed
 from shaobao.org.models import Division, DivisionLevel, Grid, geometry_bbox
 
@@ -381,7 +382,7 @@ def _rows_sql(n: int) -> str:
 def _read_candidates(index: _BoxIndex, point: Point) -> tuple[tuple, list[tuple]]:
     """(signature, candidate rows) read with the index the caller holds."""
     ids = _candidates(index, point)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         if not ids:
             cursor.execute(_signature_sql())
             return tuple(cursor.fetchone()), []
