@@ -10,25 +10,27 @@ infer a parameter's type (e.g. in the select list of INSERT ... SELECT).
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def hot_cursor():
     """A Django cursor (logged, errors wrapped as Django's) for statements run on every request."""
-    if not uses_server_binding() or connection.queries_logged:
+    conn = connections[DEFAULT_DB_ALIAS]  # once: each attribute of the `connection` proxy costs a look-up
+    if not _server_binding(conn) or conn.queries_logged:
         # Queries being logged (DEBUG, tests capturing them): Django's own cursor, whose log shows the SQL
         # with its values (a server-binding cursor's log entry would be None).
-        return connection.cursor()
+        return conn.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        return conn._prepare_cursor(ServerBindingCursor(conn.connection))
 
 
 def uses_server_binding() -> bool:
     """Do `hot_cursor`s bind parameters on the server (prepared statements enabled on PostgreSQL)?"""
-    return (
-        connection.vendor == "postgresql"
-        and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
-    )
+    return _server_binding(connections[DEFAULT_DB_ALIAS])
+
+
+def _server_binding(conn) -> bool:
+    return conn.vendor == "postgresql" and conn.settings_dict["OPTIONS"].get("prepare_threshold") is not None

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import signals
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -276,18 +276,40 @@ def _insert_received(demand: Demand, event: Event) -> None:
 
 
 def _row_values(obj, skip: tuple[str, ...] = ()) -> list:
-    """The database values of a new model instance, in `_insert_fields` order (as `save()` prepares
-    them: defaults, auto_now_add, JSON adaptation)."""
-    return [
-        f.get_db_prep_save(f.pre_save(obj, True), connection)
-        for f in _insert_fields(type(obj))
-        if f.attname not in skip
-    ]
+    """The database values of a new model instance, in `_insert_fields` order, as `save()` prepares them
+    (defaults, auto_now_add, datetime and JSON adaptation); plain columns are taken as they are."""
+    values = []
+    for field, plain in _insert_preparers(type(obj)):
+        if field.attname in skip:
+            continue
+        if plain:
+            values.append(getattr(obj, field.attname))
+        else:
+            values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return values
+
+
+# Column types whose `get_db_prep_save` returns a str/number/None value unchanged (ForeignKey: the id).
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.FloatField,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
 
 
 @functools.cache
 def _insert_fields(model) -> tuple:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+
+
+@functools.cache
+def _insert_preparers(model) -> tuple:
+    return tuple((f, type(f) in _PLAIN_FIELDS) for f in _insert_fields(model))
 
 
 @functools.cache
