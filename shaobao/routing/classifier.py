@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 from sklearn.utils import murmurhash3_32
 
-from shaobao.routing.text import normalise
+from shaobao.routing.text import memo, normalise
 
 Progress = Callable[[str, int], None]  # (step description, steps done) — drives a tqdm bar
 
@@ -51,6 +51,12 @@ class ClassifierConfig:
     class_weight: str | None = "balanced"
     max_chars: int = 400  # subject + head of the body carry the matter (measured: same F1 as 2,000)
     subject_weight: float = 1.0  # the subject (text before the first "。") again, as its own block
+    # Dictionary words: the words jieba finds in the training texts (labelled and unlabelled, 2–4
+    # characters, in ≥ 2 texts) counted wherever they occur in a text — jieba's word knowledge without
+    # running jieba at prediction (1.6 ms a text: too slow for the batch target). 0 turns the block off.
+    dict_weight: float = 1.0
+    dict_max_len: int = 4
+    dict_min_df: int = 2
     temperature: float = 5.0  # softmax(decision × temperature); measured, see docs/routing.md
     prior_weight: float = 0.25  # share of the duty-list prior in the probabilities, when one is given
     self_training_rounds: int = 1
@@ -60,11 +66,13 @@ class ClassifierConfig:
     @property
     def method(self) -> str:
         parts = [f"char{self.ngram_min}-{self.ngram_max}"]
+        if self.dict_weight:
+            parts.append(f"words2-{self.dict_max_len}×{self.dict_weight:g}")
         if self.words:
             parts.append("jieba")
         if self.subject_weight:
             parts.append(f"subject×{self.subject_weight:g}")
-        parts.append("tfidf(all texts)+LinearSVC")
+        parts.append(f"tfidf(all texts)+LinearSVC(C={self.C:g})")
         if self.self_training_rounds:
             parts.append(f"self-training×{self.self_training_rounds}({self.self_training_per_class}/class)")
         return " ".join(parts)
@@ -101,6 +109,8 @@ class TextClassifier:
         )
         self._tfidf_char = TfidfTransformer(sublinear_tf=True)
         self._tfidf_words = TfidfTransformer(sublinear_tf=True) if c.words else None
+        self._dict: CountVectorizer | None = None  # built by `fit` from the training texts' words
+        self._tfidf_dict = TfidfTransformer(sublinear_tf=True)
         self._svm: LinearSVC | None = None
 
     @property
@@ -108,24 +118,53 @@ class TextClassifier:
         return self.config.method + (f" + duty-list prior×{self.config.prior_weight:g}" if self.prior else "")
 
     # --- features -------------------------------------------------------------------------------
-    def _counts(self, texts: Sequence[str]) -> list[csr_matrix]:
-        norm = [normalise(t, limit=self.config.max_chars) for t in texts]
-        blocks = [self._char.transform(norm)]
+    def _blocks(self) -> list[tuple[str, float]]:
+        """The feature blocks in column order, with their weights."""
+        blocks = [("text", 1.0)]
         if self.config.subject_weight:
-            blocks.append(self._char.transform([_subject(t) for t in norm]))
+            blocks.append(("subject", self.config.subject_weight))
+        if getattr(self, "_dict", None) is not None:
+            blocks.append(("dict", self.config.dict_weight))
         if self._words is not None:
-            blocks.append(self._words.transform(norm))
+            blocks.append(("words", 1.0))
         return blocks
 
-    def _weigh(self, counts: list[csr_matrix]) -> csr_matrix:
-        parts = [self._tfidf_char.transform(counts[0])]
-        k = 1
-        if self.config.subject_weight:
-            parts.append(self._tfidf_char.transform(counts[k]) * self.config.subject_weight)
-            k += 1
-        if self._tfidf_words is not None:
-            parts.append(self._tfidf_words.transform(counts[k]))
+    def _counts(self, texts: Sequence[str]) -> dict[str, csr_matrix]:
+        norm = [normalise(t, limit=self.config.max_chars) for t in texts]
+        counts = {}
+        for name, _ in self._blocks():
+            if name == "text":
+                counts[name] = self._char.transform(norm)
+            elif name == "subject":
+                counts[name] = self._char.transform([_subject(t) for t in norm])
+            elif name == "dict":
+                counts[name] = self._dict.transform(norm)
+            else:
+                counts[name] = self._words.transform(norm)
+        return counts
+
+    def _tfidf(self, name: str) -> TfidfTransformer:
+        return {"dict": self._tfidf_dict, "words": self._tfidf_words}.get(name, self._tfidf_char)
+
+    def _weigh(self, counts: dict[str, csr_matrix]) -> csr_matrix:
+        parts = [self._tfidf(name).transform(counts[name]) * w for name, w in self._blocks()]
         return l2_normalize(hstack(parts).tocsr()) if len(parts) > 1 else parts[0]
+
+    def _build_dictionary(self, norm_texts: Sequence[str]) -> None:
+        """The words jieba cuts from the training texts, as a fixed vocabulary of character n-grams."""
+        c = self.config
+        df: Counter = Counter()
+        for text in norm_texts:
+            words = memo(("jieba", text), lambda text=text: jieba_words(text))
+            df.update({w for w in words if 2 <= len(w) <= c.dict_max_len and not _HAS_SPACE.search(w)})
+        vocabulary = sorted(w for w, n in df.items() if n >= c.dict_min_df)
+        self._dict = (
+            CountVectorizer(
+                analyzer="char", ngram_range=(2, c.dict_max_len), vocabulary=vocabulary, lowercase=False
+            )
+            if vocabulary
+            else None
+        )
 
     def features(self, texts: Sequence[str]) -> csr_matrix:
         return self._weigh(self._counts(texts))
@@ -149,13 +188,17 @@ class TextClassifier:
         """
         step = progress or (lambda _msg, _n=1: None)
         y = np.asarray(labels)
+        self._dict = None
+        if self.config.dict_weight:
+            self._build_dictionary([normalise(t, limit=self.config.max_chars) for t in [*texts, *unlabeled]])
+        step("dictionary words", 1)
         lab = self._counts(texts)
         step("features: labelled texts", 1)
         unl = self._counts(unlabeled) if len(unlabeled) else None
         step("features: unlabelled texts", 1)
-        self._tfidf_char.fit(vstack([lab[0], unl[0]]) if unl else lab[0])
-        if self._tfidf_words is not None:
-            self._tfidf_words.fit(vstack([lab[-1], unl[-1]]) if unl else lab[-1])
+        for name in ("text", "dict", "words"):
+            if name in lab:
+                self._tfidf(name).fit(vstack([lab[name], unl[name]]) if unl else lab[name])
         x = self._weigh(lab)
         xu = self._weigh(unl) if unl else None
         step("tf-idf weights", 1)
@@ -230,7 +273,10 @@ class TextClassifier:
         coef, intercept = self._svm.coef_, self._svm.intercept_
         if coef.shape[0] == 1:  # two classes
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        used = np.flatnonzero(np.any(coef[:, :nf] != 0, axis=0) | np.any(coef[:, nf : 2 * nf] != 0, axis=0))
+        used = np.any(coef[:, :nf] != 0, axis=0)
+        if self.config.subject_weight:
+            used |= np.any(coef[:, nf : 2 * nf] != 0, axis=0)
+        used = np.flatnonzero(used)
         used = np.union1d(used, np.fromiter(buckets.values(), dtype=np.int64))
         self._row_of = np.full(nf, -1, dtype=np.int32)
         self._row_of[used] = np.arange(len(used), dtype=np.int32)
@@ -246,7 +292,30 @@ class TextClassifier:
             else None
         )
         self._intercept = intercept.astype(np.float64)
+        self._dict_table = self._dict_rows = self._dict_chars = None
+        if self._dict is not None:  # one row per dictionary word: its SVM weights per label, then its idf
+            start = nf * (2 if self.config.subject_weight else 1)
+            vocabulary = self._dict.vocabulary_
+            self._dict_table = np.ascontiguousarray(
+                np.column_stack([coef[:, start : start + len(vocabulary)].T, self._tfidf_dict.idf_])
+            )
+            self._dict_rows = dict(vocabulary)
+            # For the batch path: each character of the words gets a small id (0: in no word), so that a
+            # word of up to 4 characters is one int64 key.
+            chars = sorted({ch for word in vocabulary for ch in word})
+            self._dict_chars = np.zeros(ord(chars[-1]) + 1, dtype=np.int64)
+            self._dict_chars[[ord(ch) for ch in chars]] = np.arange(1, len(chars) + 1)
+            keys = np.asarray([self._dict_key(w) for w in vocabulary], dtype=np.int64)
+            rows = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+            order = np.argsort(keys)
+            self._dict_keys = (keys[order], rows[order])
         self._w_text = True  # marks a compiled model (see predict_proba)
+
+    def _dict_key(self, word: str) -> int:
+        key = 0
+        for ch in word:
+            key = (key << _DICT_BITS) | int(self._dict_chars[ord(ch)])
+        return key
 
     def _grams(self, text: str) -> list[str]:
         """sklearn's `analyzer="char"` n-grams (whitespace runs collapsed first)."""
@@ -281,12 +350,25 @@ class TextClassifier:
         norm = math.sqrt(float(values @ values) + float(unseen @ unseen))
         return (values / norm) @ rows[:, :-1]
 
+    def _dict_block(self, text: str) -> np.ndarray | None:
+        """The dictionary words' block (its L2-normalised tf-idf vector times the SVM weights)."""
+        index = self._dict_rows
+        text = _WHITE_SPACES.sub(" ", text)
+        counts = Counter(index[g] for g in char_ngrams(text, 2, self.config.dict_max_len) if g in index)
+        if not counts:
+            return None
+        rows = self._dict_table[list(counts)]
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * rows[:, -1]
+        return (values / math.sqrt(float(values @ values))) @ rows[:, :-1]
+
     def _fast_decision(self, norm_text: str) -> np.ndarray:
         """Decision values of one text already passed through `normalise`."""
         parts = [(self._block(self._grams(norm_text), self._text_table), 1.0)]
         if self._subject_table is not None:
             subject = self._block(self._grams(_subject(norm_text)), self._subject_table)
             parts.append((subject, self.config.subject_weight))
+        if getattr(self, "_dict_table", None) is not None:
+            parts.append((self._dict_block(norm_text), self.config.dict_weight))
         parts = [(v, w) for v, w in parts if v is not None]
         scores = self._intercept.copy()
         if parts:
@@ -306,6 +388,8 @@ class TextClassifier:
         if self._subject_table is not None:
             blocks.append(([_subject(t) for t in norm], self._subject_table, self.config.subject_weight))
         parts = [(*self._block_many(texts, table), w) for texts, table, w in blocks]
+        if getattr(self, "_dict_table", None) is not None:
+            parts.append((*self._dict_block_many(norm), self.config.dict_weight))
         weight_sq = sum(nonempty * (w * w) for _, nonempty, w in parts)
         total = np.sqrt(np.where(weight_sq > 0, weight_sq, 1.0))
         scores = np.tile(self._intercept, (len(norm), 1))
@@ -346,6 +430,24 @@ class TextClassifier:
         values = values / np.sqrt(np.where(nonempty, squares, 1.0))[d]
         x = csr_matrix((values[seen], (d[seen], r[seen])), shape=(n, len(table)))
         return np.asarray(x @ table[:, :-1]), nonempty
+
+    def _dict_block_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`_dict_block` for many texts; also which texts had any dictionary word."""
+        n = len(texts)
+        texts = [_WHITE_SPACES.sub(" ", t) for t in texts]
+        doc, keys = ngram_keys(texts, range(2, self.config.dict_max_len + 1), self._dict_chars, _DICT_BITS)
+        known, known_rows = self._dict_keys
+        found, at = lookup(known, keys)
+        rows = known_rows[at[found]]
+        width = len(self._dict_table)
+        pairs, counts = np.unique(doc[found] * width + rows, return_counts=True)
+        d, r = pairs // width, pairs % width
+        values = (1.0 + np.log(counts)) * self._dict_table[r, -1]
+        squares = np.bincount(d, weights=values * values, minlength=n)
+        nonempty = squares > 0
+        values = values / np.sqrt(np.where(nonempty, squares, 1.0))[d]
+        x = csr_matrix((values, (d, r)), shape=(n, width))
+        return np.asarray(x @ self._dict_table[:, :-1]), nonempty
 
     def _svm_proba(self, x) -> np.ndarray:
         return _softmax(self._decision(x) * self.temperature)
@@ -413,23 +515,36 @@ class TextClassifier:
 
 
 _WHITE_SPACES = re.compile(r"\s\s+")
+_HAS_SPACE = re.compile(r"\s")
 _BITS = 21  # every code point (≤ 0x10FFFF) + 1 fits in 21 bits: up to 3 characters make one int64 key
+_DICT_BITS = 15  # dictionary characters get ids < 2^15: a word of up to 4 characters is one int64 key
 
 
-def ngram_keys(texts: Sequence[str], sizes: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
-    """(text index, integer key) of every n-gram of the texts, n in `sizes` (≤ 3), without a Python loop
-    per n-gram. A key is the n-gram's code points + 1, 21 bits each: distinct for distinct n-grams."""
+def ngram_keys(
+    texts: Sequence[str], sizes: Iterable[int], char_ids: np.ndarray | None = None, bits: int = _BITS
+) -> tuple[np.ndarray, np.ndarray]:
+    """(text index, integer key) of every n-gram of the texts, n in `sizes`, without a Python loop per
+    n-gram. A key is the n-gram's code points + 1, 21 bits each (n ≤ 3): distinct for distinct n-grams.
+    With `char_ids` (code point → id, 0 for characters it does not know), the ids make the key, `bits`
+    each, and n-grams with an unknown character are left out."""
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+    if char_ids is not None:
+        cps = np.where(cps <= len(char_ids), char_ids[np.minimum(cps, len(char_ids)) - 1], 0)
     doc = np.repeat(np.arange(len(texts)), lens)
     ends = np.cumsum(lens)
     pos_in_doc = np.arange(len(cps)) - np.repeat(ends - lens, lens)
     docs, keys = [], []
     for size in sizes:
         start = np.flatnonzero(pos_in_doc + size <= np.repeat(lens, lens))
+        if char_ids is not None:
+            known = cps[start] > 0
+            for k in range(1, size):
+                known &= cps[start + k] > 0
+            start = start[known]
         key = cps[start]
         for k in range(1, size):
-            key = (key << _BITS) | cps[start + k]
+            key = (key << bits) | cps[start + k]
         docs.append(doc[start])
         keys.append(key)
     if not keys:

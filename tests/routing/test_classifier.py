@@ -138,3 +138,25 @@ def test_batch_prediction_equals_sklearn_and_one_by_one():
     assert np.allclose(model.predict_proba(probe), one_by_one, atol=1e-8)
     singles = np.vstack([prior.decision_normalised(t) for t in norm])
     assert np.allclose(prior.decision_many(norm), singles, atol=1e-8)
+
+
+def test_dictionary_words_are_counted_alike_in_every_path():
+    """The dictionary-word block (jieba's words, found again as substrings): sklearn's CountVectorizer,
+    the per-text path and the batch path give the same decision values, traditional input included."""
+    texts, labels = zip(*TRAIN, strict=True)
+    model = TextClassifier(ClassifierConfig(dict_min_df=1, self_training_rounds=0)).fit(
+        list(texts), list(labels), unlabeled=["小区门口乱停车", "學校食堂衛生差"], keep_reference=True
+    )
+    vocabulary = model._dict.vocabulary_
+    assert {"违章建筑", "拖欠工资", "学校食堂", "卫生", "楼顶"} <= set(vocabulary)
+    probe = ["楼顶違章建築无人管", "拖欠工資 拖欠工资 卫生", "违章 建筑", "龘靐齉", "", "學校食堂衛生差"] * 2
+    norm = [normalise(t, limit=model.config.max_chars) for t in probe]
+    reference = model.decision(probe)
+    one_by_one = np.vstack([model._fast_decision(t) for t in norm])
+    assert np.allclose(one_by_one, reference, atol=1e-8)
+    assert np.allclose(model._batch_decision(norm), reference, atol=1e-8)
+    # the words move the decision: without the block the same texts score differently
+    plain = TextClassifier(ClassifierConfig(dict_weight=0, self_training_rounds=0)).fit(
+        list(texts), list(labels), keep_reference=True
+    )
+    assert not np.allclose(plain.decision(probe[:1]), reference[:1])
