@@ -201,7 +201,9 @@ def rollup_days(
 
         start, end = day_bounds(first_day, last_day)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+            # Big hash aggregates (a year of ten million demands: millions of day × key × bucket groups)
+            # stay in memory instead of spilling to disk; this batch job is the only session asking.
+            cursor.execute("SET LOCAL work_mem = '1GB'")
             cursor.execute(f"DELETE FROM {table} WHERE day >= %s AND day <= %s", [first_day, last_day])
             rollup_sql.pg_cell_tables(cursor, start, end, as_of)
             written = rollup_sql.pg_insert_daily(cursor, table)

@@ -328,34 +328,55 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         + ", ".join(f"{c} bigint NOT NULL DEFAULT 0" for c in COUNTERS)
         + ")"
     )
-    # The summonses with any attributed timestamp in the range, and their facts' inputs (one scan + join).
+    # The summonses with any attributed timestamp in the range, reduced once (one scan + join) to what the
+    # facts need: the four local days, the conditions, the durations and their histogram buckets.
+    active = "s.state <> 'withdrawn'"
+    reported = "s.reported_in_at IS NOT NULL"
+    finished = "s.finished_at IS NOT NULL"
     cursor.execute(
         f"""
         CREATE TEMP TABLE ev_summons AS
-        SELECT s.unit_id, w.street_id, w.matter_id, st.parent_id AS district_id,
-               s.state = 'withdrawn' AS withdrawn, s.dispute_reason <> '' AS disp, s.state,
-               s.extension_days, s.role, w.rework_count,
-               s.summoned_at, s.report_in_due, s.reported_in_at, s.finish_due, s.finished_at,
-               w.closed_at,
-               CASE WHEN s.reported_in_at IS NOT NULL THEN {rep_secs} END AS rep_secs,
-               CASE WHEN s.finished_at IS NOT NULL THEN {fin_secs} END AS fin_secs
-        FROM {t["summons"]} s JOIN {t["whistle"]} w ON w.id = s.whistle_id
-        LEFT JOIN {t["division"]} st ON st.id = w.street_id
-        WHERE {within("s.summoned_at")} OR {within("s.report_in_due")} OR {within("s.finish_due")}
-           OR {within("w.closed_at")}
+        SELECT unit_id, street_id, matter_id, district_id, d_summoned, d_report, d_finish, d_closed,
+               withdrawn, disputed, decided, extended, report_due, report_ontime, reported, rep_secs,
+               finish_due, finish_ontime, finished, fin_secs, lead_closed, reworked,
+               CASE WHEN reported THEN {PG_BUCKET.format(s="rep_secs")} END AS rep_bucket,
+               CASE WHEN finished THEN {PG_BUCKET.format(s="fin_secs")} END AS fin_bucket
+        FROM (
+            SELECT s.unit_id, w.street_id, w.matter_id, st.parent_id AS district_id,
+                   {day("s.summoned_at")} AS d_summoned, {day("s.report_in_due")} AS d_report,
+                   {day("s.finish_due")} AS d_finish, {day("w.closed_at")} AS d_closed,
+                   s.state = 'withdrawn' AS withdrawn, s.dispute_reason <> '' AS disputed,
+                   s.dispute_reason <> '' AND s.state <> 'disputed' AS decided,
+                   {active} AND s.extension_days > 0 AS extended,
+                   {active} AND ({reported} OR s.report_in_due <= %(as_of)s) AS report_due,
+                   {active} AND COALESCE(s.reported_in_at <= s.report_in_due, FALSE) AS report_ontime,
+                   {active} AND {reported} AS reported,
+                   CASE WHEN {active} AND {reported} THEN {rep_secs} END AS rep_secs,
+                   {active} AND ({finished} OR s.finish_due <= %(as_of)s) AS finish_due,
+                   {active} AND COALESCE(s.finished_at <= s.finish_due, FALSE) AS finish_ontime,
+                   {active} AND {finished} AS finished,
+                   CASE WHEN {active} AND {finished} THEN {fin_secs} END AS fin_secs,
+                   {active} AND s.role = 'lead' AND w.closed_at IS NOT NULL AS lead_closed,
+                   w.rework_count > 0 AS reworked
+            FROM {t["summons"]} s JOIN {t["whistle"]} w ON w.id = s.whistle_id
+            LEFT JOIN {t["division"]} st ON st.id = w.street_id
+            WHERE {within("s.summoned_at")} OR {within("s.report_in_due")} OR {within("s.finish_due")}
+               OR {within("w.closed_at")}
+        ) s
         """,
         p,
     )
 
     def aggregate(source: str, day_col: str, when: str, counters: dict[str, str]) -> None:
-        """One GROUPING SETS aggregate of the rows of `source` meeting `when`, dated on `day_col`, into
-        ev_counts: only this date's few counters are summed (the others default to 0)."""
+        """One GROUPING SETS aggregate of the rows of `source` meeting `when`, dated on the (already
+        local) date column `day_col`, into ev_counts: only this date's few counters are summed (the
+        others default to 0)."""
         cursor.execute(
             f"""
             INSERT INTO ev_counts (dim, key, day, {", ".join(counters)})
             SELECT {DIM_OF}, {KEY_OF}, day, {", ".join(counters.values())}
-            FROM (SELECT s.*, {day(day_col)} AS day FROM {source} s WHERE {when}) s
-            WHERE day >= %(first)s AND day <= %(last)s
+            FROM (SELECT s.*, {day_col} AS day FROM {source} s
+                  WHERE {when} AND {day_col} >= %(first)s AND {day_col} <= %(last)s) s
             GROUP BY {DIM_SETS}
             """,
             p,
@@ -364,74 +385,67 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
     def count(cond: str = "") -> str:
         return f"COUNT(*) FILTER (WHERE {cond})" if cond else "COUNT(*)"
 
-    active = "NOT s.withdrawn"
-    reported = "s.reported_in_at IS NOT NULL"
-    finished = "s.finished_at IS NOT NULL"
     aggregate(
         "ev_summons",
-        "s.summoned_at",
+        "s.d_summoned",
         "TRUE",
         {
             "summoned": count(),
-            "disputed": count("s.disp"),
-            "dispute_decided": count("s.disp AND s.state <> 'disputed'"),
-            "dispute_upheld": count("s.disp AND s.withdrawn"),
-            "active": count(active),
-            "extended": count(f"{active} AND s.extension_days > 0"),
+            "disputed": count("s.disputed"),
+            "dispute_decided": count("s.decided"),
+            "dispute_upheld": count("s.disputed AND s.withdrawn"),
+            "active": count("NOT s.withdrawn"),
+            "extended": count("s.extended"),
         },
     )
     aggregate(
         "ev_summons",
-        "s.report_in_due",
-        f"{active} AND ({reported} OR s.report_in_due <= %(as_of)s)",
+        "s.d_report",
+        "s.report_due",
         {
             "report_due": count(),
-            "report_ontime": count(f"{reported} AND s.reported_in_at <= s.report_in_due"),
-            "report_n": count(reported),
+            "report_ontime": count("s.report_ontime"),
+            "report_n": count("s.reported"),
             "report_secs": "COALESCE(SUM(s.rep_secs), 0)",
         },
     )
     aggregate(
         "ev_summons",
+        "s.d_finish",
         "s.finish_due",
-        f"{active} AND ({finished} OR s.finish_due <= %(as_of)s)",
         {
             "finish_due": count(),
-            "finish_ontime": count(f"{finished} AND s.finished_at <= s.finish_due"),
-            "finish_n": count(finished),
+            "finish_ontime": count("s.finish_ontime"),
+            "finish_n": count("s.finished"),
             "finish_secs": "COALESCE(SUM(s.fin_secs), 0)",
         },
     )
     aggregate(
         "ev_summons",
-        "s.closed_at",
-        f"{active} AND s.role = 'lead' AND s.closed_at IS NOT NULL",
-        {"closed_lead": count(), "reworked": count("s.rework_count > 0")},
+        "s.d_closed",
+        "s.lead_closed",
+        {"closed_lead": count(), "reworked": count("s.reworked")},
     )
 
     # The coarse bucket of a fine one: the number of coarse bounds below it (facts.coarse_index).
     top = len(COARSE_BOUNDS) - 1
     bounds = "ARRAY[" + ", ".join(str(b) for b in COARSE_BOUNDS) + "]"
-    coarse_sums = ", ".join(
-        f"SUM(n) FILTER (WHERE LEAST(width_bucket(bucket - 1, {bounds}), {top}) = {i}) AS c{i:02d}"
-        for i in range(len(COARSE_BOUNDS))
-    )
+    coarse_sums = ", ".join(f"SUM(n) FILTER (WHERE ci = {i}) AS c{i:02d}" for i in range(len(COARSE_BOUNDS)))
     # Histograms: (day, bucket) of every report-in and finish of an active summons, dated on its due day.
     cursor.execute(
         f"""
         CREATE TEMP TABLE ev_hists AS
         SELECT dim, key, day, col, jsonb_object_agg(bucket::text, n) AS hist, {coarse_sums}
         FROM (
-            SELECT {DIM_OF} AS dim, {KEY_OF} AS key, day, col, bucket, COUNT(*) AS n
+            SELECT {DIM_OF} AS dim, {KEY_OF} AS key, day, col, bucket, COUNT(*) AS n,
+                   LEAST(width_bucket(bucket - 1, {bounds}), {top}) AS ci
             FROM (
                 SELECT s.unit_id, s.street_id, s.matter_id, s.district_id, h.*
                 FROM ev_summons s CROSS JOIN LATERAL (VALUES
-                    ('report_hist', CASE WHEN s.rep_secs IS NOT NULL THEN {day("s.report_in_due")} END,
-                     {PG_BUCKET.format(s="s.rep_secs")}),
-                    ('finish_hist', CASE WHEN s.fin_secs IS NOT NULL THEN {day("s.finish_due")} END,
-                     {PG_BUCKET.format(s="s.fin_secs")})
+                    ('report_hist', CASE WHEN s.reported THEN s.d_report END, s.rep_bucket),
+                    ('finish_hist', CASE WHEN s.finished THEN s.d_finish END, s.fin_bucket)
                 ) h(col, day, bucket)
-                WHERE NOT s.withdrawn AND h.day >= %(first)s AND h.day <= %(last)s
+                WHERE h.day >= %(first)s AND h.day <= %(last)s
             ) e
             GROUP BY GROUPING SETS ((day, col, bucket, unit_id), (day, col, bucket, street_id),
                                     (day, col, bucket, matter_id), (day, col, bucket, district_id))
@@ -459,8 +473,9 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
             ORDER BY l.demand_id, w.blown_at DESC, s.id DESC
         )
         SELECT COALESCE(d.assigned_unit_id, lead.unit_id) AS unit_id, d.street_id, d.matter_id,
-               COALESCE(st.parent_id, dl.district_id) AS district_id,
-               d.state, d.received_at, d.called_back_at, d.solved, d.satisfaction
+               COALESCE(st.parent_id, dl.district_id) AS district_id, {day("d.received_at")} AS d_received,
+               CASE WHEN d.called_back_at <= %(as_of)s THEN {day("d.called_back_at")} END AS d_called,
+               d.solved, d.satisfaction
         FROM {t["demand"]} d
         LEFT JOIN lead ON lead.demand_id = d.id
         LEFT JOIN {t["division"]} st ON st.id = d.street_id
@@ -470,11 +485,11 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         """,
         p,
     )
-    aggregate("ev_demands", "s.received_at", "TRUE", {"received": count()})
+    aggregate("ev_demands", "s.d_received", "TRUE", {"received": count()})
     aggregate(
         "ev_demands",
-        "s.called_back_at",
-        "s.called_back_at IS NOT NULL AND s.called_back_at <= %(as_of)s",
+        "s.d_called",
+        "s.d_called IS NOT NULL",
         {
             "callbacks": count(),
             "solved": count("s.solved"),
