@@ -190,6 +190,7 @@ def _write_pg(cur, fps: list[tuple], bands: list[tuple]) -> None:
             f"unnest(%s::bigint[], %s::bytea[], %s::int[], %s::int[], %s::timestamptz[]) {_FP_UPSERT}",
             [list(col) for col in part],
         )
+    bands.sort()  # the index's order: consecutive inserts land on the same leaf pages
     for start in range(0, len(bands), 16_000):
         part = list(zip(*bands[start : start + 16_000], strict=True))
         cur.execute(
