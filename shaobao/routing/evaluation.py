@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import StratifiedKFold
 
 from shaobao.routing.classifier import ClassifierConfig, TextClassifier
-from shaobao.routing.text import join_text, memoised
+from shaobao.routing.text import join_text, memoised, normalise
 
 
 def read_csv(path: str | Path, *, text_columns: Sequence[str], label_column: str | None) -> tuple[list, list]:
@@ -89,6 +89,10 @@ def cross_validate(
 
 
 def _cross_validate(config, texts, labels, *, unlabeled, prior, folds, seed, on_fold) -> dict:
+    # An unlabelled text that is also a labelled one (the same message in both files) would carry a test
+    # text into the training fold, as IDF weight and as a pseudo-label: left out.
+    labelled = {normalise(t, limit=config.max_chars) for t in texts}
+    unlabeled = [u for u in unlabeled if normalise(u, limit=config.max_chars) not in labelled]
     texts, y = np.asarray(list(texts), dtype=object), np.asarray(labels)
     classes = sorted(set(y))
     proba = np.zeros((len(y), len(classes)))
@@ -109,4 +113,5 @@ def _cross_validate(config, texts, labels, *, unlabeled, prior, folds, seed, on_
     for key in ("accuracy", "macro_f1", "top3_accuracy"):
         result[f"{key}_fold_mean"] = round(float(np.mean([f[key] for f in per_fold])), 4)
     result["method"] = model.method
+    result["seed"], result["unlabeled_used"] = seed, len(unlabeled)
     return result

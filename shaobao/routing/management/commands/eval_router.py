@@ -27,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--text", default="subject,body")
         parser.add_argument("--label", default="label")
         parser.add_argument("--folds", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=0, help="seed of the fold split (with --folds)")
         parser.add_argument(
             "--unlabeled", action="append", default=[], help="CSV of unlabelled texts; repeatable"
         )
@@ -61,10 +62,17 @@ class Command(BaseCommand):
                     "每个类别的样本数须不少于折数 / every label needs at least --folds examples"
                 )
             result = cross_validate(
-                config, texts, labels, unlabeled=unlabeled, prior=prior, folds=opts["folds"]
+                config,
+                texts,
+                labels,
+                unlabeled=unlabeled,
+                prior=prior,
+                folds=opts["folds"],
+                seed=opts["seed"],
             )
             title = (
-                f"{opts['folds']}-fold cross-validation of {result['method']} ({len(unlabeled)} unlabelled)"
+                f"{opts['folds']}-fold cross-validation (seed {opts['seed']}) of {result['method']} "
+                f"({result['unlabeled_used']} unlabelled)"
             )
         else:
             row, model = registry.active_model()
@@ -80,7 +88,10 @@ class Command(BaseCommand):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         self.stdout.write(f"figures written to {out}")
-        self.stdout.write(json.dumps({k: result[k] for k in KEYS} | {"n": result["n"]}, ensure_ascii=False))
+        last = {k: result[k] for k in KEYS} | {"n": result["n"]}
+        if "folds" in result:  # the mean over the folds too (the figures above are pooled over them)
+            last |= {f"{k}_fold_mean": result[f"{k}_fold_mean"] for k in KEYS} | {"seed": result["seed"]}
+        self.stdout.write(json.dumps(last, ensure_ascii=False))
 
     def _print(self, title: str, r: dict) -> None:
         w = self.stdout.write
@@ -88,6 +99,13 @@ class Command(BaseCommand):
         w(
             f"n={r['n']}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  top-3 {r['top3_accuracy']:.4f}"
         )
+        if "folds" in r:
+            per_fold = " ".join(f"{f['macro_f1']:.3f}" for f in r["folds"])
+            w(
+                f"mean over the {len(r['folds'])} folds: accuracy {r['accuracy_fold_mean']:.4f}  "
+                f"macro-F1 {r['macro_f1_fold_mean']:.4f}  top-3 {r['top3_accuracy_fold_mean']:.4f}  "
+                f"(macro-F1 per fold: {per_fold})"
+            )
         w("")
         name_width = max([len(c) * 2 for c in r["per_class"]] + [10])
         w(f"{'class'.ljust(name_width)}  precision  recall     f1  support")
