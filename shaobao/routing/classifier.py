@@ -299,7 +299,7 @@ class TextClassifier:
             self._dict_table = np.ascontiguousarray(
                 np.column_stack([coef[:, start : start + len(vocabulary)].T, self._tfidf_dict.idf_])
             )
-            self._dict_rows = dict(vocabulary)
+            self._dict_rows = vocabulary  # the same dict as the vectorizer's: pickled once
             # For the batch path: each character of the words gets a small id (0: in no word), so that a
             # word of up to 4 characters is one int64 key.
             chars = sorted({ch for word in vocabulary for ch in word})
