@@ -39,6 +39,12 @@ from shaobao.org.models import Division, Grid, Membership, Role, Unit
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
 STREET_UNIT_KINDS = {"street_section", "community_committee", "enforcement_team"}
 PUBLIC_CHANNELS = {Channel.RESIDENT_WEB}
+# `Choices.values` builds a new list on every access; intake checks these on every demand.
+_CHANNELS, _KINDS, _URGENCIES = (
+    frozenset(Channel.values),
+    frozenset(DemandKind.values),
+    frozenset(Urgency.values),
+)
 
 
 def demand_url(demand: Demand) -> str:
@@ -75,9 +81,9 @@ def _require_triage(actor, demand: Demand) -> None:
 
 def _validate_demand_input(**v) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if v["channel"] not in Channel.values:
+    if v["channel"] not in _CHANNELS:
         errors["channel"] = "渠道无效 / Unknown channel"
-    if v["kind"] not in DemandKind.values:
+    if v["kind"] not in _KINDS:
         errors["kind"] = "类型无效 / Unknown kind"
     if not (v["subject"] or "").strip():
         errors["subject"] = "请填写标题 / Subject is required"
@@ -94,7 +100,7 @@ def _validate_demand_input(**v) -> dict[str, str]:
         errors["reporter_phone"] = "电话号码格式不正确 / Invalid phone number"
     if len(v["address"] or "") > 300:
         errors["address"] = "地址不超过300字 / Address: at most 300 characters"
-    if v["urgency"] not in Urgency.values:
+    if v["urgency"] not in _URGENCIES:
         errors["urgency"] = "紧急程度无效 / Unknown urgency"
     lat, lng = v["lat"], v["lng"]
     if (lat is None) != (lng is None):
