@@ -285,6 +285,7 @@ _lock = threading.Lock()
 # deployment may have 100,000+ grids per worker process; the oldest entries go first.
 SHAPE_CACHE_SIZE = 20_000
 _shapes: dict[int, tuple[Any, Any, float]] = {}
+_shapes_lock = threading.Lock()
 
 
 def invalidate_index() -> None:
@@ -325,7 +326,9 @@ def _build(signature: tuple) -> _BoxIndex:
     if not len(rows):
         return _BoxIndex(signature, None, np.empty(0, dtype=np.int64))
     boxes = shapely.box(rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4])
-    return _BoxIndex(signature, shapely.STRtree(boxes), rows[:, 0].astype(np.int64))
+    tree = shapely.STRtree(boxes)
+    tree.query(boxes[0])  # GEOS builds the tree on its first query: do it before threads share it
+    return _BoxIndex(signature, tree, rows[:, 0].astype(np.int64))
 
 
 def _index_for(signature: tuple) -> _BoxIndex:
@@ -418,9 +421,10 @@ def _shapes_for(rows: list[tuple]) -> dict[int, tuple[Any, Any, float]]:
             # The updated_at of the candidate row: if the grid changed between the two reads, the next
             # lookup sees a different updated_at and parses it again.
             entry = (missing[grid_id], geom, geom.area)
-            while len(_shapes) >= SHAPE_CACHE_SIZE:
-                _shapes.pop(next(iter(_shapes)), None)
-            _shapes[grid_id] = out[grid_id] = entry
+            with _shapes_lock:  # the worker's other threads may be adding or evicting entries meanwhile
+                while len(_shapes) >= SHAPE_CACHE_SIZE:
+                    _shapes.pop(next(iter(_shapes)), None)
+                _shapes[grid_id] = out[grid_id] = entry
     return out
 
 
@@ -474,10 +478,13 @@ def locate(lat: float, lng: float) -> Grid | None:
         return None
     shapes = _shapes_for(rows)
     hits = []
-    for row in rows:
-        entry = shapes.get(row[0])
-        if entry is not None and entry[1].covers(point):
-            hits.append((entry[2], row[1], row))
+    # One thread at a time: GEOS prepared geometries build their index lazily and are not thread-safe,
+    # and shapely releases the GIL inside `covers` (the test takes microseconds).
+    with _shapes_lock:
+        for row in rows:
+            entry = shapes.get(row[0])
+            if entry is not None and entry[1].covers(point):
+                hits.append((entry[2], row[1], row))
     if not hits:
         return None
     return _grid_from_row(min(hits, key=lambda h: (h[0], h[1]))[2])
