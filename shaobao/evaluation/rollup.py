@@ -197,18 +197,20 @@ def rollup_days(
     table = DailyRollup._meta.db_table
     if connection.vendor == "postgresql" and not in_python:
         # Set-based in the database: nothing but the row count comes back (rollup_sql.pg_cell_tables).
+        # Whole months are rebuilt (the fine hours histograms are summed per month, not per day).
         from shaobao.evaluation import rollup_sql
 
+        first_day = first_day.replace(day=1)
+        last_day = (last_day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         start, end = day_bounds(first_day, last_day)
         with transaction.atomic(), connection.cursor() as cursor:
-            # Big hash aggregates (a year of ten million demands: millions of day × key × bucket groups)
-            # stay in memory instead of spilling to disk; this batch job is the only session asking.
+            # Big hash aggregates (a year of ten million demands) stay in memory instead of spilling to
+            # disk; this batch job is the only session asking.
             cursor.execute("SET LOCAL work_mem = '1GB'")
             cursor.execute(f"DELETE FROM {table} WHERE day >= %s AND day <= %s", [first_day, last_day])
             rollup_sql.pg_cell_tables(cursor, start, end, as_of)
-            written = rollup_sql.pg_insert_daily(cursor, table)
-            rollup_sql.pg_rebuild_months(
-                cursor, table, MonthlyRollup._meta.db_table, first_day.replace(day=1), last_day
+            written = rollup_sql.pg_insert_rows(
+                cursor, table, MonthlyRollup._meta.db_table, first_day, last_day
             )
             return RollupRun.objects.create(
                 as_of=as_of,

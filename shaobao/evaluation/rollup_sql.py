@@ -307,7 +307,7 @@ def _tables() -> dict[str, str]:
 def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> None:
     """Fill the temporary tables ev_counts (dim, key, day, counters…) and ev_hists (dim, key, day, column,
     histogram jsonb, coarse counts) with every fact dated in [start, end) (local days)."""
-    from shaobao.evaluation.facts import COARSE_BOUNDS, COUNTERS
+    from shaobao.evaluation.facts import COARSE_BOUNDS, COARSE_COLUMNS, COUNTERS
 
     t = _tables()
     tz = str(_tz())
@@ -323,11 +323,14 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
     rep_secs = PG_SECS.format(later="s.reported_in_at", earlier="s.summoned_at")
     fin_secs = PG_SECS.format(later="s.finished_at", earlier="s.summoned_at")
     cursor.execute("DROP TABLE IF EXISTS ev_summons, ev_demands, ev_counts, ev_hists")
+    coarse = COARSE_COLUMNS["report_hist"] + COARSE_COLUMNS["finish_hist"]
     cursor.execute(
         "CREATE TEMP TABLE ev_counts (dim varchar(8), key bigint, day date, "
-        + ", ".join(f"{c} bigint NOT NULL DEFAULT 0" for c in COUNTERS)
+        + ", ".join(f"{c} bigint NOT NULL DEFAULT 0" for c in COUNTERS + coarse)
         + ")"
     )
+    top = len(COARSE_BOUNDS) - 1
+    bounds = "ARRAY[" + ", ".join(str(b) for b in COARSE_BOUNDS) + "]"
     # The summonses with any attributed timestamp in the range, reduced once (one scan + join) to what the
     # facts need: the four local days, the conditions, the durations and their histogram buckets.
     active = "s.state <> 'withdrawn'"
@@ -339,7 +342,12 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         SELECT unit_id, street_id, matter_id, district_id, d_summoned, d_report, d_finish, d_closed,
                withdrawn, disputed, decided, extended, report_due, report_ontime, reported, rep_secs,
                finish_due, finish_ontime, finished, fin_secs, lead_closed, reworked,
-               CASE WHEN reported THEN {PG_BUCKET.format(s="rep_secs")} END AS rep_bucket,
+               rep_bucket, fin_bucket,
+               -- (LEAST ignores NULLs: no bucket must stay no coarse bucket)
+               CASE WHEN reported THEN LEAST(width_bucket(rep_bucket - 1, {bounds}), {top}) END AS rep_ci,
+               CASE WHEN finished THEN LEAST(width_bucket(fin_bucket - 1, {bounds}), {top}) END AS fin_ci
+        FROM (
+        SELECT *, CASE WHEN reported THEN {PG_BUCKET.format(s="rep_secs")} END AS rep_bucket,
                CASE WHEN finished THEN {PG_BUCKET.format(s="fin_secs")} END AS fin_bucket
         FROM (
             SELECT s.unit_id, w.street_id, w.matter_id, st.parent_id AS district_id,
@@ -362,6 +370,7 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
             LEFT JOIN {t["division"]} st ON st.id = w.street_id
             WHERE {within("s.summoned_at")} OR {within("s.report_in_due")} OR {within("s.finish_due")}
                OR {within("w.closed_at")}
+        ) s
         ) s
         """,
         p,
@@ -407,6 +416,8 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
             "report_ontime": count("s.report_ontime"),
             "report_n": count("s.reported"),
             "report_secs": "COALESCE(SUM(s.rep_secs), 0)",
+            # The coarse histogram (facts.COARSE_BOUNDS) of the day, as plain counts.
+            **{c: count(f"s.rep_ci = {i}") for i, c in enumerate(COARSE_COLUMNS["report_hist"])},
         },
     )
     aggregate(
@@ -418,6 +429,7 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
             "finish_ontime": count("s.finish_ontime"),
             "finish_n": count("s.finished"),
             "finish_secs": "COALESCE(SUM(s.fin_secs), 0)",
+            **{c: count(f"s.fin_ci = {i}") for i, c in enumerate(COARSE_COLUMNS["finish_hist"])},
         },
     )
     aggregate(
@@ -427,31 +439,28 @@ def pg_cell_tables(cursor, start: dt.datetime, end: dt.datetime, as_of: dt.datet
         {"closed_lead": count(), "reworked": count("s.reworked")},
     )
 
-    # The coarse bucket of a fine one: the number of coarse bounds below it (facts.coarse_index).
-    top = len(COARSE_BOUNDS) - 1
-    bounds = "ARRAY[" + ", ".join(str(b) for b in COARSE_BOUNDS) + "]"
-    coarse_sums = ", ".join(f"SUM(n) FILTER (WHERE ci = {i}) AS c{i:02d}" for i in range(len(COARSE_BOUNDS)))
-    # Histograms: (day, bucket) of every report-in and finish of an active summons, dated on its due day.
+    # The fine histograms per calendar month (the window is whole months): month × bucket groups, a few
+    # per key, instead of day × bucket (millions); days keep only the coarse counts above.
     cursor.execute(
         f"""
         CREATE TEMP TABLE ev_hists AS
-        SELECT dim, key, day, col, jsonb_object_agg(bucket::text, n) AS hist, {coarse_sums}
+        SELECT dim, key, month, col, jsonb_object_agg(bucket::text, n) AS hist
         FROM (
-            SELECT {DIM_OF} AS dim, {KEY_OF} AS key, day, col, bucket, COUNT(*) AS n,
-                   LEAST(width_bucket(bucket - 1, {bounds}), {top}) AS ci
+            SELECT {DIM_OF} AS dim, {KEY_OF} AS key, month, col, bucket, COUNT(*) AS n
             FROM (
-                SELECT s.unit_id, s.street_id, s.matter_id, s.district_id, h.*
+                SELECT s.unit_id, s.street_id, s.matter_id, s.district_id, h.col, h.bucket,
+                       CAST(date_trunc('month', h.day) AS date) AS month
                 FROM ev_summons s CROSS JOIN LATERAL (VALUES
                     ('report_hist', CASE WHEN s.reported THEN s.d_report END, s.rep_bucket),
                     ('finish_hist', CASE WHEN s.finished THEN s.d_finish END, s.fin_bucket)
                 ) h(col, day, bucket)
                 WHERE h.day >= %(first)s AND h.day <= %(last)s
             ) e
-            GROUP BY GROUPING SETS ((day, col, bucket, unit_id), (day, col, bucket, street_id),
-                                    (day, col, bucket, matter_id), (day, col, bucket, district_id))
+            GROUP BY GROUPING SETS ((month, col, bucket, unit_id), (month, col, bucket, street_id),
+                                    (month, col, bucket, matter_id), (month, col, bucket, district_id))
         ) b
         WHERE key IS NOT NULL
-        GROUP BY dim, key, day, col
+        GROUP BY dim, key, month, col
         """,
         p,
     )
@@ -506,53 +515,36 @@ def _local(ts: dt.datetime) -> dt.date:
     return ts.astimezone(_tz()).date()
 
 
-def pg_insert_daily(cursor, table: str) -> int:
-    """Write the cells of ev_counts / ev_hists into the daily rollup table (one row per dim, key, day)."""
+def pg_insert_rows(cursor, daily: str, monthly: str, first_month: dt.date, last_day: dt.date) -> int:
+    """Write ev_counts into the daily rows (counters and coarse histograms; the fine histograms are kept
+    per month only) and ev_counts summed per month with ev_hists into the monthly rows of the window's
+    months (whole months); returns the number of daily rows."""
     from shaobao.evaluation.facts import COARSE_COLUMNS, COUNTERS
 
-    cols = ", ".join(COUNTERS)
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTERS)
-    coarse_cols, coarse_values = [], []
-    for alias, column in (("r", "report_hist"), ("f", "finish_hist")):
-        for i, name in enumerate(COARSE_COLUMNS[column]):
-            coarse_cols.append(name)
-            coarse_values.append(f"COALESCE({alias}.c{i:02d}, 0)")
+    columns = COUNTERS + COARSE_COLUMNS["report_hist"] + COARSE_COLUMNS["finish_hist"]
+    cols = ", ".join(columns)
+    sums = ", ".join(f"SUM({c})" for c in columns)
     cursor.execute(
         f"""
-        INSERT INTO {table} (dim, key, day, {cols}, report_hist, finish_hist, {", ".join(coarse_cols)})
-        SELECT c.dim, c.key, c.day, c.{cols.replace(", ", ", c.")},
-               COALESCE(r.hist, '{{}}'::jsonb), COALESCE(f.hist, '{{}}'::jsonb), {", ".join(coarse_values)}
-        FROM (SELECT dim, key, day, {sums} FROM ev_counts WHERE key IS NOT NULL GROUP BY dim, key, day) c
-        LEFT JOIN ev_hists r ON r.dim = c.dim AND r.key = c.key AND r.day = c.day AND r.col = 'report_hist'
-        LEFT JOIN ev_hists f ON f.dim = c.dim AND f.key = c.key AND f.day = c.day AND f.col = 'finish_hist'
+        INSERT INTO {daily} (dim, key, day, {cols}, report_hist, finish_hist)
+        SELECT dim, key, day, {sums}, '{{}}'::jsonb, '{{}}'::jsonb
+        FROM ev_counts WHERE key IS NOT NULL GROUP BY dim, key, day
         """
     )
     rows = cursor.rowcount
-    cursor.execute("DROP TABLE ev_counts, ev_hists")
-    return rows
-
-
-def pg_rebuild_months(cursor, daily: str, monthly: str, first_month: dt.date, last_day: dt.date) -> int:
-    """Re-sum the monthly rows of the months first_month..(month of last_day) from the daily rows."""
-    from shaobao.evaluation.facts import COUNTERS
-
-    def merged(column: str) -> str:
-        return (
-            f"(SELECT COALESCE(jsonb_object_agg(b, n), '{{}}'::jsonb) FROM (SELECT h.key AS b, "
-            f"SUM(h.value::bigint) AS n FROM unnest(array_agg({column})) AS x(doc), jsonb_each_text(x.doc) h "
-            "GROUP BY h.key) y)"
-        )
-
     cursor.execute(f"DELETE FROM {monthly} WHERE month >= %s AND month <= %s", [first_month, last_day])
+    counters = ", ".join(COUNTERS)
     cursor.execute(
         f"""
-        INSERT INTO {monthly} (dim, key, month, {", ".join(COUNTERS)}, report_hist, finish_hist)
-        SELECT dim, key, CAST(date_trunc('month', day) AS date), {", ".join(f"SUM({c})" for c in COUNTERS)},
-               {merged("report_hist")}, {merged("finish_hist")}
-        FROM {daily}
-        WHERE day >= %s AND day < %s
-        GROUP BY dim, key, CAST(date_trunc('month', day) AS date)
-        """,
-        [first_month, (last_day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)],
+        INSERT INTO {monthly} (dim, key, month, {counters}, report_hist, finish_hist)
+        SELECT c.dim, c.key, c.month, {", ".join(f"c.{x}" for x in COUNTERS)},
+               COALESCE(r.hist, '{{}}'::jsonb), COALESCE(f.hist, '{{}}'::jsonb)
+        FROM (SELECT dim, key, CAST(date_trunc('month', day) AS date) AS month,
+                     {", ".join(f"SUM({x}) AS {x}" for x in COUNTERS)}
+              FROM ev_counts WHERE key IS NOT NULL GROUP BY 1, 2, 3) c
+        LEFT JOIN ev_hists r ON (r.dim, r.key, r.month, r.col) = (c.dim, c.key, c.month, 'report_hist')
+        LEFT JOIN ev_hists f ON (f.dim, f.key, f.month, f.col) = (c.dim, c.key, c.month, 'finish_hist')
+        """
     )
-    return cursor.rowcount
+    cursor.execute("DROP TABLE ev_counts, ev_hists")
+    return rows

@@ -76,7 +76,10 @@ def _rollup_rows() -> tuple[list, list]:
     from shaobao.evaluation.models import MonthlyRollup
     from shaobao.evaluation.rollup import DAILY_COLUMNS
 
-    daily = sorted(DailyRollup.objects.values_list(*DAILY_COLUMNS), key=lambda r: (r[1], r[2], r[0]))
+    # Daily rows without their fine histograms: PostgreSQL keeps those per month only (months are
+    # rebuilt whole there), SQLite re-sums months from them.
+    columns = [c for c in DAILY_COLUMNS if c not in ("report_hist", "finish_hist")]
+    daily = sorted(DailyRollup.objects.values_list(*columns), key=lambda r: (r[1], r[2], r[0]))
     monthly = sorted(
         MonthlyRollup.objects.values_list("dim", "key", "month", *DAILY_COLUMNS[3:-82]),
         key=lambda r: r[:3],
