@@ -524,7 +524,7 @@ def _timed(fn, repeat: int = 5) -> dict:
     return out
 
 
-def worker(n_demands: int, reuse: bool = False, load_only: bool = False) -> dict:
+def worker(n_demands: int, reuse: bool = False, load_only: bool = False, reads_only: bool = False) -> dict:
     """Generate (or, with reuse, keep the history already generated), roll up, time the reads."""
     import datetime as dt
 
@@ -578,15 +578,27 @@ def worker(n_demands: int, reuse: bool = False, load_only: bool = False) -> dict
                 "load_average_1min": round(os.getloadavg()[0], 1),
             }
 
-    started, started_cpu = time.perf_counter(), time.process_time()
-    first = (now - dt.timedelta(days=366)).date()
-    run = rollup_days(first, now.date() + dt.timedelta(days=62), as_of=now)
-    full_rollup_s = time.perf_counter() - started
-    full_rollup_cpu = time.process_time() - started_cpu
-    _log(f"full rollup: {run.rows} rows in {full_rollup_s:.1f} s")
-    started = time.perf_counter()
-    rollup_recent(as_of=now)
-    recent_s = time.perf_counter() - started
+    figures_rollup = {}
+    if not reads_only:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        db_before = _backend_cpu_s()
+        first = (now - dt.timedelta(days=366)).date()
+        run = rollup_days(first, now.date() + dt.timedelta(days=62), as_of=now)
+        db_after = _backend_cpu_s()
+        figures_rollup = {
+            "rollup_full_year_seconds": round(time.perf_counter() - started, 1),
+            "rollup_full_year_cpu_seconds": round(time.process_time() - started_cpu, 1),
+            "rollup_full_year_db_cpu_seconds": None
+            if db_before is None or db_after is None
+            else round(db_after - db_before, 1),
+            "rollup_rows": run.rows,
+            "load_average_after_rollup": [round(x, 1) for x in os.getloadavg()],
+        }
+        _log(f"full rollup: {figures_rollup}")
+        started = time.perf_counter()
+        rollup_recent(as_of=now)
+        figures_rollup["rollup_recent_window_seconds"] = round(time.perf_counter() - started, 1)
+        _log(f"recent window rollup: {figures_rollup['rollup_recent_window_seconds']} s")
 
     local_now = timezone.localtime(now)
     month = Period.month((local_now.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m"))
@@ -596,10 +608,7 @@ def worker(n_demands: int, reuse: bool = False, load_only: bool = False) -> dict
         "rows": counts,
         "load_seconds": None if load_s is None else round(load_s, 1),
         "load_steps_seconds": load_steps,
-        "rollup_full_year_seconds": round(full_rollup_s, 1),
-        "rollup_full_year_cpu_seconds": round(full_rollup_cpu, 1),
-        "rollup_rows": run.rows,
-        "rollup_recent_window_seconds": round(recent_s, 1),
+        **figures_rollup,
         "month": month.label,
         "load_average_1min": round(os.getloadavg()[0], 1),
         "units_ranked": len(result["units"]),
@@ -641,7 +650,12 @@ def worker(n_demands: int, reuse: bool = False, load_only: bool = False) -> dict
 if __name__ == "__main__":
     if "--worker" in sys.argv:
         n = int(sys.argv[sys.argv.index("--demands") + 1])
-        figures = worker(n, reuse="--reuse" in sys.argv, load_only="--load-only" in sys.argv)
+        figures = worker(
+            n,
+            reuse="--reuse" in sys.argv,
+            load_only="--load-only" in sys.argv,
+            reads_only="--reads-only" in sys.argv,  # with --reuse: the rollup already done
+        )
         print(json.dumps(figures, ensure_ascii=False))
     else:
         import argparse
