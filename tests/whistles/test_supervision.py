@@ -285,3 +285,27 @@ def test_the_claims_migration_carries_the_claim_timestamps_both_ways(world):
         MigrationExecutor(connection).migrate(new)
     after = claims_of(lead.pk)
     assert after == {**before, "finish_warning": before["report_in_overdue"]}
+
+
+@pytest.mark.django_db
+def test_each_stage_reads_its_partial_index_on_sqlite():
+    # SQLite takes a partial index only when the query repeats the index's predicate literally; without
+    # it a pass scans every summoned row (the summons_state_finish_due index).
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's planner")
+    from django.utils import timezone
+
+    from shaobao.whistles import supervision as sv
+
+    indexes = [
+        "summons_ri_warn_due_open",
+        "summons_ri_due_open",
+        "summons_fin_warn_due_open",
+        "summons_fin_due_open",
+    ]
+    for stage, index in zip(sv.STAGES, indexes, strict=True):
+        sql, params = sv._due_sql(stage, timezone.now(), 10, None)
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row[-1]) for row in cur.fetchall())
+        assert f"INDEX {index} " in plan, (stage.key, plan)
