@@ -142,6 +142,19 @@ DRILL = {
         ("satisfied", "basically_satisfied", "unsatisfied"),
     ),
 }
+# The timestamp each counter is dated on (facts.summons_facts / demand_facts).
+DATED_ON = {
+    **dict.fromkeys(
+        ("summoned", "disputed", "dispute_decided", "dispute_upheld", "active", "extended"), "summoned_at"
+    ),
+    **dict.fromkeys(("report_due", "report_ontime", "report_n", "report_secs"), "report_in_due"),
+    **dict.fromkeys(("finish_due", "finish_ontime", "finish_n", "finish_secs"), "finish_due"),
+    **dict.fromkeys(("closed_lead", "reworked"), "whistle__closed_at"),
+    "received": "received_at",
+    **dict.fromkeys(
+        ("callbacks", "solved", "satisfied", "basically_satisfied", "unsatisfied"), "called_back_at"
+    ),
+}
 SUMMONS_PREFILTER = {
     "unit": lambda k: Q(unit_id=k),
     "street": lambda k: Q(whistle__street_id=k),
@@ -153,8 +166,10 @@ SUMMONS_PREFILTER = {
 def _demands_summoning(unit_id: int) -> Q:
     from shaobao.whistles.models import Summons, Whistle
 
+    # The demand ids first, as a list: inside the demand query the planner may scan the demands instead.
     whistles = Summons.objects.filter(unit_id=unit_id).values("whistle_id")
-    return Q(pk__in=Whistle.demands.through.objects.filter(whistle_id__in=whistles).values("demand_id"))
+    links = Whistle.demands.through.objects.filter(whistle_id__in=whistles)
+    return Q(pk__in=list(links.values_list("demand_id", flat=True).distinct()))
 
 
 # One or more filters per dimension, read one after the other (an OR across the assignment and the
@@ -179,12 +194,13 @@ def drill(user, *, period: Period, dim: str, key: int, indicator: str) -> dict:
     if not vis.sees(dim, key) and not (dim == "district" and vis.all and key == vis.district.id):
         raise NotFound("无权查看 / Not found")
     source, num, den = DRILL[indicator]
+    dated_on = tuple(dict.fromkeys(DATED_ON[c] for c in den))  # only rows whose den dates fall in the period
     as_of = last_as_of() or timezone.now()
     start, end = day_bounds(period.first, period.last)
     streets, matters = district_maps()
     items = []
     if source == "summons":
-        for s in summons_rows(start, end, extra=SUMMONS_PREFILTER[dim](key)):
+        for s in summons_rows(start, end, extra=SUMMONS_PREFILTER[dim](key), dated_on=dated_on):
             if (dim, key) not in summons_keys(s, streets):
                 continue
             counted = {c for day, c, _v in summons_facts(s, as_of) if period.first <= day <= period.last}
@@ -194,7 +210,11 @@ def drill(user, *, period: Period, dim: str, key: int, indicator: str) -> dict:
                 )
     else:
         seen = set()
-        rows = (d for extra in DEMAND_PREFILTER[dim](key) for d in demand_rows(start, end, extra=extra))
+        rows = (
+            d
+            for extra in DEMAND_PREFILTER[dim](key)
+            for d in demand_rows(start, end, extra=extra, dated_on=dated_on)
+        )
         for d in rows:
             if d.id in seen or (dim, key) not in demand_keys(d, streets, matters):
                 continue
