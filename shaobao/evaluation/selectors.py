@@ -167,7 +167,10 @@ def _demands_summoning(unit_id: int) -> Q:
     from shaobao.whistles.models import Summons, Whistle
 
     # The demand ids first, as a list: inside the demand query the planner may scan the demands instead.
-    whistles = Summons.objects.filter(unit_id=unit_id).values("whistle_id")
+    # Only as the (not withdrawn) lead of a whistle can a unit be credited with its demands (demand_rows).
+    whistles = (
+        Summons.objects.filter(unit_id=unit_id, role="lead").exclude(state="withdrawn").values("whistle_id")
+    )
     links = Whistle.demands.through.objects.filter(whistle_id__in=whistles)
     return Q(pk__in=list(links.values_list("demand_id", flat=True).distinct()))
 
