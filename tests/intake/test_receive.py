@@ -184,3 +184,11 @@ def test_urgent_demand_mails_the_dispatcher_after_commit(world, django_capture_o
     assert mail.outbox == [] and len(callbacks) == 1  # queued only once the demand is committed
     callbacks[0]()
     assert [m.to for m in mail.outbox] == [["dispatcher@example.org"]]
+
+
+def test_tracking_code_tails_use_the_whole_alphabet():
+    from shaobao.intake.codes import RANDOM_LENGTH, new_tracking_code
+
+    tails = [new_tracking_code()[-RANDOM_LENGTH:] for _ in range(2000)]
+    assert set("".join(tails)) == set(ALPHABET)  # missing a symbol by chance: p < 1e-130
+    assert len(set(tails)) > 1990
