@@ -221,3 +221,21 @@ def test_a_demand_without_a_street_is_filed_when_it_is_placed(world):
     unplaced.street = world.street_a
     unplaced.save(update_fields=["street"])  # as intake's placement correction saves it
     assert [c.demand_id for c in _find(world, make_demand(world, **text))] == [unplaced.pk]
+
+
+def test_a_filing_failure_does_not_refuse_the_demand_and_the_backfill_repairs_it(world, monkeypatch):
+    from django.core.management import call_command
+
+    from shaobao.routing import duplicates
+    from shaobao.routing.models import DemandFingerprint
+
+    def broken(text):
+        raise ValueError("broken")
+
+    text = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+    with monkeypatch.context() as m:
+        m.setattr(duplicates, "fingerprint", broken)
+        first = make_demand(world, days_ago=1, **text)
+    assert first.pk and not DemandFingerprint.objects.filter(demand=first).exists()
+    call_command("fingerprint_demands", verbosity=0)
+    assert [c.demand_id for c in _find(world, make_demand(world, **text))] == [first.pk]
