@@ -85,7 +85,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("PG_PREPARED_STATEMENTS", True):
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "PG_PREPARED_STATEMENTS", True
+):
     # Prepared once per connection: the statements of `core.db.hot_cursor` (API intake); Django's other
     # cursors bind on the client and are never prepared. Off behind a pooler without prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
