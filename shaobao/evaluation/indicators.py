@@ -151,23 +151,26 @@ def _empty() -> dict:
     return {"counters": defaultdict(float), "report_hist": defaultdict(int), "finish_hist": defaultdict(int)}
 
 
-def cells_from_months(dim: str, period: Period, keys=None) -> dict[int, dict]:
-    """A calendar month: one pre-summed `MonthlyRollup` row per key."""
+def cells_from_months(dim: str, period: Period, keys=None, *, hists: bool = True) -> dict[int, dict]:
+    """A calendar month: one pre-summed `MonthlyRollup` row per key (hists=False: without the hours
+    histograms, whose JSON is most of the reading when only the rates are wanted)."""
     from shaobao.evaluation.models import MonthlyRollup
 
     qs = MonthlyRollup.objects.filter(dim=dim, month=period.first)
     if keys is not None:
         qs = qs.filter(key__in=list(keys))
     out: dict[int, dict] = defaultdict(_empty)
-    for row in qs.values_list("key", *COUNTERS, "report_hist", "finish_hist"):
+    columns = ("report_hist", "finish_hist") if hists else ()
+    for row in qs.values_list("key", *COUNTERS, *columns):
         cell = out[row[0]]
-        cell["counters"].update({c: v for c, v in zip(COUNTERS, row[1:-2], strict=True) if v})
-        cell["report_hist"].update(row[-2])
-        cell["finish_hist"].update(row[-1])
+        cell["counters"].update({c: v for c, v in zip(COUNTERS, row[1:], strict=False) if v})
+        if hists:
+            cell["report_hist"].update(row[-2])
+            cell["finish_hist"].update(row[-1])
     return out
 
 
-def cells_from_rollup(dim: str, period: Period, keys=None) -> dict[int, dict]:
+def cells_from_rollup(dim: str, period: Period, keys=None, *, hists: bool = True) -> dict[int, dict]:
     """Per key: counters summed by the database (one GROUP BY).
 
     Calendar months read the monthly rollup (one row per key, fine histograms); other ranges sum the
@@ -176,7 +179,7 @@ def cells_from_rollup(dim: str, period: Period, keys=None) -> dict[int, dict]:
     from django.db.models import Sum
 
     if period.is_month:
-        return cells_from_months(dim, period, keys)
+        return cells_from_months(dim, period, keys, hists=hists)
     qs = DailyRollup.objects.filter(dim=dim, day__gte=period.first, day__lte=period.last)
     if keys is not None:
         qs = qs.filter(key__in=list(keys))
@@ -210,9 +213,17 @@ def cells_from_raw(
 
 
 def table(
-    dim: str, period: Period, *, weights: WeightSet | None = None, keys=None, raw: bool = False, as_of=None
+    dim: str,
+    period: Period,
+    *,
+    weights: WeightSet | None = None,
+    keys=None,
+    raw: bool = False,
+    as_of=None,
+    hists: bool = True,
 ) -> dict[int, dict]:
-    """{key: indicators} for every unit/street/matter/district with any fact in the period."""
+    """{key: indicators} for every unit/street/matter/district with any fact in the period
+    (hists=False: a month's p90s left out, None)."""
     weights = weights or current_weights()
     if raw:
         cells = cells_from_raw(dim, period, keys, as_of=as_of)
@@ -221,7 +232,7 @@ def table(
                 cell["report_hist"] = coarsen(cell["report_hist"])
                 cell["finish_hist"] = coarsen(cell["finish_hist"])
     else:
-        cells = cells_from_rollup(dim, period, keys)
+        cells = cells_from_rollup(dim, period, keys, hists=hists)
     return {
         key: {
             **indicators_of(cell["counters"], cell["report_hist"], cell["finish_hist"], weights),
