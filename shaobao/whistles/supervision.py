@@ -409,10 +409,13 @@ def _run_stage(stage: Stage, now: dt.datetime, batch: int, result: SweepResult) 
         after = got.last
 
 
-def _escalate(now: dt.datetime, batch: int, result: SweepResult) -> None:
-    """A supervision order unresolved for SUPERVISION_ESCALATE_WORKING_DAYS (1) → escalation (提级)."""
-    days = getattr(settings, "SUPERVISION_ESCALATE_WORKING_DAYS", 1)
-    candidates = list(
+def _escalation_cutoff(now: dt.datetime, days: int) -> dt.datetime | None:
+    """The latest issue time of a supervision order that is due for escalation now (None: none is).
+
+    Adding working days is monotonic in the start, so the issue times that qualify are a prefix of the
+    open orders' distinct issue times: a binary search asks the calendar a few times, not once per order
+    (the sweep issues a batch of orders with one time)."""
+    times = list(
         SupervisionOrder.objects.filter(
             kind=SupervisionKind.SUPERVISION,
             resolved_at__isnull=True,
@@ -420,25 +423,66 @@ def _escalate(now: dt.datetime, batch: int, result: SweepResult) -> None:
             issued_at__lte=now - dt.timedelta(days=days),
         )
         .order_by("issued_at")
-        .values_list("pk", "issued_at")[: batch * 10]
+        .values_list("issued_at", flat=True)
+        .distinct()
     )
-    due_ids = [pk for pk, issued in candidates if add_working_days(issued, days) <= now]
-    for start in range(0, len(due_ids), batch):
-        chunk = due_ids[start : start + batch]
+    lo, hi = 0, len(times)  # times[:lo] qualify, times[hi:] do not
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if add_working_days(times[mid], days) <= now:
+            lo = mid + 1
+        else:
+            hi = mid
+    return times[lo - 1] if lo else None
+
+
+def _claim_orders(ids: list[int], now: dt.datetime) -> list[int]:
+    """Mark these orders escalated where no one has (not resolved, not escalated); the ids we now own."""
+    table = SupervisionOrder._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET escalated_at = %s WHERE id IN ({', '.join(str(int(i)) for i in ids)}) "
+            f"AND escalated_at IS NULL AND resolved_at IS NULL RETURNING id",
+            [_db_time(now)],
+        )
+        return [int(r[0]) for r in cur.fetchall()]
+
+
+def _escalate(now: dt.datetime, batch: int, result: SweepResult) -> None:
+    """A supervision order unresolved for SUPERVISION_ESCALATE_WORKING_DAYS (1) → escalation (提级).
+
+    Per batch: one conditional UPDATE ... RETURNING claims the orders (two sweepers never both escalate
+    one), one query reads them, three bulk inserts write orders, events and bell rows; the recipients
+    (district coordinators per street, leaders per unit) are looked up once per pass."""
+    days = getattr(settings, "SUPERVISION_ESCALATE_WORKING_DAYS", 1)
+    cutoff = _escalation_cutoff(now, days)
+    if cutoff is None:
+        return
+    coordinators: dict[int, set[int]] = {}
+    leaders: dict[int, set[int]] = {}
+    after = 0
+    while True:
+        chunk = list(
+            SupervisionOrder.objects.filter(
+                kind=SupervisionKind.SUPERVISION,
+                resolved_at__isnull=True,
+                escalated_at__isnull=True,
+                issued_at__lte=cutoff,
+                pk__gt=after,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not chunk:
+            return
+        after = chunk[-1]
         with transaction.atomic():
-            owned = [
-                pk
-                for pk in chunk
-                if SupervisionOrder.objects.filter(
-                    pk=pk, escalated_at__isnull=True, resolved_at__isnull=True
-                ).update(escalated_at=now)
-                == 1
-            ]
+            owned = _claim_orders(chunk, now)
             if not owned:
                 continue
             orders = list(
                 SupervisionOrder.objects.filter(pk__in=owned).select_related(
-                    "summons", "summons__unit", "summons__whistle", "summons__whistle__street"
+                    "summons", "summons__unit", "summons__whistle__street"
                 )
             )
             SupervisionOrder.objects.bulk_create(
@@ -465,14 +509,17 @@ def _escalate(now: dt.datetime, batch: int, result: SweepResult) -> None:
             )
             rows = []
             for o in orders:
-                users = set(people.coordinators(o.summons.whistle.street))
-                users |= set(people.unit_staff([o.summons.unit_id], ("unit_leader",)))
+                street = o.summons.whistle.street
+                if street.pk not in coordinators:
+                    coordinators[street.pk] = set(people.coordinators(street))
+                if o.summons.unit_id not in leaders:
+                    leaders[o.summons.unit_id] = set(people.unit_staff([o.summons.unit_id], ("unit_leader",)))
                 text = (
                     f"提级督办：{o.summons.unit.name}（吹哨 #{o.summons.whistle_id}）督办未办结 / escalated"
                 )
                 rows += [
                     Notification(user_id=u, text=text, url=f"/whistles/{o.summons.whistle_id}/")
-                    for u in users
+                    for u in coordinators[street.pk] | leaders[o.summons.unit_id]
                 ]
             Notification.objects.bulk_create(rows)
             result.counts["escalation"] += len(owned)

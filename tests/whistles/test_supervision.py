@@ -309,3 +309,23 @@ def test_each_stage_reads_its_partial_index_on_sqlite():
             cur.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = " ".join(str(row[-1]) for row in cur.fetchall())
         assert f"INDEX {index} " in plan, (stage.key, plan)
+
+
+@pytest.mark.django_db
+def test_escalation_waits_one_working_day_across_the_national_day_holiday(world):
+    from shaobao.whistles.supervision import _escalation_cutoff
+
+    lead = lead_of(blow(world))
+    tz = dt.timezone(dt.timedelta(hours=8))
+    before, eve = dt.datetime(2026, 9, 29, 10, tzinfo=tz), dt.datetime(2026, 9, 30, 10, tzinfo=tz)
+    for issued in (before, eve):
+        SupervisionOrder.objects.create(summons=lead, kind="supervision", stage="report_in", issued_at=issued)
+    assert _escalation_cutoff(dt.datetime(2026, 9, 30, 9, tzinfo=tz), 1) is None
+    assert _escalation_cutoff(dt.datetime(2026, 10, 5, 12, tzinfo=tz), 1) == before  # 1-7 October are off
+    assert _escalation_cutoff(dt.datetime(2026, 10, 8, 11, tzinfo=tz), 1) == eve
+    result = sweep(dt.datetime(2026, 10, 5, 12, tzinfo=tz))
+    assert result.counts["escalation"] == 1
+    assert (
+        SupervisionOrder.objects.filter(kind="supervision", escalated_at__isnull=False).get().issued_at
+        == before
+    )
