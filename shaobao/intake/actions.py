@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import signals
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -279,6 +279,23 @@ def _insert_received(demand: Demand, event: Event) -> None:
     signals.post_save.send(
         sender=Demand, instance=demand, created=True, update_fields=None, raw=False, using=using
     )
+    if _transaction_failed():
+        # A receiver caught a database error without a savepoint: PostgreSQL has aborted the transaction
+        # and its COMMIT would roll everything back silently, so the caller would answer 201 for a demand
+        # that was never stored. Fail loudly instead.
+        raise DatabaseError(
+            "a receiver of the demand's post_save swallowed a database error; the demand was not stored"
+        )
+
+
+def _transaction_failed() -> bool:
+    """Is the PostgreSQL transaction in the failed state (a local check: no round trip)?"""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return False
+    import psycopg
+
+    info = getattr(connection.connection, "info", None)
+    return getattr(info, "transaction_status", None) == psycopg.pq.TransactionStatus.INERROR
 
 
 def _row_values(obj, skip: tuple[str, ...] = ()) -> list:

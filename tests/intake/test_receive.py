@@ -192,3 +192,30 @@ def test_tracking_code_tails_use_the_whole_alphabet():
     tails = [new_tracking_code()[-RANDOM_LENGTH:] for _ in range(2000)]
     assert set("".join(tails)) == set(ALPHABET)  # missing a symbol by chance: p < 1e-130
     assert len(set(tails)) > 1990
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_swallows_a_database_error_does_not_lose_the_demand_silently(world):
+    """A post_save receiver that catches a database error leaves a PostgreSQL transaction aborted: its
+    COMMIT would silently roll the demand back. Intake refuses instead of reporting a stored demand."""
+    from django.db import DatabaseError
+    from django.db.models.signals import post_save
+
+    def careless(sender, instance, created, **kwargs):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_table_anywhere")
+        except DatabaseError:
+            pass
+
+    post_save.connect(careless, sender=Demand, dispatch_uid="test-careless")
+    try:
+        if connection.vendor == "postgresql":
+            with pytest.raises(DatabaseError):
+                new_demand(world, subject="不能丢")
+            assert not Demand.objects.filter(subject="不能丢").exists()
+        else:  # SQLite keeps the transaction usable after a failed statement
+            assert new_demand(world, subject="不能丢").pk
+            assert Demand.objects.filter(subject="不能丢").exists()
+    finally:
+        post_save.disconnect(sender=Demand, dispatch_uid="test-careless")
