@@ -91,6 +91,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # Prepared once per connection: the statements of `core.db.hot_cursor` (API intake); Django's other
     # cursors bind on the client and are never prepared. Off behind a pooler without prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One test database per test process (pytest-django adds the xdist worker's suffix), so that two
+    # suites run at once on one server never drop each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout so the web server and the worker can share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
