@@ -61,6 +61,10 @@ def main() -> int:
         print(json.dumps(figures, ensure_ascii=False, indent=2), flush=True)
     combined = {p.stem: json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))}
     (ROOT / "bench" / "results.json").write_text(json.dumps(combined, ensure_ascii=False, indent=2) + "\n")
+    from bench import summary
+
+    if summary.write(ROOT / "docs" / "benchmarks.md", combined):
+        print("docs/benchmarks.md: summary table updated", flush=True)
     return 1 if failures else 0
 
 

@@ -1,0 +1,162 @@
+"""The table of headline figures that `make bench` writes into docs/benchmarks.md.
+
+Each row names a figure in bench/results/<topic>.json by its path and, where an issue sets one, the target.
+The table sits between two markers in docs/benchmarks.md; the text around it is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+START = "<!-- bench-summary:start (written by `make bench`: bench/summary.py) -->"
+END = "<!-- bench-summary:end -->"
+
+# (topic, label, {database: path inside "figures"}, unit, target, passes(value) or None)
+ROWS = [
+    (
+        "api",
+        "demands accepted over HTTP, 8 clients",
+        "demands_per_second",
+        "/s",
+        "≥ 300/s (PostgreSQL)",
+        lambda v: v >= 300,
+    ),
+    ("api", "latency p99 of those requests", "p99_ms", " ms", "< 100 ms (PostgreSQL)", lambda v: v < 100),
+    (
+        "workflow",
+        "whole chains through the actions, sequential",
+        "chains_sequential.chains_per_s",
+        "/s",
+        "",
+        None,
+    ),
+    (
+        "workflow",
+        "sweep pass: 1,000,000 open summonses, 1 % due",
+        "sweep.first_pass_s",
+        " s",
+        "< 1 s (PostgreSQL)",
+        lambda v: v < 1,
+    ),
+    (
+        "routing",
+        "classification of one demand, p99 (one core)",
+        "classify.one_ms_p99",
+        " ms",
+        "< 5 ms",
+        lambda v: v < 5,
+    ),
+    (
+        "routing",
+        "classification in batch (one core)",
+        "classify.batch_per_second",
+        "/s",
+        "≥ 2,000/s",
+        lambda v: v >= 2000,
+    ),
+    ("routing", "memory of the loaded model", "classify.loaded_rss_mb", " MB", "< 200 MB", lambda v: v < 200),
+    (
+        "duplicates",
+        "duplicate lookup p99, 1,000,000 demands",
+        "lookup_ms_p99",
+        " ms",
+        "< 20 ms (PostgreSQL)",
+        lambda v: v < 20,
+    ),
+    (
+        "evaluation",
+        "monthly ranking of all units and streets (PostgreSQL 10 M demands, SQLite 1 M)",
+        "ranking_all_units_and_streets.median_ms",
+        " ms",
+        "< 500 ms (PostgreSQL, 10 M demands)",
+        lambda v: v < 500,
+    ),
+    (
+        "evaluation",
+        "evaluation index page",
+        "pages.evaluation:index.median_ms",
+        " ms",
+        "< 500 ms",
+        lambda v: v < 500,
+    ),
+    (
+        "evaluation",
+        "drill-down to the demands behind a figure",
+        "pages.evaluation:drill demands.median_ms",
+        " ms",
+        "< 500 ms",
+        lambda v: v < 500,
+    ),
+    ("placement", "placing a point on 100,000 grids, p99", "locate.p99_ms", " ms", "", None),
+    (
+        "web",
+        "dispatcher's demand page (with routing proposal)",
+        "dispatcher: demand page (triage, routing proposal).median_ms",
+        " ms",
+        "",
+        None,
+    ),
+]
+DATABASES = (("postgresql", "PostgreSQL"), ("sqlite", "SQLite"))
+
+
+def _dig(figures: dict, path: str):
+    # A single-database topic (routing) keeps its figures at the top level.
+    node = figures
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node if isinstance(node, int | float) else None
+
+
+def _fmt(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.0f}" if value >= 100 else f"{value:,.3g}" if value < 10 else f"{value:,.1f}"
+    return text + unit
+
+
+def table(results: dict) -> str:
+    lines = [
+        "| figure | PostgreSQL | SQLite | target | measured on |",
+        "|---|---|---|---|---|",
+    ]
+    for topic, label, path, unit, target, passes in ROWS:
+        record = results.get(topic)
+        if not record:
+            continue
+        figures = record.get("figures", {})
+        verdict = []
+        if any(key in figures for key, _ in DATABASES):
+            values = [_dig(figures[key], path) if key in figures else None for key, _ in DATABASES]
+            cells = [_fmt(v, unit) for v in values]
+            judged = values[0]
+        else:  # a figure that involves no database (the classifier)
+            judged = _dig(figures, path)
+            cells = [_fmt(judged, unit), "(no database)"]
+        if passes and judged is not None:
+            verdict.append("met" if passes(judged) else "**not met**")
+        target_cell = f"{target} — {verdict[0]}" if target and verdict else target
+        lines.append(
+            f"| {label.strip()} | {cells[0]} | {cells[1]} | {target_cell} | {record.get('at', '')[:10]} |"
+        )
+    return "\n".join(lines)
+
+
+def write(doc: Path, results: dict) -> bool:
+    """Replace the table between the markers; False when the markers are missing (nothing written)."""
+    text = doc.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        return False
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(f"{head}{START}\n{table(results)}\n{END}{tail}", encoding="utf-8")
+    return True
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parent.parent
+    combined = json.loads((root / "bench" / "results.json").read_text())
+    print(table(combined))

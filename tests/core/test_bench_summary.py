@@ -1,0 +1,50 @@
+"""`make bench` rewrites the headline table of docs/benchmarks.md from the results, and only that table."""
+
+from __future__ import annotations
+
+from bench import summary
+
+
+def results(rate: float, p99: float) -> dict:
+    return {
+        "api": {
+            "at": "2026-12-03T08:25:00+00:00",
+            "figures": {
+                "postgresql": {"demands_per_second": rate, "p99_ms": p99},
+                "sqlite": {"demands_per_second": 400.0, "p99_ms": 150.0},
+            },
+        },
+        "routing": {"at": "2026-12-03T08:43:00+00:00", "figures": {"classify": {"one_ms_p99": 7.5}}},
+    }
+
+
+def test_the_table_between_the_markers_is_replaced_and_the_prose_kept(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\nintro\n{summary.START}\nold table\n{summary.END}\n## API\nprose\n")
+    assert summary.write(doc, results(397.2, 33.5))
+    text = doc.read_text()
+    assert (
+        "old table" not in text
+        and text.startswith("# Benchmarks\nintro\n")
+        and text.endswith("## API\nprose\n")
+    )
+    assert (
+        "| demands accepted over HTTP, 8 clients | 397/s | 400/s | ≥ 300/s (PostgreSQL) — met | 2026-12-03 |"
+        in text
+    )
+    # A figure that misses its target says so; a database-independent one is marked as such.
+    assert (
+        "| classification of one demand, p99 (one core) | 7.5 ms | (no database) | < 5 ms — **not met** |"
+        in text
+    )
+    summary.write(doc, results(250.0, 120.0))
+    text = doc.read_text()
+    assert text.count(summary.START) == 1 and "250/s" in text and "397/s" not in text
+    assert "< 100 ms (PostgreSQL) — **not met**" in text
+
+
+def test_without_the_markers_nothing_is_written(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# hand-written only\n")
+    assert not summary.write(doc, results(397.2, 33.5))
+    assert doc.read_text() == "# hand-written only\n"
