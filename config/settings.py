@@ -152,6 +152,8 @@ elif CACHE_BACKEND == "file":
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# A TrueType CJK font to embed in PDF exports (shaobao/core/pdf_fonts.py); empty: look in system paths.
+PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
 # Background work: an embedded SQLite-backed queue by default (no server needed); Redis for scale.
