@@ -1,6 +1,7 @@
 """A month's rankings and indicators as .xlsx (openpyxl, one sheet per table) and .pdf (reportlab).
 
-The PDF uses reportlab's built-in CID font STSong-Light, so Chinese renders without any font file.
+The PDF's Chinese font comes from core.pdf_fonts: a TrueType CJK font embedded when one is found, else
+reportlab's built-in CID font STSong-Light.
 """
 
 from __future__ import annotations
@@ -141,14 +142,14 @@ def to_pdf(report: dict) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    title = ParagraphStyle("t", fontName="STSong-Light", fontSize=15, leading=20)
-    small = ParagraphStyle("s", fontName="STSong-Light", fontSize=6.5, leading=8)
-    note = ParagraphStyle("n", fontName="STSong-Light", fontSize=8, leading=11, textColor=colors.grey)
+    from shaobao.core.pdf_fonts import pdf_font_name
+
+    font = pdf_font_name()
+    title = ParagraphStyle("t", fontName=font, fontSize=15, leading=20)
+    small = ParagraphStyle("s", fontName=font, fontSize=6.5, leading=8)
+    note = ParagraphStyle("n", fontName=font, fontSize=8, leading=11, textColor=colors.grey)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -197,7 +198,7 @@ def to_pdf(report: dict) -> bytes:
         t.setStyle(
             TableStyle(
                 [
-                    ("FONT", (0, 0), (-1, -1), "STSong-Light", 6.5),
+                    ("FONT", (0, 0), (-1, -1), font, 6.5),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2d7d5")),
                     ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
