@@ -18,11 +18,12 @@ from shaobao.duties.models import Matter
 from shaobao.duties.selectors import duty_list_in_force, rule_for
 from shaobao.org.models import Division, Unit
 from shaobao.routing import registry
+from shaobao.routing.classifier import _softmax
 from shaobao.routing.cold_start import KeywordClassifier
 from shaobao.routing.duplicates import DuplicateCandidate, find_duplicates
 from shaobao.routing.models import ProposalRecord
 from shaobao.routing.places import PlaceMatch, guess_place
-from shaobao.routing.text import join_text
+from shaobao.routing.text import join_text, normalise
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,11 @@ def rank_matters(texts: list[str], duty_list) -> tuple[list[list[MatterChoice]],
     cold = registry.cold_start_for(duty_list)
     if not cold.labels:
         return [[] for _ in texts], cold.method, None
-    proba = cold.predict_proba(texts, temperature=COLD_START_TEMPERATURE)
+    decision = cold.decision(texts)
+    proba = _softmax(decision * COLD_START_TEMPERATURE)
+    # A text with nothing to go on (empty, only emoji or punctuation, no word of the duty list) gets no
+    # matter: every matter would tie and the first of the list, with its units, would be proposed.
+    heard = np.any(decision != 0, axis=1)
     method = cold.method
     row, model = registry.active_model()
     if model is not None:
@@ -115,11 +120,16 @@ def rank_matters(texts: list[str], duty_list) -> tuple[list[list[MatterChoice]],
         if mixed is not None:
             proba, how = mixed
             method = f"v{row.version} {row.method} ({how}) + {cold.method}"
+            # The model reads any letter or digit (not the "。" joining an empty subject and body).
+            heard = np.array([any(c.isalnum() for c in normalise(t)) for t in texts])
         else:
             row = None
     out = []
     top = np.argsort(-proba, axis=1)[:, :TOP_MATTERS]
     for i, columns in enumerate(top):
+        if not heard[i]:
+            out.append([])
+            continue
         out.append(
             [
                 MatterChoice(

@@ -239,3 +239,70 @@ def test_a_filing_failure_does_not_refuse_the_demand_and_the_backfill_repairs_it
     assert first.pk and not DemandFingerprint.objects.filter(demand=first).exists()
     call_command("fingerprint_demands", verbosity=0)
     assert [c.demand_id for c in _find(world, make_demand(world, **text))] == [first.pk]
+
+
+GARBAGE = dict(subject="兴谷路小区门口垃圾堆积", body="小区门口的垃圾已经堆了一个星期没人清运，臭味很大。")
+
+
+def test_a_repost_with_a_100000_character_paste_is_found_both_ways(world):
+    """Only the subject and the head of the body are compared (`BODY_HEAD`): a repost that pastes 100,000
+    characters after the same complaint is judged exactly like its first `BODY_HEAD` characters, found, and
+    filed with a bounded fingerprint."""
+    from shaobao.routing.duplicates import BODY_HEAD
+    from shaobao.routing.models import DemandFingerprint
+
+    paste = "附件内容：" + "楼下垃圾站的味道一直很大" * 8_400
+    assert len(paste) > 100_000
+    first = make_demand(world, days_ago=2, **GARBAGE)
+    subject, body = GARBAGE["subject"] + "！", GARBAGE["body"] + paste
+    huge = make_demand(world, subject=subject, body=body)
+    found = _find(world, huge)
+    assert [c.demand_id for c in found] == [first.pk]
+    head_only = find_duplicates(
+        subject=subject, body=body[:BODY_HEAD], street=world.street_a, exclude_id=huge.pk
+    )
+    assert found == head_only
+    assert DemandFingerprint.objects.get(demand=huge).size <= len(subject) + BODY_HEAD
+    # The other way round: the huge demand is stored, a short repost of its head finds it.
+    short = make_demand(world, subject="兴谷路小区门口垃圾堆积了", body=body[:BODY_HEAD])
+    assert huge.pk in [c.demand_id for c in _find(world, short)]
+
+
+def test_traditional_simplified_latin_and_emoji_find_the_same_repost(world):
+    """A repost in traditional characters (or both scripts mixed, with Latin and emoji) finds the same
+    demand with the same similarity as the same repost written in simplified characters."""
+    first = make_demand(world, days_ago=2, **GARBAGE)
+    for (subject, body), (simplified_subject, simplified_body) in [
+        (
+            ("興谷路小區門口垃圾堆積", "小區門口的垃圾已經堆了一個星期沒人清運，臭味很大。"),
+            (GARBAGE["subject"], GARBAGE["body"]),
+        ),
+        (
+            ("兴谷路小區门口垃圾堆積😡", "小区門口的垃圾已經堆了一个星期沒人清运，臭味很大!!! 🤢"),
+            ("兴谷路小区门口垃圾堆积", "小区门口的垃圾已经堆了一个星期没人清运，臭味很大!!!"),
+        ),
+        (
+            ("兴谷路 No.3 小區門口垃圾堆積", "Ｘｉｎｇｇｕ Rd：小區門口的垃圾已經堆了一個星期没人清運。"),
+            ("兴谷路 no.3 小区门口垃圾堆积", "xinggu rd：小区门口的垃圾已经堆了一个星期没人清运。"),
+        ),
+    ]:
+        found = find_duplicates(subject=subject, body=body, street=world.street_a)
+        expected = find_duplicates(subject=simplified_subject, body=simplified_body, street=world.street_a)
+        assert [c.demand_id for c in found] == [first.pk], subject
+        assert found == expected
+        assert found[0].text_similarity > 0.5
+    # Stored in traditional characters, found by a simplified repost: both are filed normalised.
+    first.delete()
+    stored = make_demand(
+        world, days_ago=1, subject="興谷路小區門口垃圾堆積", body="小區門口的垃圾已經堆了一個星期沒人清運。"
+    )
+    assert [c.demand_id for c in _find(world, make_demand(world, **GARBAGE))] == [stored.pk]
+
+
+def test_emoji_only_demands_are_not_duplicates_of_each_other(world):
+    """Nothing readable, nothing to compare: no bands are filed and nothing is proposed."""
+    make_demand(world, subject="🙂🙂", body="😡😡😡")
+    again = make_demand(world, subject="🙂🙂", body="😡😡😡")
+    assert not _bands(again).exists()
+    assert _find(world, again) == []
+    assert find_duplicates(subject="  ", body="\u200b\ufe0f", street=world.street_a) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shaobao.routing.places import guess_place
+from shaobao.routing.text import MAX_CHARS
 from tests.factories import DivisionFactory
 
 
@@ -63,3 +64,41 @@ def test_new_division_is_seen_without_restart(world):
     assert not guess_place(world.district, "峪口地区").found
     DivisionFactory(code="110117004000", name="峪口地区", level="street", parent=world.district)
     assert guess_place(world.district, "峪口镇").street_code == "110117004000"
+
+
+def test_a_huge_paste_keeps_the_address_and_reads_a_bounded_head(world, towns):
+    """The address is read first and the text is cut at `text.MAX_CHARS` (after normalisation): a place
+    named in the address or the head of a 100,000-character body is found; one named only after the cut
+    is not (the cost stays that of a normal demand)."""
+    filler = "楼下一直很吵" * 20_000
+    assert len(filler) >= 100_000
+    in_address = guess_place(world.district, "渔阳镇韩庄村东口", filler)
+    assert in_address.street_id == towns["yuyang"].pk
+    assert in_address.community_id == towns["hanzhuang"].pk
+    at_the_head = guess_place(world.district, "", "我住滨河街道承平里社区。" + filler)
+    assert at_the_head.street_id == world.street_a.pk
+    assert at_the_head.community_words == ["承平里社区"]
+    assert not guess_place(world.district, "", filler + "滨河街道承平里社区").found
+    # Just inside the cut still counts.
+    head = "楼" * (MAX_CHARS - len("承平里社区"))
+    assert guess_place(world.district, "", head + "承平里社区").community_id == world.community_a1.pk
+    assert not guess_place(world.district, "", "楼" * MAX_CHARS + "承平里社区").found
+
+
+def test_mixed_scripts_emoji_and_latin_name_the_same_place(world, towns):
+    simplified = guess_place(world.district, "渔阳镇韩庄村委会东口3号")
+    for address in (
+        "🏠漁陽鎮韓莊村委會東口3號",  # traditional
+        "渔陽镇韓庄村委會 东口 No.3 😡",  # traditional and simplified in one word, Latin, emoji
+        "ＹＵＹＡＮＧ 漁陽鎮，韓庄村委会东口３号",  # full-width Latin and digits
+    ):
+        guess = guess_place(world.district, address)
+        assert (guess.street_id, guess.community_id) == (towns["yuyang"].pk, towns["hanzhuang"].pk)
+        assert guess.street_words == simplified.street_words == ["渔阳镇"]
+        assert guess.community_words == simplified.community_words == ["韩庄村委会"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🏠🚗😡", "\x00\x01\u200b", "hello world", "滨" * 100_000])
+def test_bad_input_finds_no_place_and_never_fails(world, towns, text):
+    guess = guess_place(world.district, text, text)
+    assert not guess.found and guess.matches == [] and not guess.ambiguous

@@ -93,3 +93,16 @@ def test_model_on_domains_ranks_matters_within_the_domain(world, duty_list):
     proposal = propose(body="有人路边摆摊卖菜", district=world.district)
     assert proposal.matter.code == "CG-002"
     assert "domains" in proposal.method
+
+
+def test_with_a_model_any_readable_text_is_ranked_and_an_empty_one_is_not(world, duty_list, two_versions):
+    """The model reads text the duty list has no word for; a text with nothing readable (empty, only
+    emoji) still gets no matter rather than the model's intercepts."""
+    proposal = propose(body="私搭乱建!!", district=world.district)
+    assert proposal.model_version == 1 and proposal.matter.code == "CG-001"
+    unknown = propose(body="完全没见过的字：龘靐齉", district=world.district)
+    assert unknown.model_version == 1 and len(unknown.matters) == len(duty_list.matters.all())
+    assert abs(sum(m.probability for m in unknown.matters) - 1.0) < 1e-3
+    for text in ("", "🏠🚗😡", "\u200b \ufe0f", "？？？!!"):
+        empty = propose(subject=text, body=text, district=world.district)
+        assert empty.matters == [] and empty.lead_unit is None and empty.model_version == 1

@@ -86,3 +86,64 @@ def test_outcome_is_recorded_and_counted_in_acceptance(world, duty_list):
 def test_no_duty_list_means_an_empty_but_valid_proposal(world):
     proposal = propose(body="噪音", district=None)
     assert proposal.matters == [] and proposal.lead_unit is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🏠🚗😡", "\x00\x01\u200b", "？？？!!!", "hello"])
+def test_text_with_nothing_to_go_on_gets_an_empty_but_valid_proposal(world, duty_list, text):
+    """Every matter would tie: proposing the first of the list (and its units) would be a guess presented
+    as a proposal. The dispatcher gets no matter, no units, and the place the demand already has."""
+    make_demand(world, subject="🙂", body="😡😡")  # an open emoji-only demand: not a duplicate of anything
+    proposal = propose(subject=text, body=text, address=text, district=world.district)
+    assert proposal.matters == [] and proposal.matter is None
+    assert proposal.lead_unit is None and proposal.supporting_units == [] and proposal.unit_codes == []
+    assert proposal.street is None and proposal.community is None and proposal.place_matches == []
+    assert proposal.duplicates == []
+    assert proposal.method.startswith("cold start")
+    assert proposal.as_dict()["matters"] == []
+    placed = propose(subject=text, body=text, district=world.district, street=world.street_a)
+    assert placed.street.code == world.street_a.code and placed.street.source == "demand"
+    assert placed.matters == [] and placed.lead_unit is None and placed.duplicates == []
+
+
+def test_emoji_only_demand_gets_a_proposal_without_matter_or_duplicates(world, duty_list):
+    make_demand(world, subject="🙂🙂", body="😡😡😡", days_ago=1)
+    demand = make_demand(world, subject="🙂🙂", body="😡😡😡")
+    proposal = propose_for_demand(demand)
+    assert proposal.matters == [] and proposal.lead_unit is None and proposal.duplicates == []
+    assert proposal.street.source == "demand"
+    record = record_outcome(demand=demand, proposal=None, chosen_matter="CG-002", chosen_units=["CGZF"])
+    assert record.proposed_matter_id is None and record.proposed_units == [] and not record.matter_accepted
+
+
+def test_a_100000_character_paste_gets_the_proposal_of_its_head(world, duty_list):
+    """Matter, place and units come from the head of the text (the classifier reads 400 characters, place
+    recognition 2,000, duplicates 200 of the body): a huge paste costs and proposes what its head does;
+    words buried after the cut are not read."""
+    head = "楼顶违建。我住滨河街道承平里社区，3号楼顶有人私搭乱建彩钢房。"
+    filler = "附件：" + "相关情况说明" * 17_000
+    assert len(filler) > 100_000
+    huge = propose(body=head + filler, district=world.district)
+    assert huge.matter.code == "CG-001" and huge.matter.probability > 0.5
+    assert huge.street.code == world.street_a.code and huge.community.name == "承平里社区"
+    assert huge.lead_unit.code == world.section_a.code  # street A's override
+    assert huge.as_dict() == propose(body=head + filler[:4000], district=world.district).as_dict()
+    buried = propose(body=filler + head, district=world.district)
+    assert buried.matters == [] and buried.street is None and buried.lead_unit is None
+
+
+def test_mixed_scripts_get_the_same_proposal_as_simplified(world, duty_list):
+    simplified = propose(
+        subject="楼顶违建 😡",
+        body="滨河街道承平里社区3号楼顶有人私搭乱建，盖了一间彩钢房 ABC",
+        district=world.district,
+    )
+    mixed = propose(
+        subject="樓頂違建 😡",
+        body="濱河街道承平裡社區3號樓頂有人私搭亂建，蓋了一间彩鋼房 ＡＢＣ",
+        district=world.district,
+    )
+    assert mixed.as_dict() == simplified.as_dict()
+    assert mixed.matter.code == "CG-001"
+    assert (mixed.street.code, mixed.community.name) == (world.street_a.code, "承平里社区")
+    assert mixed.lead_unit.code == world.section_a.code  # street A's override
+    assert {u.code for u in mixed.supporting_units} == {world.supporting_unit.code, "PCS"}
