@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,26 @@ class Period:
     @property
     def is_month(self) -> bool:
         return self.first.day == 1 and self == Period.month(self.first)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The URL parameters that name this period: `month` for a calendar month, else `from` and `to`."""
+        if self.is_month:
+            return {"month": self.label}
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+    @property
+    def querystring(self) -> str:
+        return urlencode(self.query)
+
+    @property
+    def slug(self) -> str:
+        """For file names: 2026-10, or 2026-10-01_2026-10-15."""
+        return self.label.replace("~", "_")
 
     def previous_month(self) -> Period:
         return Period.month(self.first - dt.timedelta(days=1))

@@ -6,10 +6,12 @@ all come through here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
 from shaobao.evaluation.facts import demand_facts, demand_keys, summons_facts, summons_keys
@@ -43,17 +45,101 @@ def visibility(user) -> Visibility:
     return Visibility(district, scope.is_district, frozenset(scope.unit_ids), frozenset(scope.street_ids))
 
 
+# A date range may span at most this many days (a year, leap day included), and no day before FIRST_DAY.
+MAX_RANGE_DAYS = 366
+FIRST_DAY = dt.date(2000, 1, 1)
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MONTH = re.compile(r"^\d{4}-\d{1,2}$")
+
+
+class BadPeriod(ValidationFailed):
+    """A period that cannot be read or is refused. `message` (and each of `fields`) is in Chinese and
+    English for the API; `localized()` gives it in the active language for the pages."""
+
+    def __init__(self, text, *, fields: tuple[str, ...], params: dict | None = None):
+        self.text, self.params = text, params or {}
+        with translation.override("zh-hans"):
+            zh = self.localized()
+        with translation.override("en"):
+            en = self.localized()
+        message = en if zh == en else f"{zh} / {en}"
+        super().__init__(message, fields=dict.fromkeys(fields, message))
+
+    def localized(self) -> str:
+        return str(self.text) % self.params if self.params else str(self.text)
+
+
 def parse_month(value: str | None) -> Period:
     """A YYYY-MM string; empty means the last complete month."""
     if not value:
         today = timezone.localdate()
         return Period.month(today.replace(day=1) - dt.timedelta(days=1))
     try:
-        return Period.month(value)
+        if not _ISO_MONTH.match(str(value).strip()):
+            raise ValueError(value)
+        period = Period.month(str(value).strip())
+        if period.first < FIRST_DAY:
+            raise ValueError(value)
+        return period
     except (ValueError, TypeError) as exc:
-        raise ValidationFailed(
-            "月份格式应为YYYY-MM / Month must be YYYY-MM", fields={"month": "YYYY-MM"}
-        ) from exc
+        raise BadPeriod(_("The month must be written YYYY-MM, e.g. 2026-10."), fields=("month",)) from exc
+
+
+def _day(value: str, name: str) -> dt.date:
+    try:
+        if not _ISO_DAY.match(value):
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadPeriod(_("Dates must be written YYYY-MM-DD, e.g. 2026-10-01."), fields=(name,)) from exc
+    if day < FIRST_DAY:
+        raise BadPeriod(
+            _("Dates before %(first)s are not kept."), fields=(name,), params={"first": FIRST_DAY}
+        )
+    return day
+
+
+def parse_period(
+    month: str | None = None, date_from: str | None = None, date_to: str | None = None
+) -> Period:
+    """The period a page, the API or a command asks for: `month` (YYYY-MM), or `from` and `to`
+    (YYYY-MM-DD, both days included); neither means the last complete month.
+
+    A range may not be given together with a month, be reversed, span more than MAX_RANGE_DAYS days or end
+    after today; any of these raises BadPeriod (400). A range that is exactly a calendar month *is* that
+    month (same label, published snapshot and change of rank)."""
+    month, date_from, date_to = ((v or "").strip() or None for v in (month, date_from, date_to))
+    if month and (date_from or date_to):
+        raise BadPeriod(
+            _("Give either a month or a date range (from, to), not both."), fields=("month", "from", "to")
+        )
+    if not (date_from or date_to):
+        return parse_month(month)
+    if not (date_from and date_to):
+        raise BadPeriod(
+            _("A date range needs both its first day (from) and its last day (to)."),
+            fields=("to",) if date_from else ("from",),
+        )
+    first, last = _day(date_from, "from"), _day(date_to, "to")
+    if first > last:
+        raise BadPeriod(_("The first day (from) must not be after the last day (to)."), fields=("from", "to"))
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise BadPeriod(
+            _("A date range may span at most %(days)s days."),
+            fields=("from", "to"),
+            params={"days": MAX_RANGE_DAYS},
+        )
+    today = timezone.localdate()
+    if last > today:
+        raise BadPeriod(
+            _("A date range must not end after today (%(today)s)."), fields=("to",), params={"today": today}
+        )
+    return Period(first, last)
+
+
+def period_of(params) -> Period:
+    """`parse_period` over a request's GET (or any mapping with `month`, `from`, `to`)."""
+    return parse_period(params.get("month"), params.get("from"), params.get("to"))
 
 
 def _month(month: str | Period | None) -> Period:
@@ -110,6 +196,8 @@ def trend(user, *, dim: str, key: int, last: Period, months: int = 12) -> list[d
     if not vis.sees(dim, key) and not (dim == "district" and vis.all):
         raise NotFound("无权查看 / Not found")
     weights = current_weights()
+    if not last.is_month:  # a date range: the months up to the one it ends in
+        last = Period.month(last.last)
     periods = [last]
     for _i in range(months - 1):
         periods.append(periods[-1].previous_month())

@@ -1,5 +1,6 @@
-"""Evaluation pages: indicator tables and rankings with a month picker, charts, drill-down, the bottom-up
-rating and survey forms, publishing a month and the .xlsx/.pdf exports. Views parse → access → do → render.
+"""Evaluation pages: indicator tables and rankings for a month (picker) or any date range (`from`/`to`),
+charts, drill-down, the bottom-up rating and survey forms, publishing a month and the .xlsx/.pdf exports.
+Views parse → access → do → render; a refused period is a 400 page saying why (`selectors.BadPeriod`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -56,10 +58,54 @@ def web_view(view):
             return redirect_to_login(request.get_full_path())
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
+        except selectors.BadPeriod as exc:
+            return _bad_period(request, exc)
         except ValidationFailed as exc:
             return HttpResponseBadRequest(exc.message)
 
     return wrapper
+
+
+# Parameters a page keeps when its period is changed (the drill-down's subject and figure).
+KEEP = ("dim", "key", "indicator", "only")
+
+
+def _picker(request, period: Period | None = None) -> dict:
+    """Values of the period forms: the month picker and the from/to range form (the user's input kept)."""
+    today = timezone.localdate()
+    if period is None:  # the input was refused: show it back as typed
+        return {
+            "month": request.GET.get("month", ""),
+            "from": request.GET.get("from", ""),
+            "to": request.GET.get("to", ""),
+            "today": today.isoformat(),
+            "keep": [(k, request.GET[k]) for k in KEEP if request.GET.get(k)],
+        }
+    return {
+        "month": f"{period.last:%Y-%m}",
+        # The range form starts on the period shown, cut at today (a month still running).
+        "from": min(period.first, today).isoformat(),
+        "to": min(period.last, today).isoformat(),
+        "today": today.isoformat(),
+        "keep": [(k, request.GET[k]) for k in KEEP if request.GET.get(k)],
+    }
+
+
+def _bad_period(request, exc) -> HttpResponse:
+    """A refused period: the reason in the user's language and the forms to choose another (400)."""
+    return render(
+        request,
+        "evaluation/bad_period.html",
+        {
+            "error": exc.localized(),
+            "picker": _picker(request),
+            # Only these pages take a date range; the survey and publishing are per month.
+            "month_only": getattr(request.resolver_match, "url_name", "")
+            not in ("index", "matters", "drill", "export"),
+            "max_days": selectors.MAX_RANGE_DAYS,
+        },
+        status=400,
+    )
 
 
 def _columns():
@@ -69,7 +115,7 @@ def _columns():
 @require_GET
 @web_view
 def index(request):
-    period = selectors.parse_month(request.GET.get("month"))
+    period = selectors.period_of(request.GET)
     vis = selectors.visibility(request.user)
     result = selectors.ranking_for(request.user, period)
     scope = scope_of(request.user)
@@ -121,9 +167,10 @@ def index(request):
     columns = _columns()
     for part, dim in (("streets", "street"), ("units", "unit")):
         for row in result[part]:
-            row["cells"] = figure_cells(row["indicators"], columns, dim, row["id"], period.label)
+            row["cells"] = figure_cells(row["indicators"], columns, dim, row["id"], period)
     context = {
         "period": period,
+        "picker": _picker(request, period),
         "result": result,
         "columns": columns,
         "district_row": selectors.district_indicators(request.user, period),
@@ -141,20 +188,24 @@ def index(request):
 @web_view
 def matters(request):
     """Indicators per matter (district users): which kinds of problem are answered slowly or badly."""
-    period = selectors.parse_month(request.GET.get("month"))
+    period = selectors.period_of(request.GET)
     if not selectors.visibility(request.user).all:
         raise Forbidden("只有区级可以查看事项指标 / Matter figures are for the district")
     columns = _columns()
     rows = selectors.matter_indicators(request.user, period)
     for row in rows:
-        row["cells"] = figure_cells(row["indicators"], columns, "matter", row["id"], period.label)
-    return render(request, "evaluation/matters.html", {"period": period, "columns": columns, "matters": rows})
+        row["cells"] = figure_cells(row["indicators"], columns, "matter", row["id"], period)
+    return render(
+        request,
+        "evaluation/matters.html",
+        {"period": period, "picker": _picker(request, period), "columns": columns, "matters": rows},
+    )
 
 
 @require_GET
 @web_view
 def drill_view(request):
-    period = selectors.parse_month(request.GET.get("month"))
+    period = selectors.period_of(request.GET)
     try:
         key = int(request.GET.get("key", ""))
     except ValueError as exc:
@@ -348,7 +399,7 @@ def publish(request):
 @require_GET
 @web_view
 def export(request, fmt: str):
-    period: Period = selectors.parse_month(request.GET.get("month"))
+    period: Period = selectors.period_of(request.GET)
     report = exports.build_report(request.user, period)
     if fmt == "xlsx":
         body, ctype = (
@@ -360,5 +411,5 @@ def export(request, fmt: str):
     else:
         raise NotFound("格式不支持 / Unknown format")
     response = HttpResponse(body, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="evaluation-{period.label}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{period.slug}.{fmt}"'
     return response

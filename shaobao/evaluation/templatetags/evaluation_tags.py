@@ -46,9 +46,14 @@ def render_figure(value, code: str, kind: str, query: str) -> SafeString:
     return mark_safe(_figure_html(value, code, kind, query))
 
 
-def figure_cells(ind: dict, columns: list[dict], dim: str, key, month: str) -> SafeString:
-    """The row's `<td>` cells, one per column, as one safe string."""
-    query = urlencode({"dim": dim, "key": key, "month": month})
+def _period_query(period) -> dict:
+    """A Period's URL parameters (`month`, or `from` and `to`); a plain string is a month label."""
+    return period.query if hasattr(period, "query") else {"month": period}
+
+
+def figure_cells(ind: dict, columns: list[dict], dim: str, key, period) -> SafeString:
+    """The row's `<td>` cells, one per column, as one safe string; the links carry the period."""
+    query = urlencode({"dim": dim, "key": key, **_period_query(period)})
     ind = ind or {}
     return mark_safe(
         "".join(
@@ -59,9 +64,9 @@ def figure_cells(ind: dict, columns: list[dict], dim: str, key, month: str) -> S
 
 
 @register.simple_tag
-def figure(ind: dict, code: str, kind: str, dim: str, key, month: str) -> SafeString:
+def figure(ind: dict, code: str, kind: str, dim: str, key, period) -> SafeString:
     """One figure (for the district row; tables use `figure_cells`)."""
-    query = urlencode({"dim": dim, "key": key, "month": month})
+    query = urlencode({"dim": dim, "key": key, **_period_query(period)})
     return render_figure((ind or {}).get(code), code, kind, query)
 
 

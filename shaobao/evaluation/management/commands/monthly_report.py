@@ -1,4 +1,5 @@
-"""`python manage.py monthly_report --month 2026-10 --out DIR`: the month's rankings as .xlsx and .pdf."""
+"""`python manage.py monthly_report --month 2026-10 --out DIR`: the month's rankings as .xlsx and .pdf
+(or `--from 2026-10-01 --to 2026-10-15` for any date range)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,23 @@ from shaobao.org.models import Division
 
 
 class Command(BaseCommand):
-    help = "Write evaluation-YYYY-MM.xlsx and .pdf (district-wide) into --out."
+    help = (
+        "Write evaluation-YYYY-MM.xlsx and .pdf (district-wide) into --out; with --from/--to, "
+        "evaluation-FROM_TO.xlsx and .pdf for that date range."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--month", help="YYYY-MM (default: last month)")
+        parser.add_argument(
+            "--from", dest="date_from", help="first day YYYY-MM-DD (with --to, instead of --month)"
+        )
+        parser.add_argument("--to", dest="date_to", help="last day YYYY-MM-DD, included")
         parser.add_argument("--out", default=".", help="output directory")
         parser.add_argument("--district", help="district code (default: the first district)")
 
-    def handle(self, *args, month=None, out=".", district=None, **options):
+    def handle(self, *args, month=None, out=".", district=None, date_from=None, date_to=None, **options):
         try:
-            period = selectors.parse_month(month)
+            period = selectors.parse_period(month, date_from, date_to)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         qs = Division.objects.filter(level="district")
@@ -35,7 +43,7 @@ class Command(BaseCommand):
         target = Path(out)
         target.mkdir(parents=True, exist_ok=True)
         for fmt, render in (("xlsx", exports.to_xlsx), ("pdf", exports.to_pdf)):
-            path = target / f"evaluation-{period.label}.{fmt}"
+            path = target / f"evaluation-{period.slug}.{fmt}"
             path.write_bytes(render(report))
             self.stdout.write(str(path))
 
