@@ -57,16 +57,25 @@ class StreetEvaluationOut(Schema):
     change: int | None = None
 
 
-class UnitRankingOut(Schema):
-    month: str = Field(..., description="YYYY-MM")
+class PeriodOut(Schema):
+    """The period of the figures: a calendar month or any date range (both days included)."""
+
+    month: str | None = Field(
+        None, description="YYYY-MM 当期间为整月，否则为 null / when the period is a calendar month, else null"
+    )
+    period: str = Field(..., description="2026-10, or 2026-10-01~2026-10-15 for a date range")
+    first_day: str = Field(..., alias="from", description="第一天 / first day, YYYY-MM-DD")
+    last_day: str = Field(..., alias="to", description="最后一天（含）/ last day, included, YYYY-MM-DD")
+
+
+class UnitRankingOut(PeriodOut):
     weight_version: int | None
     published_at: str | None = Field(None, description="已发布月份的发布时间 / when the month was published")
     count: int
     results: list[UnitEvaluationOut]
 
 
-class StreetRankingOut(Schema):
-    month: str = Field(..., description="YYYY-MM")
+class StreetRankingOut(PeriodOut):
     weight_version: int | None
     published_at: str | None = None
     count: int

@@ -8,7 +8,7 @@ paginated.
 """
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_evaluation import StreetRankingOut, UnitRankingOut
@@ -38,25 +38,6 @@ CHANGE_NOTE = (
 )
 
 
-class PeriodOut(Schema):
-    """The period of the figures, in both forms (listed before the base schema so its `month` wins)."""
-
-    month: str | None = Field(
-        None, description="YYYY-MM 当期间为整月，否则为 null / when the period is a calendar month, else null"
-    )
-    period: str = Field(..., description="2026-10, or 2026-10-01~2026-10-15 for a date range")
-    first_day: str = Field(..., alias="from", description="第一天 / first day, YYYY-MM-DD")
-    last_day: str = Field(..., alias="to", description="最后一天（含）/ last day, included, YYYY-MM-DD")
-
-
-class UnitPeriodRankingOut(PeriodOut, UnitRankingOut):
-    pass
-
-
-class StreetPeriodRankingOut(PeriodOut, StreetRankingOut):
-    pass
-
-
 def _ranking(request: HttpRequest, month: str | None, date_from: str | None, date_to: str | None, part: str):
     from shaobao.evaluation.selectors import parse_period, ranking_for
 
@@ -77,7 +58,7 @@ def _ranking(request: HttpRequest, month: str | None, date_from: str | None, dat
 
 @router.get(
     "/evaluation/units",
-    response={200: UnitPeriodRankingOut, **error_responses(400, 401, 403)},
+    response={200: UnitRankingOut, **error_responses(400, 401, 403)},
     by_alias=True,
     summary="单位考评 / Unit indicators and ranking",
     description="Per unit: every indicator (fractions with numerator and denominator), bottom-up, composite, "
@@ -94,7 +75,7 @@ def unit_evaluation(
 
 @router.get(
     "/evaluation/streets",
-    response={200: StreetPeriodRankingOut, **error_responses(400, 401, 403)},
+    response={200: StreetRankingOut, **error_responses(400, 401, 403)},
     by_alias=True,
     summary="街乡考评 / Street indicators and ranking",
     description="Per street: every indicator, the 三率 composite and the rank, for a month or a date range. "
