@@ -1,6 +1,11 @@
-"""Web pages of the platform app."""
+"""Web pages of the platform app: the district coordination board and its live map feed."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shaobao.platform import views
 
 app_name = "platform"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("map.json", views.map_json, name="map_json"),
+]
