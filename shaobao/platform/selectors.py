@@ -42,6 +42,7 @@ HOT_SPOT_DAYS = 30
 HOT_SPOTS = 10
 MAP_DAYS = 30
 MAP_CAP = 2000
+MAP_REFRESH_SECONDS = 30  # how often the open board page reloads map.json
 
 
 def board_district(user) -> Division:

@@ -38,6 +38,7 @@ def board(request):
             "hot": selectors.hot_spots(user, district, now=now),
             "map_days": selectors.MAP_DAYS,
             "map_cap": selectors.MAP_CAP,
+            "map_refresh_seconds": selectors.MAP_REFRESH_SECONDS,
             **map_context(),
         },
     )

@@ -1,8 +1,7 @@
-/* The board's live map: open demands from data-src (platform:map.json), refreshed every 30 s without a
- * reload. Markers are circles coloured by urgency; a click opens a popup linking to the demand page.
+/* The board's live map: open demands from data-src (platform:map.json), reloaded every data-refresh seconds
+ * (30) without a page reload. Markers are circles coloured by urgency; a click opens a popup linking to the demand page.
  * data-tiles: the tile URL template (settings.MAP_TILE_URL); empty = no tiles (offline). */
 (function () {
-  var REFRESH_MS = 30000;
   var COLORS = { normal: "#1f5fa8", urgent: "#f39c12", critical: "#c0392b" };
 
   function esc(s) {
@@ -36,7 +35,7 @@
         ).addTo(layer);
         bounds.push([d.lat, d.lng]);
       });
-      if (!fitted && bounds.length) { map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] }); fitted = true; }
+      if (!fitted && bounds.length) { map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20], animate: false }); fitted = true; }
       if (status) {
         status.textContent = base + " · " + data.count + " " + el.dataset.labelCount +
           (data.capped ? " (" + el.dataset.labelCapped + ")" : "");
@@ -54,7 +53,7 @@
     }
 
     refresh();
-    setInterval(function () { if (!document.hidden) { refresh(); } }, REFRESH_MS);
+    setInterval(function () { if (!document.hidden) { refresh(); } }, 1000 * (parseFloat(el.dataset.refresh) || 30));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
