@@ -46,6 +46,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
+api.add_decorator(errors.reject_nul_characters)
 
 api.add_router("", reference.router)
 api.add_router("", demands.router)

@@ -7,14 +7,19 @@ that no internals leak.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+from pydantic import BaseModel
 
-from shaobao.core.errors import DomainError
+from shaobao.core.errors import DomainError, ValidationFailed
 
 logger = logging.getLogger("shaobao.api")
 
@@ -60,6 +65,40 @@ ACTION_FIELD_NAMES = {
     "supporting_unit_codes": "supporting_units",
     "idempotency_key": "Idempotency-Key",
 }
+
+
+# View parameters whose input name differs (aliases); the rest are named as in the view.
+PARAM_NAMES = {**ACTION_FIELD_NAMES, "date_from": "from", "date_to": "to"}
+NUL_MESSAGE = "不能包含 NUL 字符 / Must not contain NUL characters"
+
+
+def _nul_fields(name: str, value: Any) -> list[str]:
+    """The input names under `value` holding a string with U+0000 (`note`, `supporting_units.1`)."""
+    if isinstance(value, str):
+        return [name] if "\x00" in value else []
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True)
+        return [f for key, item in value.items() for f in _nul_fields(str(key), item)]
+    if isinstance(value, dict):
+        return [f for key, item in value.items() for f in _nul_fields(f"{name}.{key}", item)]
+    if isinstance(value, list | tuple):
+        return [f for i, item in enumerate(value) for f in _nul_fields(f"{name}.{i}", item)]
+    return []
+
+
+def reject_nul_characters(view: Callable) -> Callable:
+    """Operation decorator: a NUL character in any path, query, header, form or JSON string input is a
+    400 naming the input. PostgreSQL cannot store or compare such text (psycopg raises DataError, which
+    was a 500); SQLite could, so both databases now answer alike."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        bad = [f for name, value in kwargs.items() for f in _nul_fields(PARAM_NAMES.get(name, name), value)]
+        if bad:
+            raise ValidationFailed("请求参数有误 / Invalid input", fields=dict.fromkeys(bad, NUL_MESSAGE))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -147,6 +186,30 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, 404, error_body("not_found", "未找到 / Not found"))
+
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # e.g. `Content-Type: multipart/form-data` without a boundary: the client's fault, not ours.
+        return respond(
+            request,
+            400,
+            error_body(
+                "invalid", "请求体无法解析（multipart 格式有误） / Cannot parse the multipart request body"
+            ),
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # What Django answers with 400 outside the API: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+        # fields or files. Ninja's catch-all below would otherwise make these a 500.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+        if isinstance(exc, RequestDataTooBig):
+            message = "请求体过大 / Request body too large"
+        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            message = "请求字段或文件过多 / Too many fields or files"
+        else:
+            message = "请求无效 / Bad request"
+        return respond(request, 400, error_body("invalid", message))
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -38,7 +38,9 @@ class PagePagination(PaginationBase):
             "count": count,
             "next": _page_url(request, page + 1, size) if offset + size < count else None,
             "previous": _page_url(request, page - 1, size) if page > 1 else None,
-            "results": queryset[offset : offset + size],
+            # Past the end the page is empty without asking the database: an OFFSET beyond 64 bits (a
+            # page number like 10**20) is an error there, not an empty result.
+            "results": queryset[offset : offset + size] if offset < count else [],
         }
 
 

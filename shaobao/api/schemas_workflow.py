@@ -27,8 +27,9 @@ class DemandIn(Schema):
     reporter_name: str = Field("", max_length=60)
     reporter_phone: str = Field("", max_length=30)
     address: str = Field("", max_length=300)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lng: float | None = Field(None, ge=-180, le=180)
+    # strict: a number (an integer is one); not `true` or `"12.5"`, which lax parsing would turn into 1.0/12.5.
+    lat: float | None = Field(None, ge=-90, le=90, strict=True)
+    lng: float | None = Field(None, ge=-180, le=180, strict=True)
     urgency: Urgency = Urgency.NORMAL
     street: str | None = Field(
         None, description="街乡区划代码（可选）/ street code, when the channel knows it"

@@ -51,6 +51,7 @@ def receive_demand(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
+        min_length=1,
         max_length=100,
         description="重试时使用同一键，返回同一诉求（200）/ the same key on a retry returns the same demand (200)",
     ),
@@ -127,7 +128,11 @@ class DemandFilters(Schema):
     )
 
 
-@router.get("/demands", response=list[DemandSummaryOut], summary="诉求列表 / List demands")
+@router.get(
+    "/demands",
+    response={200: list[DemandSummaryOut], **error_responses(400, 401, 403)},
+    summary="诉求列表 / List demands",
+)
 @paginate(PagePagination)
 def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
     """Demands the caller may see, newest first."""
@@ -138,7 +143,7 @@ def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
 
 @router.get(
     "/demands/{demand_id}",
-    response={200: DemandOut, **error_responses(401, 403, 404)},
+    response={200: DemandOut, **error_responses(400, 401, 403, 404)},
     summary="诉求详情 / One demand",
 )
 def get_demand(request: HttpRequest, demand_id: int, reveal: bool = False):

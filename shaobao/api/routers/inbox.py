@@ -34,7 +34,9 @@ class TrackThrottle(AnonRateThrottle):
 
 
 @router.get(
-    "/inbox", response={200: list[InboxSectionOut], **error_responses(401, 403)}, summary="待办 / My inbox"
+    "/inbox",
+    response={200: list[InboxSectionOut], **error_responses(400, 401, 403)},
+    summary="待办 / My inbox",
 )
 def inbox(request: HttpRequest, limit: int = 20):
     """One section per kind of work the caller's roles owe, with its count and the first `limit` items."""

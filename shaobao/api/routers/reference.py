@@ -38,7 +38,11 @@ class DivisionFilters(Schema):
     level: str | None = None
 
 
-@router.get("/divisions", response=list[DivisionOut], summary="区划列表 / List divisions")
+@router.get(
+    "/divisions",
+    response={200: list[DivisionOut], **error_responses(400, 401, 403, 404)},
+    summary="区划列表 / List divisions",
+)
 @paginate(PagePagination)
 def list_divisions(request: HttpRequest, filters: Query[DivisionFilters]):
     """Divisions the caller may see; `parent` (a code, short or 12-digit) lists its children."""
@@ -56,7 +60,11 @@ class UnitFilters(Schema):
     kind: str | None = None
 
 
-@router.get("/units", response=list[UnitOut], summary="单位列表 / List units")
+@router.get(
+    "/units",
+    response={200: list[UnitOut], **error_responses(400, 401, 403, 404)},
+    summary="单位列表 / List units",
+)
 @paginate(PagePagination)
 def list_units(request: HttpRequest, filters: Query[UnitFilters]):
     """Units of the caller's district; `division` keeps those attached to that division exactly."""
@@ -69,12 +77,20 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]):
     return units.order_by("code")
 
 
-@router.get("/units/{code}", response=UnitOut, summary="单位详情 / One unit")
+@router.get(
+    "/units/{code}",
+    response={200: UnitOut, **error_responses(400, 401, 403, 404)},
+    summary="单位详情 / One unit",
+)
 def get_unit(request: HttpRequest, code: str):
     return access_unit(request.user, code)
 
 
-@router.get("/matters", response=list[MatterOut], summary="事项检索 / Search the duty list in force")
+@router.get(
+    "/matters",
+    response={200: list[MatterOut], **error_responses(400, 401, 403)},
+    summary="事项检索 / Search the duty list in force",
+)
 @paginate(PagePagination)
 def list_matters(request: HttpRequest, q: str = ""):
     """Matters of the duty list in force in the caller's district, matching code, name or keywords."""
@@ -82,7 +98,11 @@ def list_matters(request: HttpRequest, q: str = ""):
     return search_matters(district_of(request.user), q)
 
 
-@router.get("/matters/{code}", response=MatterDetailOut, summary="事项详情 / One matter")
+@router.get(
+    "/matters/{code}",
+    response={200: MatterDetailOut, **error_responses(400, 401, 403, 404)},
+    summary="事项详情 / One matter",
+)
 def get_matter(request: HttpRequest, code: str, street: str | None = None):
     """One matter of the list in force; with `street`, also the rule after that street's override."""
     require_member(request.user)

@@ -65,7 +65,11 @@ class WhistleFilters(Schema):
     q: str | None = None
 
 
-@router.get("/whistles", response=list[WhistleSummaryOut], summary="吹哨列表 / List whistles")
+@router.get(
+    "/whistles",
+    response={200: list[WhistleSummaryOut], **error_responses(400, 401, 403)},
+    summary="吹哨列表 / List whistles",
+)
 @paginate(PagePagination)
 def list_whistles(request: HttpRequest, filters: Query[WhistleFilters]):
     require_member(request.user)
@@ -75,7 +79,7 @@ def list_whistles(request: HttpRequest, filters: Query[WhistleFilters]):
 
 @router.get(
     "/whistles/{whistle_id}",
-    response={200: WhistleOut, **error_responses(401, 403, 404)},
+    response={200: WhistleOut, **error_responses(400, 401, 403, 404)},
     summary="吹哨详情 / One whistle with its summonses and events",
 )
 def get_whistle(request: HttpRequest, whistle_id: int):
@@ -98,7 +102,7 @@ def verify_whistle(request: HttpRequest, whistle_id: int, payload: VerifyIn):
 
 @router.get(
     "/summons/{summons_id}",
-    response={200: SummonsOut, **error_responses(401, 403, 404)},
+    response={200: SummonsOut, **error_responses(400, 401, 403, 404)},
     summary="报到单详情 / One summons",
 )
 def get_summons(request: HttpRequest, summons_id: int):
