@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from shaobao.api.schemas import DivisionRef, EventOut, MatterRef, UnitRef
 from shaobao.core.choices import Urgency
 from shaobao.intake.models import Channel, DemandKind, Satisfaction
+from shaobao.whistles.actions import MAX_EXTENSION_DAYS
 from shaobao.whistles.models import WhistleType
 
 # --- demands ------------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ class ArbitrationOut(Schema):
 
 
 class ExtensionIn(Schema):
-    days: int = Field(..., ge=1, le=365, description="延期工作日 / extra working days")
+    days: int = Field(..., ge=1, le=MAX_EXTENSION_DAYS, description="延期工作日 / extra working days")
     reason: str = Field(..., min_length=1, max_length=5000)
 
 

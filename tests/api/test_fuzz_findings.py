@@ -220,3 +220,21 @@ def test_the_statuses_reads_answer_are_in_the_schema(world, api_as, path, status
 def _matches(template: str, path: str) -> bool:
     a, b = template.split("/"), path.split("/")
     return len(a) == len(b) and all(x == y or x.startswith("{") for x, y in zip(a, b, strict=True))
+
+
+def test_extension_days_are_documented_as_the_action_allows_them(world, api_as):
+    # The schema said ≤ 365 while the action refuses more than 30: schema-valid 93 days was a 400.
+    from shaobao.whistles.actions import MAX_EXTENSION_DAYS
+
+    schema = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]["ExtensionIn"]
+    assert (schema["properties"]["days"]["minimum"], schema["properties"]["days"]["maximum"]) == (
+        1,
+        MAX_EXTENSION_DAYS,
+    )
+    dispatcher, lead = api_as("dispatcher"), api_as("lead_handler")
+    summons = summons_of(blow(dispatcher, receive(dispatcher)["id"]), "CGZF")
+    url = f"/api/v1/summons/{summons['id']}/extension"
+    lead.post(f"/api/v1/summons/{summons['id']}/report-in")
+    error = assert_error(lead.post(url, {"days": MAX_EXTENSION_DAYS + 1, "reason": "r"}), 400, "invalid")
+    assert set(error["fields"]) == {"days"}
+    assert lead.post(url, {"days": MAX_EXTENSION_DAYS, "reason": "r"}).status_code == 201
