@@ -238,3 +238,18 @@ def test_extension_days_are_documented_as_the_action_allows_them(world, api_as):
     error = assert_error(lead.post(url, {"days": MAX_EXTENSION_DAYS + 1, "reason": "r"}), 400, "invalid")
     assert set(error["fields"]) == {"days"}
     assert lead.post(url, {"days": MAX_EXTENSION_DAYS, "reason": "r"}).status_code == 201
+
+
+def test_the_photo_note_is_documented_like_the_json_note(world, api_as):
+    # `note` of the multipart form had no length limits in the schema, so an empty note was schema-valid.
+    operation = (
+        Client().get("/api/v1/openapi.json").json()["paths"]["/api/v1/summons/{summons_id}/progress/photo"]
+    )
+    form = operation["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert (form["properties"]["note"]["minLength"], form["properties"]["note"]["maxLength"]) == (1, 5000)
+    assert set(form["required"]) == {"note", "photo"}
+    url = photo_url(world, api_as)
+    handler = api_as("lead_handler")
+    photo = SimpleUploadedFile("p.png", PNG, content_type="image/png")
+    response = handler.client.post(url, {"note": "", "photo": photo}, headers=handler.headers)
+    assert set(assert_error(response, 400, "invalid")["fields"]) == {"note"}

@@ -166,7 +166,10 @@ def record_progress(request: HttpRequest, summons_id: int, payload: NoteIn):
     summary="办理记录（带照片）/ Record progress with a photo (multipart)",
 )
 def record_progress_with_photo(
-    request: HttpRequest, summons_id: int, note: Form[str], photo: File[UploadedFile]
+    request: HttpRequest,
+    summons_id: int,
+    photo: File[UploadedFile],
+    note: str = Form(..., min_length=1, max_length=5000),
 ):
     """multipart/form-data with `note` and `photo` (JPEG/PNG/GIF/WebP; size limited, stored under a
     generated name by the action)."""
