@@ -6,14 +6,13 @@ from __future__ import annotations
 import pytest
 
 from shaobao.platform import selectors
-from tests.browser.conftest import browser, new_page, offline_map, screenshots  # noqa: F401 - fixtures
 from tests.browser.test_chain import log_in
 from tests.intake.flow import blow, new_demand
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_live_map_shows_open_demands_and_refreshes(live_server, world, new_page, screenshots, monkeypatch):  # noqa: F811
+def test_live_map_shows_open_demands_and_refreshes(live_server, world, new_page, screenshots, monkeypatch):
     monkeypatch.setattr(selectors, "MAP_REFRESH_SECONDS", 1)
     blow(world, demands=[new_demand(world, lat=40.145, lng=117.105)])
     new_demand(world, lat=40.146, lng=117.104, urgency="urgent")
