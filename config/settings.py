@@ -95,6 +95,11 @@ if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     # One test database per test process (pytest-django adds the xdist worker's suffix), so that two
     # suites run at once on one server never drop each other's database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not Django's shared in-memory database: with the in-memory one the live server's threads and
+    # the test share one connection, and a page's read still being stepped makes another request's UPDATE
+    # fail with "database table is locked" (seen in the browser tests). One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout so the web server and the worker can share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
