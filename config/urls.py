@@ -1,4 +1,4 @@
-"""Top-level URLs: the web pages of each app, the JSON API, the admin and the health check."""
+"""Top-level URLs: the web pages of each app, the JSON API, Open311, the admin and the health check."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("shaobao.api.urls")),
+    path("open311/v2/", include("shaobao.api.open311.urls")),
     path("org/", include("shaobao.org.urls")),
     path("demands/", include("shaobao.intake.urls")),
     path("whistles/", include("shaobao.whistles.urls")),
