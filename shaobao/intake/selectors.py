@@ -126,7 +126,7 @@ def track(code: str) -> dict:
                 "step": e.action,
                 "label": PUBLIC_STEPS[e.action],
                 "state": e.to_state,
-                "reply": _scrub(e.note, demand) if e.action in REPLY_STEPS else "",
+                "reply": scrub_personal_data(e.note, demand) if e.action in REPLY_STEPS else "",
             }
         )
     for whistle in demand.whistles.all():
@@ -137,13 +137,13 @@ def track(code: str) -> dict:
                     "step": "feed_back",
                     "label": "责任部门已反馈办理结果 / The responsible department reported its result",
                     "state": e.to_state,
-                    "reply": _scrub(e.note, demand),
+                    "reply": scrub_personal_data(e.note, demand),
                 }
             )
     steps.sort(key=lambda s: s["at"])
     return {
         "tracking_code": demand.tracking_code,
-        "subject": _scrub(demand.subject, demand),
+        "subject": scrub_personal_data(demand.subject, demand),
         "state": demand.state,
         "state_label": str(demand.get_state_display()),
         "street": demand.street.name if demand.street_id else None,
@@ -154,7 +154,7 @@ def track(code: str) -> dict:
     }
 
 
-def _scrub(text: str, demand: Demand) -> str:
+def scrub_personal_data(text: str, demand: Demand) -> str:
     """Replies are written by staff; remove the reporter's name and phone and any phone-like number."""
     import re
 

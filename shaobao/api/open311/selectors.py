@@ -1,7 +1,7 @@
 """Reads for Open311: the duty list in force as services, and the public view of demands as requests.
 
 A request shows only what the public tracking page (`intake.selectors.track`) shows: the state, the
-subject and the replies scrubbed by the same `_scrub`, the street's name; plus the matter and the
+subject and the replies scrubbed by the same `scrub_personal_data`, the street's name; plus the matter and the
 responsible unit. Never the reporter's name, phone, the body, the typed address or the coordinates.
 """
 
@@ -19,7 +19,7 @@ from shaobao.duties.models import Matter
 from shaobao.duties.selectors import duty_list_in_force, matter_in_force
 from shaobao.intake.codes import normalise
 from shaobao.intake.models import Demand, DemandState
-from shaobao.intake.selectors import PUBLIC_STEPS, REPLY_STEPS, _scrub
+from shaobao.intake.selectors import PUBLIC_STEPS, REPLY_STEPS, scrub_personal_data
 from shaobao.org.models import Division
 from shaobao.whistles.models import Summons, SummonsRole, SummonsState, Whistle
 
@@ -170,10 +170,10 @@ def _public(d: Demand, updated, replies, whistles_of, feed_backs, lead_of) -> di
     return {
         "service_request_id": d.tracking_code,
         "status": status_of(d.state),
-        "status_notes": _scrub(latest[2], d) if latest else "",
+        "status_notes": scrub_personal_data(latest[2], d) if latest else "",
         "service_name": d.matter.name if d.matter_id else None,
         "service_code": d.matter.code if d.matter_id else None,
-        "description": _scrub(d.subject, d),
+        "description": scrub_personal_data(d.subject, d),
         "agency_responsible": agency,
         "service_notice": "",
         "requested_datetime": _iso(d.received_at),
