@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from shaobao.core.errors import Forbidden
@@ -286,3 +286,65 @@ def map_points(
             for r in rows
         ],
     }
+
+
+# --- emergency broadcasts (应急广播) -----------------------------------------------------------------
+
+RECENT_BROADCASTS = 10
+BANNER_BROADCASTS = 5
+
+
+def recent_broadcasts(district: Division, limit: int = RECENT_BROADCASTS) -> list:
+    """The district's latest broadcasts with their recipient and acknowledgement counts (one query; the
+    streets are prefetched only when there are broadcasts)."""
+    from shaobao.platform.models import Broadcast
+
+    return list(
+        Broadcast.objects.filter(district=district)
+        .select_related("sent_by")
+        .prefetch_related("streets")
+        .annotate(
+            recipients=Count("receipts"),
+            acknowledged=Count("receipts", filter=Q(receipts__acknowledged_at__isnull=False)),
+        )
+        .order_by("-sent_at", "-id")[:limit]
+    )
+
+
+def pending_broadcasts(user, limit: int = BANNER_BROADCASTS) -> list:
+    """The user's broadcasts not yet acknowledged, newest first (the banner on every page)."""
+    from shaobao.platform.models import Broadcast
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Broadcast.objects.filter(receipts__user=user, receipts__acknowledged_at__isnull=True).order_by(
+            "-sent_at", "-id"
+        )[:limit]
+    )
+
+
+def broadcast_for(user, pk: int):
+    """One broadcast for its recipients (with their receipt) and for its district's coordinators (with every
+    receipt); anyone else gets NotFound."""
+    from shaobao.core.errors import NotFound
+    from shaobao.platform.actions import may_broadcast
+    from shaobao.platform.models import Broadcast, BroadcastReceipt
+
+    broadcast = Broadcast.objects.select_related("district", "sent_by").filter(pk=pk).first()
+    if broadcast is None:
+        raise NotFound("没有这条应急广播 / No such broadcast")
+    own = BroadcastReceipt.objects.filter(broadcast=broadcast, user=user).first()
+    sender = may_broadcast(user, broadcast.district)
+    if own is None and not sender:
+        raise NotFound("没有这条应急广播 / No such broadcast")
+    receipts = (
+        list(
+            BroadcastReceipt.objects.filter(broadcast=broadcast)
+            .select_related("user")
+            .order_by(F("acknowledged_at").asc(nulls_first=True), "user__username")
+        )
+        if sender
+        else []
+    )
+    return broadcast, own, receipts

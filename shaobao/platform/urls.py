@@ -1,4 +1,4 @@
-"""Web pages of the platform app: the district coordination board and its live map feed."""
+"""Web pages of the platform app: the district coordination board, its live map feed, emergency broadcasts."""
 
 from django.urls import path
 
@@ -8,4 +8,8 @@ app_name = "platform"
 urlpatterns = [
     path("", views.board, name="board"),
     path("map.json", views.map_json, name="map_json"),
+    path("broadcasts/send/", views.send_broadcast, name="send_broadcast"),
+    path("broadcasts/banner/", views.banner, name="broadcast_banner"),
+    path("broadcasts/<int:pk>/", views.broadcast_detail, name="broadcast_detail"),
+    path("broadcasts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge_broadcast"),
 ]
