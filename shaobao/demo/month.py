@@ -11,7 +11,8 @@ replies). Every case the evaluation must show appears: late report-in, disputes 
 and rejected, extensions granted and refused, failed verification (rework), each satisfaction level,
 unsolved callbacks, merged repeats. Notifications are not sent for a simulated past.
 
-`simulate_month(district, month="2026-10", seed=0)` is called by `load_demo`; it takes a few seconds.
+`simulate_month(district, month=None, seed=0)` (None: last month) is called by `load_demo`; it takes a few
+seconds. Each demand comes with coordinates inside one of its street's grids, so it is placed on a grid.
 """
 
 from __future__ import annotations
@@ -160,6 +161,10 @@ class _Sim:
             )
             for s in self.streets
         }
+        self.grids = self._grid_shapes()
+        # Points drawn by their own generator: the main sequence of draws, hence every figure of the
+        # simulated month, stays what it was before demands had coordinates.
+        self.place_rng = random.Random(f"{district.code}-places")
         self.simulator = self._simulator()
         self.dispatchers = self._members("street_dispatcher", "division_id")
         self.handlers = self._members("unit_handler", "unit_id")
@@ -169,6 +174,34 @@ class _Sim:
         self.coordinator = coordinator.user if coordinator else self.simulator
         self.stats: dict[str, int] = {}
         self.closed: list = []  # whistles closed in the simulation
+
+    def _grid_shapes(self) -> dict[int, list]:
+        """street id -> shapely polygons of its grids (a demand is put at a point inside one of them)."""
+        from shapely.geometry import shape
+
+        from shaobao.org.models import Grid
+
+        out: dict[int, list] = {s.id: [] for s in self.streets}
+        for grid in Grid.objects.filter(community__parent__in=self.streets).select_related("community"):
+            out[grid.community.parent_id].append(shape(grid.geometry))
+        return out
+
+    def point_in(self, street_id: int) -> tuple[float | None, float | None]:
+        """A random (lat, lng) inside one of the street's grids; (None, None) when it has none."""
+        shapes = self.grids.get(street_id)
+        if not shapes:
+            return None, None
+        from shapely.geometry import Point
+
+        polygon = self.place_rng.choice(shapes)
+        min_x, min_y, max_x, max_y = polygon.bounds
+        for _ in range(20):
+            x = self.place_rng.uniform(min_x, max_x)
+            y = self.place_rng.uniform(min_y, max_y)
+            if polygon.contains(Point(x, y)):
+                return round(y, 6), round(x, 6)
+        point = polygon.representative_point()
+        return round(point.y, 6), round(point.x, 6)
 
     def _simulator(self) -> User:
         user, _created = User.objects.get_or_create(
@@ -285,6 +318,7 @@ def _one_demand(sim: _Sim, received: dt.datetime, result: SimResult) -> None:
     matter = rng.choice(sim.matters)
     subject, body = _text(sim, matter)
     dispatcher = sim.dispatcher(street.id)
+    lat, lng = sim.point_in(street.id)
     demand = sim.at(
         received,
         intake.do_receive_demand,
@@ -296,6 +330,8 @@ def _one_demand(sim: _Sim, received: dt.datetime, result: SimResult) -> None:
         reporter_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
         reporter_phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
         address=f"{street.name}{rng.randint(1, 40)}号",
+        lat=lat,
+        lng=lng,
         street_code=street.code,
         matter_code=matter.code,
     )
