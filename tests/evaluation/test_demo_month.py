@@ -21,6 +21,7 @@ def test_simulated_month(world):
     result = simulate_month(world.district, month=month, seed=3, per_day=3)
     simulated = world, Period.month(month), result
     happens_in_the_past_through_the_actions(simulated)
+    places_demands_inside_their_streets_grids(simulated)
     covers_the_cases_the_evaluation_measures(simulated)
     rollup_after_simulation_equals_raw_recomputation(simulated)
 
@@ -37,6 +38,18 @@ def happens_in_the_past_through_the_actions(simulated):
     assert {e.action for e in events} >= {"blow", "report_in"}
     assert min(e.at for e in events).date() <= period.last
     assert not Event.objects.filter(at__gt=timezone.now()).exists()
+
+
+def places_demands_inside_their_streets_grids(simulated):
+    """Demo demands carry coordinates that placement puts on a grid of the street they were sent to (the live
+    map and hot spots show them); a street without grids gets demands without coordinates."""
+    world, period, result = simulated
+    in_a = Demand.objects.filter(street=world.street_a)
+    assert in_a.exists() and not in_a.filter(grid__isnull=True).exists()
+    assert set(in_a.values_list("grid__community__parent", flat=True)) == {world.street_a.id}
+    assert not in_a.filter(lat__isnull=True).exists()
+    in_b = Demand.objects.filter(street=world.street_b)
+    assert in_b.exists() and not in_b.filter(lat__isnull=False).exists()
 
 
 def covers_the_cases_the_evaluation_measures(simulated):
