@@ -20,7 +20,7 @@ from shaobao.core import audit
 from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
 from shaobao.core.notifications import create_rows, email_on_commit
 from shaobao.intake import people
-from shaobao.org.models import LEVEL_PREFIX_LENGTH, STREET_ROLES, UNIT_ROLES, Division, Membership
+from shaobao.org.models import STREET_ROLES, UNIT_ROLES, Division, Membership
 from shaobao.platform.models import Broadcast, BroadcastLevel, BroadcastReceipt
 
 # The bell and the e-mails speak Chinese whatever the reader's language (as every other notification).
@@ -33,17 +33,13 @@ def broadcast_url(pk: int) -> str:
     return reverse("platform:broadcast_detail", args=[pk])
 
 
-def _district_prefix(district: Division) -> str:
-    return district.code[: LEVEL_PREFIX_LENGTH["district"]]
-
-
 def may_broadcast(user, district: Division | None) -> bool:
     """District coordinators and administrators of that district (and superusers)."""
     if district is None or district.level != "district":
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return _district_prefix(district) in people.district_prefixes(user)
+    return district.prefix in people.district_prefixes(user)
 
 
 def recipient_ids(district: Division, streets: list[Division]) -> list[int]:
@@ -51,7 +47,7 @@ def recipient_ids(district: Division, streets: list[Division]) -> list[int]:
     chosen streets or of every street of the district, and the handlers and leaders of the district's units
     — district-level units always, a street's own units (sections, teams, communities) only if their street
     is chosen."""
-    prefix = _district_prefix(district)
+    prefix = district.prefix
     if streets:
         street_q = reduce(or_, (Q(division__code__startswith=s.prefix) for s in streets))
         unit_q = Q(unit__division__code__startswith=prefix) & (
@@ -89,12 +85,15 @@ def do_send_broadcast(
         errors["body"] = f"内容最多{BODY_MAX}字 / At most {BODY_MAX} characters"
     if level not in BroadcastLevel.values:
         errors["level"] = "预警级别无效 / Unknown level"
-    street_ids = sorted({int(getattr(s, "pk", s)) for s in (streets or []) if s not in ("", None)})
+    try:
+        street_ids = sorted({int(getattr(s, "pk", s)) for s in (streets or []) if s not in ("", None)})
+    except (TypeError, ValueError):  # a hand-made form: refused like a street of another district
+        street_ids, errors["streets"] = [], "只能选择本区的街乡 / Choose streets of this district"
     chosen: list[Division] = []
     if street_ids:
         chosen = list(
             Division.objects.filter(
-                pk__in=street_ids, level="street", code__startswith=_district_prefix(district)
+                pk__in=street_ids, level="street", code__startswith=district.prefix
             ).order_by("code")
         )
         if len(chosen) != len(street_ids):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from shaobao.core.errors import Forbidden
 from shaobao.intake import people
 from shaobao.intake.models import Demand, DemandState
-from shaobao.org.models import LEVEL_PREFIX_LENGTH, Division
+from shaobao.org.models import Division
 from shaobao.org.scoping import district_of
 from shaobao.whistles.models import (
     Summons,
@@ -64,16 +64,12 @@ def board_district(user) -> Division:
     raise Forbidden("仅限区级统筹平台 / District coordinators and administrators only")
 
 
-def _prefix(district: Division) -> str:
-    return district.code[: LEVEL_PREFIX_LENGTH["district"]]
-
-
 # --- overdue board (超期督办) -----------------------------------------------------------------------
 
 
 def overdue_list(user, district: Division, *, now: dt.datetime | None = None) -> QuerySet:
     """Overdue summonses of the district, most overdue first (whistle, street, matter, unit, orders)."""
-    return overdue_board(user, now=now).filter(whistle__street__code__startswith=_prefix(district))
+    return overdue_board(user, now=now).filter(whistle__street__code__startswith=district.prefix)
 
 
 def overdue_summary(user, district: Division, *, now: dt.datetime | None = None) -> dict:
@@ -98,7 +94,7 @@ def overdue_summary(user, district: Division, *, now: dt.datetime | None = None)
     )
     orders = SupervisionOrder.objects.filter(
         resolved_at__isnull=True,
-        summons__whistle__street__code__startswith=_prefix(district),
+        summons__whistle__street__code__startswith=district.prefix,
         summons__in=Summons.objects.visible_to(user),
     ).aggregate(
         supervision=Count("pk", filter=Q(kind=SupervisionKind.SUPERVISION, escalated_at__isnull=True)),
@@ -123,7 +119,7 @@ def unit_workloads(user, district: Division, *, now: dt.datetime | None = None) 
     now = now or timezone.now()
     return list(
         Summons.objects.visible_to(user)
-        .filter(whistle__street__code__startswith=_prefix(district), state__in=OPEN_SUMMONS_STATES)
+        .filter(whistle__street__code__startswith=district.prefix, state__in=OPEN_SUMMONS_STATES)
         .values("unit_id", "unit__name", "unit__code")
         .annotate(
             open=Count("pk"),
@@ -139,20 +135,20 @@ def unit_workloads(user, district: Division, *, now: dt.datetime | None = None) 
 def street_workloads(user, district: Division) -> list[dict]:
     """Per street of the district: open demands and open whistles (three queries whatever the size)."""
     streets = list(
-        Division.objects.filter(level="street", code__startswith=_prefix(district))
+        Division.objects.filter(level="street", code__startswith=district.prefix)
         .order_by("code")
         .values("id", "code", "name")
     )
     demands = dict(
         Demand.objects.visible_to(user)
-        .filter(street__code__startswith=_prefix(district), state__in=OPEN_DEMAND_STATES)
+        .filter(street__code__startswith=district.prefix, state__in=OPEN_DEMAND_STATES)
         .order_by()
         .values_list("street_id")
         .annotate(n=Count("pk"))
     )
     whistles = dict(
         Whistle.objects.visible_to(user)
-        .filter(street__code__startswith=_prefix(district))
+        .filter(street__code__startswith=district.prefix)
         .exclude(state=WhistleState.CLOSED)
         .order_by()
         .values_list("street_id")
@@ -216,7 +212,7 @@ def hot_spots(
     now = now or timezone.now()
     qs = (
         Demand.objects.visible_to(user)
-        .filter(street__code__startswith=_prefix(district), received_at__gte=now - dt.timedelta(days=days))
+        .filter(street__code__startswith=district.prefix, received_at__gte=now - dt.timedelta(days=days))
         .exclude(state=DemandState.MERGED)
         .order_by()
     )
@@ -240,7 +236,7 @@ def map_points(
     rows = list(
         Demand.objects.visible_to(user)
         .filter(
-            street__code__startswith=_prefix(district),
+            street__code__startswith=district.prefix,
             state__in=OPEN_DEMAND_STATES,
             lat__isnull=False,
             lng__isnull=False,

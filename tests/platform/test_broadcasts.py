@@ -103,6 +103,14 @@ def test_coordinator_of_another_district_cannot_send_here(world):
 
 
 @pytest.mark.django_db
+def test_a_street_that_is_not_a_number_is_refused_not_a_crash(world):
+    with pytest.raises(ValidationFailed) as refused:
+        send(world, streets=["not-a-street"])
+    assert "streets" in refused.value.fields
+    assert not Broadcast.objects.exists()
+
+
+@pytest.mark.django_db
 def test_validation_errors_are_bilingual(world):
     with pytest.raises(ValidationFailed) as exc:
         send(world, title=" ", body="", level="purple")
