@@ -37,6 +37,9 @@ DEMAND_TRANSITIONS: dict[str, dict[str, str]] = {
 
 # States in which the street still has to decide what to do with the demand.
 TRIAGE_STATES = frozenset({S.RECEIVED, S.REOPENED})
+# The problem is still being worked on (closed demands only wait for the callback; merged ones live on in
+# another). Ordered: routing's duplicate lookup spells them into SQL.
+PROBLEM_OPEN_STATES = (S.RECEIVED, S.SELF_HANDLING, S.HANDLED, S.WHISTLED, S.REOPENED)
 FINAL_STATES = frozenset(s for s, steps in DEMAND_TRANSITIONS.items() if not steps)
 
 

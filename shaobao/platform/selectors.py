@@ -17,6 +17,7 @@ from django.utils import timezone
 from shaobao.core.errors import Forbidden
 from shaobao.intake import people
 from shaobao.intake.models import Demand, DemandState
+from shaobao.intake.states import PROBLEM_OPEN_STATES
 from shaobao.org.models import Division
 from shaobao.org.scoping import district_of
 from shaobao.whistles.models import (
@@ -30,14 +31,7 @@ from shaobao.whistles.models import (
 from shaobao.whistles.states import OPEN_SUMMONS_STATES
 from shaobao.whistles.supervision import overdue_board, overdue_q
 
-# Demands whose problem is still being worked on (closed ones only wait for the callback).
-OPEN_DEMAND_STATES = (
-    DemandState.RECEIVED,
-    DemandState.SELF_HANDLING,
-    DemandState.HANDLED,
-    DemandState.WHISTLED,
-    DemandState.REOPENED,
-)
+OPEN_DEMAND_STATES = PROBLEM_OPEN_STATES
 HOT_SPOT_DAYS = 30
 HOT_SPOTS = 10
 MAP_DAYS = 30

@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from shaobao.core.db import hot_cursor
 from shaobao.duties.models import Matter
-from shaobao.intake.models import Demand, DemandState
+from shaobao.intake.models import Demand
+from shaobao.intake.states import PROBLEM_OPEN_STATES
 from shaobao.org.models import Division, Grid
 from shaobao.routing.classifier import gram_key, ngram_keys
 from shaobao.routing.models import DemandBand, DemandFingerprint
@@ -40,13 +41,7 @@ from shaobao.routing.text import join_text, normalise
 
 log = logging.getLogger(__name__)
 
-OPEN_STATES = (
-    DemandState.RECEIVED,
-    DemandState.SELF_HANDLING,
-    DemandState.HANDLED,
-    DemandState.WHISTLED,
-    DemandState.REOPENED,
-)
+OPEN_STATES = PROBLEM_OPEN_STATES
 MAX_CANDIDATES = 200  # most shared bands first: a bound for a street flooded with one problem's reposts
 BODY_HEAD = 200  # characters of the body compared: enough for the substance, cheap to shingle
 MIN_SCORE = 0.35
