@@ -73,21 +73,15 @@ KEEP = ("dim", "key", "indicator", "only")
 def _picker(request, period: Period | None = None) -> dict:
     """Values of the period forms: the month picker and the from/to range form (the user's input kept)."""
     today = timezone.localdate()
+    common = {"today": today.isoformat(), "keep": [(k, request.GET[k]) for k in KEEP if request.GET.get(k)]}
     if period is None:  # the input was refused: show it back as typed
-        return {
-            "month": request.GET.get("month", ""),
-            "from": request.GET.get("from", ""),
-            "to": request.GET.get("to", ""),
-            "today": today.isoformat(),
-            "keep": [(k, request.GET[k]) for k in KEEP if request.GET.get(k)],
-        }
+        return {**common, **{k: request.GET.get(k, "") for k in ("month", "from", "to")}}
     return {
+        **common,
         "month": f"{period.last:%Y-%m}",
         # The range form starts on the period shown, cut at today (a month still running).
         "from": min(period.first, today).isoformat(),
         "to": min(period.last, today).isoformat(),
-        "today": today.isoformat(),
-        "keep": [(k, request.GET[k]) for k in KEEP if request.GET.get(k)],
     }
 
 
