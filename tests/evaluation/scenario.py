@@ -21,6 +21,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from shaobao.intake.models import Demand
 from shaobao.whistles.models import Summons, Whistle
 from tests.factories import DutyListFactory, MatterFactory
@@ -178,3 +180,13 @@ def build(world) -> Scenario:
         8: _demand(b, cg, t(10, 30, 8), whistle=w[4]),
     }
     return Scenario(world, m2, w, s, d)
+
+
+def fig(ind, code):
+    """An indicator as (numerator, denominator)."""
+    f = ind[code]
+    return (f.num, f.den)
+
+
+def approx(x):
+    return pytest.approx(x, abs=1e-9)

@@ -13,17 +13,8 @@ from shaobao.core import pdf_fonts
 from shaobao.core.pdf_fonts import pdf_font_name
 from shaobao.evaluation import selectors
 from shaobao.evaluation.models import MonthlyRanking, MonthlySurvey, UnitRating
-from shaobao.evaluation.rollup import rollup_days
-from tests.evaluation.scenario import AS_OF, build
 
 MONTH = "2026-10"
-
-
-@pytest.fixture
-def scenario(world):
-    sc = build(world)
-    rollup_days(dt.date(2026, 9, 1), dt.date(2026, 11, 30), as_of=AS_OF)
-    return sc
 
 
 def test_district_sees_every_unit_and_street(scenario):

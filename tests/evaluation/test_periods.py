@@ -23,31 +23,14 @@ from django.utils import timezone, translation
 
 from shaobao.evaluation import selectors
 from shaobao.evaluation.indicators import COUNTERS, Period, table
-from shaobao.evaluation.rollup import rollup_days
 from shaobao.evaluation.scores import rankings
 from shaobao.evaluation.selectors import BadPeriod, parse_period
-from tests.evaluation.scenario import AS_OF, build
+from tests.evaluation.scenario import AS_OF, approx, fig
 
 OCT = Period.month("2026-10")
 FIRST_HALF = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 15))
 SECOND_HALF = Period(dt.date(2026, 10, 16), dt.date(2026, 10, 31))
 RANGE = {"from": "2026-10-01", "to": "2026-10-15"}
-
-
-@pytest.fixture
-def scenario(world):
-    sc = build(world)
-    rollup_days(dt.date(2026, 9, 1), dt.date(2026, 11, 30), as_of=AS_OF)
-    return sc
-
-
-def fig(ind, code):
-    f = ind[code]
-    return (f.num, f.den)
-
-
-def approx(x):
-    return pytest.approx(x, abs=1e-9)
 
 
 # --- parsing ----------------------------------------------------------------------------------------------

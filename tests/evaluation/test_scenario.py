@@ -11,27 +11,10 @@ import pytest
 
 from shaobao.evaluation.indicators import Period, current_weights, table
 from shaobao.evaluation.models import MonthlySurvey, UnitRating
-from shaobao.evaluation.rollup import rollup_days
 from shaobao.evaluation.scores import bottom_up_scores, rankings
-from tests.evaluation.scenario import AS_OF, build, t
+from tests.evaluation.scenario import approx, fig, t
 
 OCT = Period.month("2026-10")
-
-
-@pytest.fixture
-def scenario(world):
-    sc = build(world)
-    rollup_days(dt.date(2026, 9, 1), dt.date(2026, 11, 30), as_of=AS_OF)
-    return sc
-
-
-def fig(ind, code):
-    f = ind[code]
-    return (f.num, f.den)
-
-
-def approx(x):
-    return pytest.approx(x, abs=1e-9)
 
 
 def test_unit_indicators_match_hand_figures(scenario):
