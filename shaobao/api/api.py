@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from ninja import NinjaAPI, Swagger
-from ninja.renderers import JSONRenderer
 
 from shaobao.api import errors
 from shaobao.api.auth import API_AUTH
+from shaobao.api.renderers import RENDERER
 from shaobao.api.routers import demands, evaluation, inbox, reference, whistles
 
 DESCRIPTION = """
@@ -26,18 +26,12 @@ outside your organisation), 405 (wrong method), 409 (illegal state transition; n
 """
 
 
-class Utf8JSONRenderer(JSONRenderer):
-    """Chinese text as UTF-8, not \\u escapes: readable with curl, and shorter."""
-
-    json_dumps_params = {"ensure_ascii": False}
-
-
 api = NinjaAPI(
     title="哨报 Shaobao API",
     version=getattr(settings, "VERSION", "0.1.0"),
     description=DESCRIPTION,
     auth=API_AUTH,
-    renderer=Utf8JSONRenderer(),
+    renderer=RENDERER,
     urls_namespace="api",
     # Swagger UI from the files bundled with django-ninja, served as our static files (no CDN).
     # validatorUrl null: Swagger UI would otherwise fetch a badge from the public validator service.

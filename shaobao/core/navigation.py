@@ -1,13 +1,15 @@
-"""The navigation menu: which pages each role sees. Apps add their entries to `MENU`."""
+"""The navigation menu: which pages each role sees. Apps add their entries to `MENU`.
+
+Roles come from memberships (org, above core): org's AppConfig.ready() installs the look-up with
+`set_roles_of`, so core never imports org."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-
-from shaobao.org.scoping import scope_of
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,32 @@ MENU: list[MenuItem] = [
 ]
 
 
+_roles_of: Callable[[object], frozenset[str]] | None = None
+
+
+def set_roles_of(lookup: Callable[[object], frozenset[str]]) -> None:
+    """Install how a signed-in user's role codes are found (org.apps does, at start-up)."""
+    global _roles_of
+    _roles_of = lookup
+
+
+def roles_of(user) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if _roles_of is None:
+        raise RuntimeError("no role look-up installed: is shaobao.org in INSTALLED_APPS?")
+    return _roles_of(user)
+
+
 def menu_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
-    scope = scope_of(user)
+    roles = roles_of(user)
     items = []
     for item in MENU:
         if (
             item.roles
-            and not scope.has_role(*item.roles)
+            and not (user.is_superuser or roles & item.roles)
             and not (item.url_name == "admin:index" and user.is_staff)
         ):
             continue

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from shaobao.core import notifications
+from shaobao.core import delivery
 
 
 @db_task(retries=3, retry_delay=30)
 def deliver_notification(user_ids: list[int], text: str, url: str = "", email: bool = True) -> int:
-    return notifications.deliver(user_ids, text, url, email=email)
+    return delivery.deliver(user_ids, text, url, email=email)
 
 
 @db_task(retries=3, retry_delay=60)
 def send_notification_emails(user_ids: list[int], text: str, url: str = "") -> int:
-    return notifications.send_emails(user_ids, text, url)
+    return delivery.send_emails(user_ids, text, url)
 
 
 @db_task(retries=3, retry_delay=60)
 def send_digest_emails(counts: dict, template: str) -> int:
-    return notifications.send_digests(counts, template)
+    return delivery.send_digests(counts, template)

@@ -31,6 +31,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shaobao.core.errors import DomainError
+from shaobao.demo.month_steps import Later, callback
+from shaobao.demo.month_whistle import whistle_chain
 from shaobao.org.models import Division, Membership, Unit, User
 
 # Two or three short demand texts per domain, keyed by the matter they are about (demo duty list codes).
@@ -99,10 +101,6 @@ GIVEN = ["秀英", "桂兰", "建华", "志强", "丽娟", "海燕", "国庆", "
 STREET_UNIT_KINDS = ("street_section", "community_committee", "enforcement_team")
 # Lognormal handling time: median 11 days, p90 41 days  =>  sigma = ln(41/11) / z(0.9)
 MEDIAN_H, SIGMA = 11 * 24, math.log(41 / 11) / 1.2816
-
-
-class Later(Exception):
-    """The step would happen after the real present: the chain stops here (the item stays open)."""
 
 
 @contextlib.contextmanager
@@ -356,8 +354,6 @@ def _one_demand(sim: _Sim, received: dt.datetime, result: SimResult) -> None:
         if roll < 0.55 and sections:
             _self_handled(sim, demand, triage, rng.choice(sections), dispatcher)
         else:
-            from shaobao.demo.month_whistle import whistle_chain
-
             whistle_chain(sim, demand, street, matter, triage, dispatcher, result)
     except Later:
         sim.count("still_open")
@@ -400,24 +396,6 @@ def _self_handled(sim: _Sim, demand, t: dt.datetime, unit: Unit, dispatcher) -> 
         t, intake.do_verify_self_handling, actor=dispatcher, demand_id=demand.pk, passed=True, note="核查通过"
     )
     callback(sim, demand, t + sim.hours(30, 0.5), dispatcher)
-
-
-def callback(sim: _Sim, demand, t: dt.datetime, dispatcher) -> None:
-    from shaobao.intake import actions as intake
-
-    r = sim.rng.random()
-    satisfaction = "satisfied" if r < 0.68 else "basically_satisfied" if r < 0.88 else "unsatisfied"
-    solved = sim.rng.random() < (0.95 if satisfaction != "unsatisfied" else 0.4)
-    sim.at(
-        t,
-        intake.do_callback,
-        actor=dispatcher,
-        demand_id=demand.pk,
-        solved=solved,
-        satisfaction=satisfaction,
-        note="电话回访",
-    )
-    sim.count(f"callback_{satisfaction}")
 
 
 def _bottom_up(sim: _Sim, result: SimResult, start: dt.datetime, end: dt.datetime) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from shaobao.demo.month import Later, callback
+from shaobao.demo.month_steps import Later, callback
 
 
 def whistle_chain(sim, demand, street, matter, t: dt.datetime, dispatcher, result) -> None:

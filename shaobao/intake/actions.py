@@ -25,9 +25,9 @@ from shaobao.core.choices import Urgency
 from shaobao.core.db import hot_cursor
 from shaobao.core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
 from shaobao.core.models import Event, Notification
-from shaobao.core.notifications import email_on_commit, notify_members_now, notify_on_commit
+from shaobao.core.notifications import email_on_commit, notify_on_commit
 from shaobao.duties.selectors import matter_in_force, rule_for
-from shaobao.intake import people
+from shaobao.intake import extensions, people
 from shaobao.intake.access import access_demand, lock_demand
 from shaobao.intake.codes import new_tracking_code
 from shaobao.intake.models import Channel, Demand, DemandKind, DemandPhoto, DemandState, Satisfaction
@@ -35,6 +35,7 @@ from shaobao.intake.placement import UNPLACED, Placement, grid_at, street_by_cod
 from shaobao.intake.states import FINAL_STATES, check_demand_step
 from shaobao.intake.uploads import checked_photos
 from shaobao.org.models import Division, Grid, Membership, Role, Unit
+from shaobao.org.notifications import notify_members_now
 
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,30}$")
 STREET_UNIT_KINDS = {"street_section", "community_committee", "enforcement_team"}
@@ -239,7 +240,7 @@ def do_receive_demand(
 
 def _insert_received(demand: Demand, event: Event) -> None:
     """Write a new demand, its "receive" event and the street dispatchers' bell rows (the rows
-    `core.notifications.notify_members_now` writes), in the caller's transaction; sets `demand.pk`.
+    `org.notifications.notify_members_now` writes), in the caller's transaction; sets `demand.pk`.
 
     PostgreSQL: one statement (data-modifying CTEs). SQLite: one statement each."""
     using = connection.alias
@@ -505,9 +506,8 @@ def do_self_handle(*, actor, demand_id: int, unit_code: str, note: str = "") -> 
             assigned_unit=unit,
             due_at=due,
         )
-        from shaobao.routing.services import record_outcome  # routing sits above intake
-
-        record_outcome(
+        # Routing (above intake) learns from the street's choice: it installed this recorder.
+        extensions.record_outcome(
             demand=demand, proposal=None, chosen_matter=demand.matter, chosen_units=[unit], actor=actor
         )
         notify_on_commit(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from shaobao.intake import people, privacy
+from shaobao.intake import extensions, people, privacy
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import possible_duplicates
 from shaobao.intake.states import FINAL_STATES, allowed_actions
@@ -61,22 +61,20 @@ PROPOSAL_SECONDS = 60
 
 
 def proposal_for(demand: Demand):
-    """The routing proposal, or None when routing is not installed or fails.
+    """The routing proposal, or None when routing is not installed (`intake.extensions`) or fails.
 
     Kept in the cache for a minute per demand and placement: the classifier and the duplicate search
     are the most expensive part of the demand page, which dispatchers reload after every step."""
     from django.core.cache import cache
 
-    try:
-        from shaobao.routing.services import propose_for_demand
-    except ImportError:
+    if not extensions.has_proposer():
         return None
     key = f"proposal:{demand.pk}:{demand.street_id}:{demand.community_id}:{demand.grid_id}:{demand.matter_id}"
     cached = cache.get(key)
     if cached is not None:
         return cached
     try:
-        proposal = propose_for_demand(demand)
+        proposal = extensions.propose(demand)
     except Exception:  # noqa: BLE001 - a classifier failure must not hide the demand page
         log.exception("routing proposal failed for demand %s", demand.pk)
         return None
@@ -147,47 +145,6 @@ def whistle_units(user, demand: Demand):
     return units.filter(near)
 
 
-def blow_form_for(demand: Demand, matters, units, matter_code: str, lead: str, supporting, duplicates=()):
-    """The whistle form: lead and supporting units from the proposal, else from the duty list in force
-    for the matter (with the street's override, `duties.selectors.rule_for`)."""
-    from django.urls import reverse
-
-    from shaobao.duties.selectors import rule_for
-    from shaobao.whistles.forms import BlowWhistleForm
-
-    matter = next((m for m in matters if m.code == matter_code), None)
-    if matter is not None and not lead:
-        rule = rule_for(matter, demand.street)
-        lead, supporting = rule.lead_unit.code, [u.code for u in rule.supporting_units]
-    chosen = {lead, *supporting}
-    units = sorted(units, key=lambda u: (u.code not in chosen, u.code))  # the proposed ones first
-    form = BlowWhistleForm(
-        initial={
-            "type": "routine",
-            "matter_code": matter_code,
-            "lead_unit_code": lead,
-            "supporting_unit_codes": [c for c in supporting if c],
-            "demand_ids": [demand.pk],
-        },
-        matters=matters,
-        units=units,
-        demands=[demand, *duplicates],
-    )
-    # Choosing another matter reloads the units from the duty list (htmx).
-    form.fields["matter_code"].widget.attrs.update(
-        {
-            "hx-get": reverse("whistles:blow_units") + f"?demand={demand.pk}",
-            "hx-trigger": "change",
-            "hx-target": "#blow-units",
-            "hx-select": "#blow-units",
-            "hx-swap": "outerHTML",
-        }
-    )
-    if not matter_code:
-        form.fields["matter_code"].choices = [("", "---------"), *form.fields["matter_code"].choices]
-    return form
-
-
 def triage_choices(user, demand: Demand, proposal) -> dict:
     """Units, streets and matters for the triage forms, and the whistle form pre-filled."""
     from shaobao.duties.selectors import duty_list_in_force
@@ -207,7 +164,7 @@ def triage_choices(user, demand: Demand, proposal) -> dict:
     lead = _code(getattr(proposal, "lead_unit", None))
     supporting = [_code(u) for u in (getattr(proposal, "supporting_units", None) or ())]
     duplicates = duplicate_candidates(demand, proposal, user)
-    blow_form = blow_form_for(
+    blow_form = extensions.whistle_form(
         demand, matters, whistle_units(user, demand), matter_code, lead, supporting, duplicates
     )
     return {

@@ -6,6 +6,10 @@ Division codes are the 12-digit statistical codes, so "everything under a divisi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +30,6 @@ LEVEL_PREFIX_LENGTH = {"province": 2, "city": 4, "district": 6, "street": 9, "co
 class DivisionQuerySet(models.QuerySet):
     def visible_to(self, user) -> DivisionQuerySet:
         """Reference data: everyone with a role sees the divisions of their district (and those above it)."""
-        from shaobao.org.scoping import scope_of
-
         scope = scope_of(user)
         if scope.is_superuser:
             return self
@@ -141,8 +143,6 @@ class UnitKind(models.TextChoices):
 class UnitQuerySet(models.QuerySet):
     def visible_to(self, user) -> UnitQuerySet:
         """Units of the user's district: anyone with a role may see who is responsible for what."""
-        from shaobao.org.scoping import scope_of
-
         scope = scope_of(user)
         if scope.is_superuser:
             return self
@@ -227,3 +227,67 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit or self.division}"
+
+
+# --- scope: what a user's memberships let them see (used through org.scoping) ---------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    roles: frozenset[str]
+    division_prefixes: tuple[str, ...]  # the divisions the user belongs to, as code prefixes
+    district_prefixes: tuple[str, ...]  # the districts (deployments) the user works in
+    street_ids: frozenset[int]  # streets the user works for (street roles)
+    unit_ids: frozenset[int]  # units the user works for (unit roles)
+    is_superuser: bool = False
+
+    @property
+    def is_district(self) -> bool:
+        return self.is_superuser or bool(self.roles & DISTRICT_ROLES)
+
+    @property
+    def is_street(self) -> bool:
+        return bool(self.roles & STREET_ROLES)
+
+    @property
+    def is_unit(self) -> bool:
+        return bool(self.roles & UNIT_ROLES)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or bool(self.roles & set(roles))
+
+    def code_q(self, field: str, *, district_wide: bool = False) -> models.Q:
+        """Q matching rows whose division code (in `field`) lies in the user's territory."""
+        if self.is_superuser:
+            return models.Q()
+        prefixes = self.district_prefixes if (district_wide or self.is_district) else self.division_prefixes
+        if not prefixes:
+            return models.Q(pk__in=[])
+        return reduce(or_, (models.Q(**{f"{field}__startswith": p}) for p in prefixes))
+
+
+EMPTY_SCOPE = Scope(frozenset(), (), (), frozenset(), frozenset())
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, computed once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_shaobao_scope", None)
+    if cached is not None:
+        return cached
+    memberships = list(Membership.objects.filter(user=user).select_related("division", "unit"))
+    roles = frozenset(m.role for m in memberships)
+    division_prefixes = tuple(sorted({m.division.prefix for m in memberships}))
+    district_prefixes = tuple(
+        sorted({m.division.code[: LEVEL_PREFIX_LENGTH["district"]] for m in memberships})
+    )
+    street_ids = frozenset(
+        m.division_id
+        for m in memberships
+        if m.role in STREET_ROLES | {Role.RESIDENT} and m.division.level == "street"
+    )
+    unit_ids = frozenset(m.unit_id for m in memberships if m.unit_id and m.role in UNIT_ROLES | STREET_ROLES)
+    scope = Scope(roles, division_prefixes, district_prefixes, street_ids, unit_ids, user.is_superuser)
+    user._shaobao_scope = scope
+    return scope

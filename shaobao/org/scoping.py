@@ -7,82 +7,11 @@ Lists are filtered with `Model.objects.visible_to(user)`; single objects are fet
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import reduce
-from operator import or_
+# The scope itself is computed next to the memberships it is made of (org.models), so that the
+# querysets' visible_to can use it without org.models and org.scoping importing each other.
+from shaobao.org.models import EMPTY_SCOPE, Division, Scope, scope_of
 
-from django.db.models import Q
-
-from shaobao.org.models import (
-    DISTRICT_ROLES,
-    LEVEL_PREFIX_LENGTH,
-    STREET_ROLES,
-    UNIT_ROLES,
-    Division,
-    Membership,
-    Role,
-)
-
-
-@dataclass(frozen=True)
-class Scope:
-    roles: frozenset[str]
-    division_prefixes: tuple[str, ...]  # the divisions the user belongs to, as code prefixes
-    district_prefixes: tuple[str, ...]  # the districts (deployments) the user works in
-    street_ids: frozenset[int]  # streets the user works for (street roles)
-    unit_ids: frozenset[int]  # units the user works for (unit roles)
-    is_superuser: bool = False
-
-    @property
-    def is_district(self) -> bool:
-        return self.is_superuser or bool(self.roles & DISTRICT_ROLES)
-
-    @property
-    def is_street(self) -> bool:
-        return bool(self.roles & STREET_ROLES)
-
-    @property
-    def is_unit(self) -> bool:
-        return bool(self.roles & UNIT_ROLES)
-
-    def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or bool(self.roles & set(roles))
-
-    def code_q(self, field: str, *, district_wide: bool = False) -> Q:
-        """Q matching rows whose division code (in `field`) lies in the user's territory."""
-        if self.is_superuser:
-            return Q()
-        prefixes = self.district_prefixes if (district_wide or self.is_district) else self.division_prefixes
-        if not prefixes:
-            return Q(pk__in=[])
-        return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
-
-
-EMPTY_SCOPE = Scope(frozenset(), (), (), frozenset(), frozenset())
-
-
-def scope_of(user) -> Scope:
-    """The user's scope, computed once per request (cached on the user object)."""
-    if user is None or not user.is_authenticated:
-        return EMPTY_SCOPE
-    cached = getattr(user, "_shaobao_scope", None)
-    if cached is not None:
-        return cached
-    memberships = list(Membership.objects.filter(user=user).select_related("division", "unit"))
-    roles = frozenset(m.role for m in memberships)
-    division_prefixes = tuple(sorted({m.division.prefix for m in memberships}))
-    district_prefixes = tuple(
-        sorted({m.division.code[: LEVEL_PREFIX_LENGTH["district"]] for m in memberships})
-    )
-    street_ids = frozenset(
-        m.division_id
-        for m in memberships
-        if m.role in STREET_ROLES | {Role.RESIDENT} and m.division.level == "street"
-    )
-    unit_ids = frozenset(m.unit_id for m in memberships if m.unit_id and m.role in UNIT_ROLES | STREET_ROLES)
-    scope = Scope(roles, division_prefixes, district_prefixes, street_ids, unit_ids, user.is_superuser)
-    user._shaobao_scope = scope
-    return scope
+__all__ = ["EMPTY_SCOPE", "Scope", "district_of", "scope_of"]
 
 
 def district_of(user) -> Division | None:

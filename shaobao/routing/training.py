@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shaobao.org.models import Division
 from shaobao.routing import registry
 from shaobao.routing.classifier import ClassifierConfig, TextClassifier
-from shaobao.routing.cold_start import KeywordClassifier, MatterText
+from shaobao.routing.cold_start import KeywordClassifier
 from shaobao.routing.evaluation import read_csv
 from shaobao.routing.text import join_text
 
@@ -67,17 +67,20 @@ def prior_from_db(district_code: str | None = None) -> KeywordClassifier | None:
     return registry.cold_start_for(duty_list)
 
 
+# Named keyword priors offered by apps above routing, installed from their AppConfig.ready() (the demo
+# district's duty list: `demo.apps`), so that routing never imports them.
+NAMED_PRIORS: dict[str, Callable[[], KeywordClassifier]] = {}
+
+
+def register_prior(name: str, build: Callable[[], KeywordClassifier]) -> None:
+    NAMED_PRIORS[name] = build
+
+
 def prior_from_demo() -> KeywordClassifier:
     """The demo district's duty list (shaobao/demo/fixtures/matters.csv), without a database."""
-    from shaobao.demo.fixtures.matters import DOMAINS, load_matters
-
-    names = dict(DOMAINS)
-    return KeywordClassifier(
-        MatterText(
-            m.code, m.name, m.description, tuple(m.keyword_list), None, m.domain, names.get(m.domain, "")
-        )
-        for m in load_matters()
-    )
+    if "demo" not in NAMED_PRIORS:
+        raise ValueError("演示区未安装 / the demo app (shaobao.demo) is not installed")
+    return NAMED_PRIORS["demo"]()
 
 
 def resolve_prior(kind: str, district_code: str | None = None) -> KeywordClassifier | None:

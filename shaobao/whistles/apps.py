@@ -7,3 +7,13 @@ class WhistlesConfig(AppConfig):
     name = "shaobao.whistles"
     label = "whistles"
     verbose_name = "Whistles"
+
+    def ready(self) -> None:
+        from shaobao.core.labels import register_state_labels
+        from shaobao.intake import extensions
+        from shaobao.whistles.forms import blow_form_for
+        from shaobao.whistles.models import ExtensionState, SummonsState, WhistleState
+
+        register_state_labels(WhistleState, SummonsState, ExtensionState)
+        # The demand page (intake, below whistles) offers the whistle form built here.
+        extensions.set_whistle_form(blow_form_for)

@@ -6,8 +6,10 @@ They only parse input; the `do_*` actions in `whistles.actions` decide what is a
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shaobao.duties.selectors import rule_for
 from shaobao.whistles.models import SummonsState, WhistleState, WhistleType
 
 _ROWS2 = forms.Textarea(attrs={"rows": 2})
@@ -96,3 +98,40 @@ class InboxFilterForm(forms.Form):
         self.fields["street"].choices = every + [(s.code, s.name) for s in streets]
         self.fields["unit"].choices = every + [(u.code, u.name) for u in units]
         self.fields["matter"].choices = every + [(m.code, f"{m.code} {m.name}") for m in matters]
+
+
+def blow_form_for(demand, matters, units, matter_code: str, lead: str, supporting, duplicates=()):
+    """The whistle form: lead and supporting units from the proposal, else from the duty list in force
+    for the matter (with the street's override, `duties.selectors.rule_for`). The demand page (intake)
+    gets it through `intake.extensions.whistle_form`, installed by WhistlesConfig.ready()."""
+    matter = next((m for m in matters if m.code == matter_code), None)
+    if matter is not None and not lead:
+        rule = rule_for(matter, demand.street)
+        lead, supporting = rule.lead_unit.code, [u.code for u in rule.supporting_units]
+    chosen = {lead, *supporting}
+    units = sorted(units, key=lambda u: (u.code not in chosen, u.code))  # the proposed ones first
+    form = BlowWhistleForm(
+        initial={
+            "type": "routine",
+            "matter_code": matter_code,
+            "lead_unit_code": lead,
+            "supporting_unit_codes": [c for c in supporting if c],
+            "demand_ids": [demand.pk],
+        },
+        matters=matters,
+        units=units,
+        demands=[demand, *duplicates],
+    )
+    # Choosing another matter reloads the units from the duty list (htmx).
+    form.fields["matter_code"].widget.attrs.update(
+        {
+            "hx-get": reverse("whistles:blow_units") + f"?demand={demand.pk}",
+            "hx-trigger": "change",
+            "hx-target": "#blow-units",
+            "hx-select": "#blow-units",
+            "hx-swap": "outerHTML",
+        }
+    )
+    if not matter_code:
+        form.fields["matter_code"].choices = [("", "---------"), *form.fields["matter_code"].choices]
+    return form

@@ -32,6 +32,7 @@ from shaobao.whistles.forms import (
     FinishForm,
     InboxFilterForm,
     ProgressForm,
+    blow_form_for,
 )
 from shaobao.whistles.models import ExtensionRequest, ProgressNote, Summons, Whistle, WhistleState
 from shaobao.whistles.selectors import filter_whistles, inbox_for
@@ -185,7 +186,7 @@ def blow(request):
 @require_GET
 def blow_units(request):
     """The lead and supporting units for the matter chosen in the whistle form (from the duty list)."""
-    from shaobao.intake.views_support import blow_form_for, whistle_units
+    from shaobao.intake.views_support import whistle_units
 
     demand = access_demand(request.user, request.GET.get("demand"))
     matters = list(_filter_choices(request.user)["matters"])

@@ -9,6 +9,7 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.pagination import paginate
 
 from shaobao.api.pagination import PagePagination
+from shaobao.api.renderers import RENDERER
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_workflow import (
     CallbackIn,
@@ -74,12 +75,12 @@ def receive_demand(
     replayed = bool(idempotency_key) and _replayed(demand, started)
     # The answer is rendered here rather than validated through DemandSummaryOut by ninja: this runs for
     # every demand a gateway sends, and the schema's attribute getters cost more CPU than the rest of the
-    # answer. `summary_answer` builds the same JSON (a test compares the two).
-    from shaobao.api.api import api  # the API this router belongs to (it imports the routers)
-
+    # answer. `summary_answer` builds the same JSON (a test compares the two), rendered by the API's
+    # renderer as `NinjaAPI.create_response` would.
     response.status_code = 200 if replayed else 201
     response["Location"] = f"{request.path.rstrip('/')}/{demand.pk}"
-    return api.create_response(request, summary_answer(demand), temporal_response=response)
+    response.content = RENDERER.render(request, summary_answer(demand), response_status=response.status_code)
+    return response
 
 
 def summary_answer(demand: Demand) -> dict:

@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shaobao.core.labels import state_labels
+
 register = template.Library()
 
 # Audit actions (core.Event.action) written by the do_* actions, as people read them.
@@ -58,16 +60,6 @@ EVENT_LABELS = {
 }
 
 
-def _state_labels() -> dict[str, str]:
-    from shaobao.intake.models import DemandState
-    from shaobao.whistles.models import ExtensionState, SummonsState, WhistleState
-
-    labels: dict[str, str] = {}
-    for choices in (ExtensionState, SummonsState, WhistleState, DemandState):
-        labels.update({value: label for value, label in choices.choices})
-    return labels
-
-
 @register.filter
 def event_label(action: str) -> str:
     """A readable label for an audit action; unknown actions are shown as written."""
@@ -77,7 +69,7 @@ def event_label(action: str) -> str:
 @register.filter
 def state_label(value: str) -> str:
     """The translated label of a demand, whistle, summons or extension state value."""
-    return _state_labels().get(value, value) if value else ""
+    return state_labels().get(value, value) if value else ""
 
 
 @register.filter

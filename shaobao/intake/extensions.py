@@ -1,0 +1,53 @@
+"""What the apps above intake add to its pages and actions, installed from their AppConfig.ready().
+
+Intake sits below routing and whistles and never imports them (the layers contract in pyproject.toml
+checks it). Routing installs the proposal shown on the demand page and the recorder of triage outcomes
+(its training data); whistles installs the whistle form the demand page offers. These are explicit
+calls made by intake's code, not signals: with nothing installed, there is simply no proposal, no
+outcome recorded and no whistle form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_proposer: Callable[[Any], Any] | None = None
+_outcome_recorders: list[Callable[..., Any]] = []
+_whistle_form: Callable[..., Any] | None = None
+
+
+def set_proposer(proposer: Callable[[Any], Any]) -> None:
+    """`proposer(demand)` → the routing proposal (matters, lead and supporting units, duplicates)."""
+    global _proposer
+    _proposer = proposer
+
+
+def has_proposer() -> bool:
+    return _proposer is not None
+
+
+def propose(demand):
+    return None if _proposer is None else _proposer(demand)
+
+
+def add_outcome_recorder(recorder: Callable[..., Any]) -> None:
+    """`recorder(demand=, proposal=, chosen_matter=, chosen_units=, actor=)`, called in the action's
+    transaction when a demand is triaged without a whistle (self-handling)."""
+    if recorder not in _outcome_recorders:
+        _outcome_recorders.append(recorder)
+
+
+def record_outcome(**outcome) -> None:
+    for recorder in _outcome_recorders:
+        recorder(**outcome)
+
+
+def set_whistle_form(builder: Callable[..., Any]) -> None:
+    """`builder(demand, matters, units, matter_code, lead, supporting, duplicates)` → the whistle form."""
+    global _whistle_form
+    _whistle_form = builder
+
+
+def whistle_form(*args, **kwargs):
+    return None if _whistle_form is None else _whistle_form(*args, **kwargs)
