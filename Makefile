@@ -58,8 +58,10 @@ run: deps
 worker: deps
 	$(PY) manage.py run_huey
 
-## The whole suite on SQLite, then on PostgreSQL when it answers (mandatory when CI=true).
+## The import layers first (lint-imports: pyproject.toml [tool.importlinter]), then the whole suite on SQLite,
+## then on PostgreSQL when it answers (mandatory when CI=true).
 test: deps browser
+	$(VENV)/bin/lint-imports --no-logo
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$DATABASE_URL" ] || $(PY) -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
 	  $(MAKE) --no-print-directory test-postgres; \
