@@ -254,13 +254,15 @@ SUMMONS_PREFILTER = {
 def _demands_summoning(unit_id: int) -> Q:
     from shaobao.whistles.models import Summons, Whistle
 
-    # The demand ids first, as a list: inside the demand query the planner may scan the demands instead.
     # Only as the (not withdrawn) lead of a whistle can a unit be credited with its demands (demand_rows).
+    # One subquery: the unit's whistles from the partial index summons_lead_unit_whistle, their demands,
+    # each probed in demand_id_called_back with the period (migration evaluation 0004), so that neither
+    # a summons row nor a demand row outside the period is read, and no id list makes the round trip.
     whistles = (
         Summons.objects.filter(unit_id=unit_id, role="lead").exclude(state="withdrawn").values("whistle_id")
     )
     links = Whistle.demands.through.objects.filter(whistle_id__in=whistles)
-    return Q(pk__in=list(links.values_list("demand_id", flat=True).distinct()))
+    return Q(pk__in=links.values("demand_id"))
 
 
 # One or more filters per dimension, read one after the other (an OR across the assignment and the
