@@ -21,7 +21,9 @@ CHECK = (
 
 def _lint(root: Path) -> subprocess.CompletedProcess:
     # A fresh interpreter started in `root`, so that `shaobao` is that tree's package.
-    return subprocess.run([sys.executable, "-c", CHECK], cwd=root, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", CHECK], cwd=root, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_apps_import_downward_only_and_no_module_cycle():

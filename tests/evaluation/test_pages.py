@@ -76,6 +76,27 @@ def test_drill_down_lists_exactly_the_rows_behind_a_figure(scenario, client):
     assert response.context["total"] == 5 and response.context["in_numerator"] == 4
 
 
+def test_drill_down_of_a_units_demands_lists_those_of_whistles_it_led_and_those_assigned_to_it(scenario):
+    # The demand path of a unit's drill-down (rewritten for speed in issue 15): demands called back in
+    # the month, credited to the unit as the lead of their whistle (D0-D3 for CGZF; not D4, whose whistle
+    # it only supported and was withdrawn from) or as the street unit they were assigned to (D5).
+    w, d = scenario.world, scenario.demands
+
+    def items(unit):
+        result = selectors.drill(
+            w.users["coordinator"],
+            period=selectors.parse_month(MONTH),
+            dim="unit",
+            key=unit.id,
+            indicator="resolution_rate",
+        )
+        return {(i["demand_id"], i["in_numerator"]) for i in result["items"]}
+
+    assert items(w.lead_unit) == {(d[0].id, True), (d[1].id, True), (d[2].id, True), (d[3].id, False)}
+    assert items(w.section_a) == {(d[5].id, True)}
+    assert items(w.supporting_unit) == set()
+
+
 def test_drill_down_outside_scope_is_not_found(scenario, client):
     w = scenario.world
     client.force_login(w.users["lead_leader"])
