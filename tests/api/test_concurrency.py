@@ -3,6 +3,7 @@ demand; two users acting on one demand at once get 200 and 409 (never 500 "datab
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import pytest
@@ -78,7 +79,7 @@ def test_two_users_triaging_one_demand_at_once_get_200_and_409(world):
         demand_id = _demand(dispatcher)
         path = f"/api/v1/demands/{demand_id}/triage"
         body = {"action": "self_handle", "unit": "BH-CG"}
-        responses = _race(lambda: dispatcher.post(path, body), lambda: leader.post(path, body))
+        responses = _race(*(functools.partial(c.post, path, body) for c in (dispatcher, leader)))
         assert sorted(r.status_code for r in responses) == [200, 409], [r.content for r in responses]
         loser = next(r for r in responses if r.status_code == 409)
         assert loser.json()["error"]["code"] == "illegal_transition"
