@@ -187,6 +187,7 @@ else:
         "huey_class": "huey.SqliteHuey",
         "name": "shaobao",
         "filename": str(VAR_DIR / "queue.sqlite3"),
+        "timeout": 20,  # seconds an enqueue waits for the queue file's lock (web threads + worker)
         "immediate": TESTING,
     }
 HUEY.setdefault("consumer", {"workers": 2, "worker_type": "thread", "periodic": True})
