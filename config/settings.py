@@ -101,9 +101,21 @@ if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # fail with "database table is locked" (seen in the browser tests). One file per test process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL + a busy timeout so the web server and the worker can share the file.
+    # Several writers (gunicorn's workers and threads, the huey worker) share one file (docs/adr/0008):
+    # - WAL: readers never block the writer nor the writer them;
+    # - transaction_mode IMMEDIATE: every transaction (`transaction.atomic()`, the do_* actions) takes the
+    #   write lock at BEGIN. A deferred transaction that reads and then writes cannot upgrade its lock once
+    #   another writer has committed ("database is locked" at once, no waiting): that made 90 % of
+    #   concurrent triage calls 500. With the lock taken first, the second of two racing users waits, then
+    #   reads the new state and gets 409 like on PostgreSQL;
+    # - timeout: how long BEGIN IMMEDIATE (and an autocommit write) waits for the lock (SQLITE_TIMEOUT,
+    #   seconds), below gunicorn's 30 s worker timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -175,6 +187,7 @@ else:
         "huey_class": "huey.SqliteHuey",
         "name": "shaobao",
         "filename": str(VAR_DIR / "queue.sqlite3"),
+        "timeout": 20,  # seconds an enqueue waits for the queue file's lock (web threads + worker)
         "immediate": TESTING,
     }
 HUEY.setdefault("consumer", {"workers": 2, "worker_type": "thread", "periodic": True})

@@ -65,3 +65,31 @@ class PersonalDataAccess(models.Model):
     fields = models.CharField(max_length=100)
     purpose = models.CharField(max_length=100, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class TaskFailure(models.Model):
+    """A background task that failed after its last retry (written by `core.queue`'s huey signal receiver,
+    in its own transaction). One row per task and arguments while unresolved: a task failing again with
+    the same arguments counts another occurrence. Shown in the admin, counted on the admin's index."""
+
+    task_name = models.CharField(_("task"), max_length=200, db_index=True)
+    args_summary = models.TextField(_("arguments"), blank=True)
+    key = models.CharField(max_length=64, editable=False)  # sha256 of task name + arguments
+    task_id = models.CharField(_("last task id"), max_length=64, blank=True)
+    error = models.TextField(_("error"))
+    traceback = models.TextField(_("traceback"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts per run"), default=1)
+    occurrences = models.PositiveIntegerField(_("final failures"), default=1)
+    first_failed_at = models.DateTimeField(_("first failed"))
+    last_failed_at = models.DateTimeField(_("last failed"), db_index=True)
+    resolved = models.BooleanField(_("resolved"), default=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed background task")
+        verbose_name_plural = _("failed background tasks")
+        ordering = ["resolved", "-last_failed_at", "-id"]
+        indexes = [models.Index(fields=["key", "resolved"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.error[:80]})"

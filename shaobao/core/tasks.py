@@ -10,16 +10,16 @@ from huey.contrib.djhuey import db_task
 from shaobao.core import delivery
 
 
-@db_task(retries=3, retry_delay=30)
+@db_task(retries=4, retry_delay=30, retry_backoff=2)
 def deliver_notification(user_ids: list[int], text: str, url: str = "", email: bool = True) -> int:
     return delivery.deliver(user_ids, text, url, email=email)
 
 
-@db_task(retries=3, retry_delay=60)
+@db_task(retries=4, retry_delay=60, retry_backoff=2)
 def send_notification_emails(user_ids: list[int], text: str, url: str = "") -> int:
     return delivery.send_emails(user_ids, text, url)
 
 
-@db_task(retries=3, retry_delay=60)
+@db_task(retries=4, retry_delay=60, retry_backoff=2)
 def send_digest_emails(counts: dict, template: str) -> int:
     return delivery.send_digests(counts, template)

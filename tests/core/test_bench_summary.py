@@ -48,3 +48,10 @@ def test_without_the_markers_nothing_is_written(tmp_path):
     doc.write_text("# hand-written only\n")
     assert not summary.write(doc, results(397.2, 33.5))
     assert doc.read_text() == "# hand-written only\n"
+
+
+def test_a_target_for_both_databases_is_met_only_when_each_meets_it():
+    soak = {"at": "2026-12-04T06:00:00+00:00", "figures": {"postgresql": {"responses_5xx": 0}}}
+    assert "| soak: answers 5xx | 0 | — | 0 (both databases) — met |" in summary.table({"soak": soak})
+    soak["figures"]["sqlite"] = {"responses_5xx": 3}
+    assert "| soak: answers 5xx | 0 | 3 | 0 (both databases) — **not met** |" in summary.table({"soak": soak})

@@ -1,0 +1,50 @@
+"""Admin for the records an administrator acts on: background tasks that failed after their last retry."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shaobao.core.models import TaskFailure
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    list_display = ("task_name", "error_head", "occurrences", "attempts", "last_failed_at", "resolved")
+    list_filter = ("resolved", "task_name")
+    search_fields = ("task_name", "error", "args_summary")
+    date_hierarchy = "last_failed_at"
+    readonly_fields = (
+        "task_name",
+        "args_summary",
+        "task_id",
+        "error",
+        "traceback",
+        "attempts",
+        "occurrences",
+        "first_failed_at",
+        "last_failed_at",
+        "resolved_at",
+    )
+    fields = (*readonly_fields[:-1], "resolved", "resolved_at")
+    actions = ("mark_resolved",)
+
+    def has_add_permission(self, request):
+        return False  # written by the worker only
+
+    @admin.display(description=_("error"))
+    def error_head(self, obj: TaskFailure) -> str:
+        return obj.error[:120]
+
+    @admin.action(description=_("Mark the selected failures resolved"))
+    def mark_resolved(self, request, queryset):
+        n = queryset.filter(resolved=False).update(resolved=True, resolved_at=timezone.now())
+        self.message_user(request, _("%(n)d failure(s) marked resolved.") % {"n": n})
+
+    def save_model(self, request, obj, form, change):
+        if obj.resolved and obj.resolved_at is None:
+            obj.resolved_at = timezone.now()
+        elif not obj.resolved:
+            obj.resolved_at = None
+        super().save_model(request, obj, form, change)
