@@ -318,14 +318,14 @@ class PlaceIndex:
         return guess
 
 
-_cache: dict[int, tuple[tuple, float, PlaceIndex]] = {}
+_cache: dict[str, tuple[tuple, float, PlaceIndex]] = {}
 _lock = threading.Lock()
 
 
-def _signature(district: Division) -> tuple:
-    under = Division.objects.filter(code__startswith=district.prefix, level__in=("street", "community"))
+def _signature(prefix: str) -> tuple:
+    under = Division.objects.filter(code__startswith=prefix, level__in=("street", "community"))
     d = under.aggregate(n=Count("id"), last=Max("id"))
-    g = GazetteerEntry.objects.filter(street__code__startswith=district.prefix).aggregate(
+    g = GazetteerEntry.objects.filter(street__code__startswith=prefix).aggregate(
         n=Count("id"), last=Max("id"), changed=Max("updated_at")
     )
     return (d["n"], d["last"], g["n"], g["last"], g["changed"])
@@ -333,30 +333,37 @@ def _signature(district: Division) -> tuple:
 
 def index_for(district: Division) -> PlaceIndex:
     """The district's alias index; rebuilt when a division or gazetteer entry under it changes."""
+    return index_for_prefix(district.prefix)
+
+
+def index_for_prefix(prefix: str) -> PlaceIndex:
+    """`index_for` by the district's 6-digit code prefix (a street's code starts with it)."""
     now = time.monotonic()
-    cached = _cache.get(district.pk)
+    cached = _cache.get(prefix)
     if cached is not None and now - cached[1] < RECHECK_SECONDS:
         return cached[2]
-    signature = _signature(district)
+    signature = _signature(prefix)
     if cached is not None and cached[0] == signature:
         with _lock:
-            _cache[district.pk] = (signature, now, cached[2])
+            _cache[prefix] = (signature, now, cached[2])
         return cached[2]
-    divisions = Division.objects.filter(code__startswith=district.prefix, level__in=("street", "community"))
-    entries = GazetteerEntry.objects.filter(street__code__startswith=district.prefix, is_active=True)
+    divisions = Division.objects.filter(code__startswith=prefix, level__in=("street", "community"))
+    entries = GazetteerEntry.objects.filter(street__code__startswith=prefix, is_active=True)
     index = PlaceIndex(
         list(divisions.only("id", "code", "name", "level", "parent_id")),
         list(entries.only("id", "name", "aliases", "kind", "street_id", "community_id")),
     )
     with _lock:
-        _cache[district.pk] = (signature, now, index)
+        _cache[prefix] = (signature, now, index)
     return index
 
 
 def clear_cache(**_kwargs) -> None:
     """Drop this process's indexes (a signal receiver: a division or gazetteer entry changed)."""
+    global _districts  # noqa: PLW0603
     with _lock:
         _cache.clear()
+        _districts = None
 
 
 def guess_place(district: Division, *texts: str, street_id: int | None = None) -> PlaceGuess:
@@ -364,5 +371,49 @@ def guess_place(district: Division, *texts: str, street_id: int | None = None) -
     return index_for(district).guess(" ".join(t for t in texts if t), street_id=street_id)
 
 
-def district_of(street: Division | None) -> Division | None:
-    return street.ancestor("district") if street is not None else None
+_districts: tuple[float, list[str]] | None = None
+
+
+def district_prefixes() -> list[str]:
+    """The prefixes of the districts that have streets (where a text without coordinates may be)."""
+    global _districts  # noqa: PLW0603 - a per-process memo, like the index cache
+    now = time.monotonic()
+    if _districts is not None and now - _districts[0] < RECHECK_SECONDS:
+        return _districts[1]
+    codes = Division.objects.filter(level="district", children__level="street").values_list("code", flat=True)
+    prefixes = sorted({c[:6] for c in codes})
+    _districts = (now, prefixes)
+    return prefixes
+
+
+def guess_anywhere(*texts: str) -> PlaceGuess:
+    """`guess_place` over every district with streets: a place found in one district only is the answer;
+    found in several, the result is ambiguous with all their candidates."""
+    text = " ".join(t for t in texts if t)
+    found = [
+        g
+        for g in (index_for_prefix(p).guess(text) for p in district_prefixes())
+        if g.street_id or g.ambiguous
+    ]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return PlaceGuess()
+    merged = PlaceGuess(ambiguous=True)
+    for g in found:
+        if g.street_id is not None:
+            merged.candidates.append(
+                Candidate(
+                    g.street_id,
+                    g.street_code,
+                    g.street_name,
+                    g.community_id,
+                    g.community_code,
+                    g.community_name,
+                    sorted({*g.street_words, *g.community_words}),
+                    g.confidence,
+                )
+            )
+        merged.candidates.extend(g.candidates)
+        merged.matches.extend(g.matches)
+    return merged
