@@ -90,6 +90,22 @@ ROWS = [
     ),
     ("placement", "placing a point on 100,000 grids, p99", "locate.p99_ms", " ms", "", None),
     (
+        "placement_text",
+        "hotline demands placed from their words, street level",
+        "street_accuracy",
+        "",
+        "≥ 0.95",
+        lambda v: v >= 0.95,
+    ),
+    (
+        "placement_text",
+        "… placed in a wrong street (worse than asking)",
+        "wrong_street",
+        "",
+        "",
+        None,
+    ),
+    (
         "web",
         "dispatcher's demand page (with routing proposal)",
         "dispatcher: demand page (triage, routing proposal).median_ms",

@@ -137,7 +137,9 @@ def place_demand(
     if street is not None:
         community = None
         if address or text:
-            guess = places.index_for_prefix(street.code[:6]).guess(f"{address} {text}", street_id=street.pk)
+            guess = places.index_for_prefix(street.code[:6]).guess(
+                f"{address} {text}", street_id=street.pk, fuzzy=False
+            )
             community = _division(guess.community_id)
         return Placement(street, community, None, "street_code", 1.0)
     if not address and not text:

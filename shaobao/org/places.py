@@ -32,7 +32,8 @@ from shaobao.org.models import Division, GazetteerEntry
 STREET_SUFFIXES = ("街道办事处", "街道办", "街道", "地区办事处", "地区", "镇", "乡", "办事处")
 COMMUNITY_SUFFIXES = ("社区居委会", "村民委员会", "居民委员会", "社区", "村委会", "居委会", "村委", "村")
 STREET_FORMS = ("", "街道", "街", "地区", "镇", "乡", "街道办事处", "街道办")
-COMMUNITY_FORMS = ("", "社区", "小区", "村", "村委会", "村委", "居委会", "社区居委会")
+URBAN_FORMS = ("社区", "小区", "居委会", "社区居委会", "居民委员会")
+VILLAGE_FORMS = ("村", "村委会", "村委", "村民委员会")
 ROAD_SUFFIXES = ("大街", "路", "街")
 ESTATE_SUFFIXES = ("小区", "家园", "社区")
 # How much one mention tells about the street.
@@ -46,8 +47,13 @@ WEIGHT = {
     ("place", 0): 2.0,  # 府前街, 万达广场
     ("place", 1): 1.5,  # 府前大街
     ("place", 2): 1.0,  # a bare estate name
+    ("street", 3): 1.0,  # one character wrong: 马房镇
+    ("community", 3): 1.0,  # 魏太物村
+    ("place", 3): 1.0,
 }
 RECHECK_SECONDS = 5.0
+FUZZY_MAX = 3
+SUFFIX_CHARS = frozenset("村镇乡区道街路会委")
 # Villages whose bare name is an everyday word ("中心", "胜利", "关上"): only "中心村" etc. name them.
 COMMON_WORDS = frozenset(
     "中心 河北 胜利 向阳 桃园 南山 关上 放光 天井 新农 太后 行宫 新立 桥头 光明 阳光 和平 太平 平安 东沟 "
@@ -159,27 +165,28 @@ class PlaceIndex:
                 candidates[word].append(alias)
 
         for d in divisions:
+            name = normalise(d.name)
+            is_village = name.endswith("村")
+            cross: tuple[str, ...] = ()
             if d.level == "street":
                 suffixes, forms, street_id, community_id = STREET_SUFFIXES, STREET_FORMS, d.pk, None
             elif d.level == "community":
-                suffixes, forms, street_id, community_id = (
-                    COMMUNITY_SUFFIXES,
-                    COMMUNITY_FORMS,
-                    d.parent_id,
-                    d.pk,
-                )
+                suffixes, street_id, community_id = COMMUNITY_SUFFIXES, d.parent_id, d.pk
+                # A village's own forms first; the other kind's ("韩庄社区") only where no one else has them.
+                forms, cross = (VILLAGE_FORMS, URBAN_FORMS) if is_village else (URBAN_FORMS, VILLAGE_FORMS)
             else:
                 continue
-            name = normalise(d.name)
             base = base_name(name, suffixes)
             key = f"d{d.pk}"
             add(name, Alias(key, street_id, community_id, d.level, 0))
             for form in forms:
                 if form and base + form != name:
                     add(base + form, Alias(key, street_id, community_id, d.level, 1))
+            for form in cross:
+                if base + form != name:
+                    add(base + form, Alias(key, street_id, community_id, d.level, 2))
             # A village is often named without its 村 ("韩庄"); a 2-character urban community's bare name
             # ("光明", "阳光") is an ordinary word, so only its suffixed forms count.
-            is_village = name.endswith("村")
             if base != name and base not in COMMON_WORDS:
                 if len(base) >= 3 or is_village or d.level == "street":
                     add(base, Alias(key, street_id, community_id, d.level, 2))
@@ -200,6 +207,13 @@ class PlaceIndex:
         # A word is kept at its best tier only: a real name (tier 0) beats another's generated form
         # ("北店社区" is that community, not "北店村" + 社区), which beats a bare name (tier 2). What is
         # left shared between several places stays: it is evidence for each (a tie is then ambiguous).
+        # Words that name a street in any form: "王辛庄" before a village is the township (王辛庄镇), not
+        # the township's seat village 王辛庄村, when it comes to choosing the community.
+        self.street_words: dict[str, set[int]] = defaultdict(set)
+        for word, found in candidates.items():
+            for a in found:
+                if a.level == "street":
+                    self.street_words[word].add(a.street_id)
         self.aliases: dict[str, list[Alias]] = {}
         for word, found in candidates.items():
             best = min(a.tier for a in found)
@@ -212,6 +226,44 @@ class PlaceIndex:
             self._lengths[word[0]].append(len(word))
         for first, lengths in self._lengths.items():
             self._lengths[first] = sorted(set(lengths), reverse=True)
+        self._build_fuzzy()
+
+    def _build_fuzzy(self) -> None:
+        """One character miswritten ("魏太物村" for 魏太务村, "马房镇" for 马坊镇): every real name or usual
+        form of 3+ characters with one of its name characters (not the suffix) replaced by "?". A key that
+        fits more than `FUZZY_MAX` places says nothing and is dropped."""
+        fuzzy: dict[str, dict[str, Alias]] = defaultdict(dict)
+        for word, aliases in self.aliases.items():
+            if len(word) < 3 or aliases[0].tier > 1:
+                continue
+            stem = len(word) - 1 if word[-1] in SUFFIX_CHARS else len(word)
+            for j in range(stem):
+                k = word[:j] + "?" + word[j + 1 :]
+                for a in aliases:
+                    fuzzy[k][a.key] = Alias(a.key, a.street_id, a.community_id, a.level, 3)
+        self.fuzzy = {k: list(v.values()) for k, v in fuzzy.items() if len(v) <= FUZZY_MAX}
+        self._fuzzy_lengths = sorted({len(k) for k in self.fuzzy}, reverse=True)
+
+    def fuzzy_scan(self, text: str) -> list[tuple[str, Alias]]:
+        """Like `scan`, for names with one character wrong (a fallback: only when nothing matched exactly)."""
+        found, i, n = [], 0, len(text)
+        while i < n:
+            for length in self._fuzzy_lengths:
+                word = text[i : i + length]
+                if len(word) < length:
+                    continue
+                hit = None
+                for j in range(length):
+                    hit = self.fuzzy.get(word[:j] + "?" + word[j + 1 :])
+                    if hit:
+                        break
+                if hit:
+                    found.extend((word, a) for a in hit)
+                    i += length
+                    break
+            else:
+                i += 1
+        return found
 
     def scan(self, text: str) -> list[tuple[str, Alias]]:
         """Longest alias starting at each position, left to right, without overlaps."""
@@ -227,18 +279,24 @@ class PlaceIndex:
                 i += 1
         return found
 
-    def guess(self, text: str, *, street_id: int | None = None) -> PlaceGuess:
+    def guess(self, text: str, *, street_id: int | None = None, fuzzy: bool = True) -> PlaceGuess:
         """The best street (unless given) and community named in `text`, with the matched words."""
-        hits = self.scan(normalise(text))
+        norm = normalise(text)
+        hits = self.scan(norm)
+        fuzzy_used = not hits or not fuzzy
+        if not hits and fuzzy:
+            hits = self.fuzzy_scan(norm)
         guess = PlaceGuess()
         for word, alias in hits:
-            if alias.level != "place":
+            if alias.level != "place" and alias.tier < 3:
                 d = self.divisions[int(alias.key[1:])]
                 guess.matches.append(PlaceMatch(word, d.pk, d.code, d.name, d.level))
         if street_id is not None:
             self._with_street(guess, street_id)
             guess.confidence = 1.0
             self._community(guess, hits, street_id)
+            if guess.community_id is None and not fuzzy_used:
+                self._community(guess, self.fuzzy_scan(norm), street_id)
             return guess
         # The same place named twice ("滨河街道……滨河") is one piece of evidence, at its strongest form.
         per_place: dict[tuple[str, int], float] = {}
@@ -281,19 +339,31 @@ class PlaceIndex:
             return guess
         self._with_street(guess, first)
         strength = 0.5 + 0.5 * min(1.0, top / 3.0)
+        if all(a.tier == 3 for _w, a in hits if a.street_id == first):
+            strength = min(strength, 0.6)  # found only through a miswritten name
         guess.confidence = round(strength * (1.0 - 0.5 * second / top), 2)
         self._community(guess, hits, first)
+        if guess.community_id is None and not fuzzy_used:
+            self._community(guess, self.fuzzy_scan(norm), first)
         return guess
 
     def _community(self, guess: PlaceGuess, hits: list[tuple[str, Alias]], street_id: int) -> None:
         scores: dict[int, float] = defaultdict(float)
         words: dict[int, list[str]] = defaultdict(list)
-        for word, alias in hits:
-            if alias.street_id != street_id:
-                continue
+        # The first mention of the township's name is the township ("王辛庄熊耳营": 王辛庄镇, not its seat
+        # village 王辛庄村); once the township is named, its name again is the seat village ("夏各庄镇夏各庄").
+        street_named, previous = False, None
+        mine = [(w, a) for w, a in hits if a.street_id == street_id]
+        for word, alias in mine:
+            names_street = alias.level == "street" or street_id in self.street_words.get(word, ())
+            if word is not previous and names_street:
+                first_mention, street_named = not street_named, True
+            previous = word
             if alias.level == "street":
                 guess.street_words.append(word)
             elif alias.community_id is not None:
+                if names_street and first_mention and len(mine) > 1:
+                    continue
                 scores[alias.community_id] += WEIGHT[(alias.level, alias.tier)] + (
                     0.5 if alias.level == "community" else 0.0
                 )
