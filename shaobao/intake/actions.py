@@ -452,12 +452,29 @@ def do_correct_placement(
             raise Forbidden("无权更正该诉求的位置 / You may not correct this demand's placement")
         before = {"street": demand.street_id, "community": demand.community_id, "grid": demand.grid_id}
         demand.street, demand.community, demand.grid = street, community, grid
+        picked = any(
+            c.get("street_code") == street.code
+            and c.get("community_code", "") == getattr(community, "code", "")
+            for c in demand.placement_candidates or []
+        )
         demand.placement_source = "manual"
-        demand.save(update_fields=["street", "community", "grid", "placement_source"])
+        demand.placement_confidence = 1.0
+        demand.placement_candidates = []
+        demand.save(
+            update_fields=[
+                "street",
+                "community",
+                "grid",
+                "placement_source",
+                "placement_confidence",
+                "placement_candidates",
+            ]
+        )
         after = {
             "street": street.pk,
             "community": getattr(community, "pk", None),
             "grid": getattr(grid, "pk", None),
+            "picked_candidate": picked,
         }
         audit.record(
             demand, "correct_placement", actor=actor, note=note, data={"before": before, "after": after}
