@@ -102,6 +102,22 @@ ROWS = [
         lambda v: v == 0,
     ),
     (
+        "placement_text",
+        "hotline demands placed from their words, street level",
+        "street_accuracy",
+        "",
+        "≥ 0.95",
+        lambda v: v >= 0.95,
+    ),
+    (
+        "placement_text",
+        "… placed in a wrong street (worse than asking)",
+        "wrong_street",
+        "",
+        "",
+        None,
+    ),
+    (
         "web",
         "dispatcher's demand page (with routing proposal)",
         "dispatcher: demand page (triage, routing proposal).median_ms",

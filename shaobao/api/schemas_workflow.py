@@ -67,6 +67,15 @@ class DemandSummaryOut(Schema):
         return str(obj.get_state_display())
 
 
+class PlaceCandidateOut(Schema):
+    street_code: str
+    street_name: str
+    community_code: str = ""
+    community_name: str = ""
+    words: list[str] = Field([], description="匹配的地名用词 / the words that named it")
+    score: float = 0
+
+
 class DemandOut(DemandSummaryOut):
     body: str
     reporter: ReporterOut
@@ -75,7 +84,16 @@ class DemandOut(DemandSummaryOut):
     lng: float | None
     community: DivisionRef | None
     grid: str | None
-    placement_source: str
+    placement_source: str = Field(
+        description="coordinates / street_code / address / text / manual（调度员） / '' (not placed)"
+    )
+    placement_confidence: float | None = Field(
+        None, description="定位把握 0–1 / how sure the placement is (1: coordinates, channel, a person)"
+    )
+    placement_candidates: list[PlaceCandidateOut] = Field(
+        [],
+        description="文字指向多处时的候选位置，待区协调员选定 / candidates when the words name several places",
+    )
     merged_into: int | None
     rework_count: int
     handled_at: datetime | None

@@ -31,7 +31,8 @@ from shaobao.demo.fixtures.units import (
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
 from shaobao.org.divisions import import_district
 from shaobao.org.geo import invalidate_index
-from shaobao.org.models import Division, Grid, Membership, Unit, User
+from shaobao.org.models import Division, GazetteerEntry, Grid, Membership, Unit, User
+from shaobao.org.places import clear_cache as clear_place_cache
 
 DEMO_DISTRICT_CODE = "110117"
 
@@ -47,6 +48,7 @@ GRIDS_PER_VILLAGE = 3
 @dataclass
 class DemoLoad:
     divisions: int = 0
+    places: int = 0
     units: int = 0
     grids: int = 0
     matters: int = 0
@@ -56,7 +58,7 @@ class DemoLoad:
     def summary(self) -> str:
         text = (
             f"演示区已加载 / demo district loaded: {self.divisions} divisions, {self.units} units, "
-            f"{self.grids} grids, {self.matters} matters, {self.users} users"
+            f"{self.grids} grids, {self.places} gazetteer places, {self.matters} matters, {self.users} users"
         )
         return "\n".join([text, *self.notes])
 
@@ -73,12 +75,42 @@ def load_demo_district() -> DemoLoad:
         units = _load_units(district, streets, communities)
         result.units = len(units)
         result.grids = _load_grids(streets, communities)
+        result.places = _load_gazetteer(streets, communities)
         result.matters, note = _load_duty_list(district, units)
         if note:
             result.notes.append(note)
         result.users = _load_users(units, streets)
         transaction.on_commit(invalidate_index)
+        transaction.on_commit(clear_place_cache)
     return result
+
+
+def _load_gazetteer(streets: list[Division], communities: list[Division]) -> int:
+    """The demo district's roads, landmarks, estates and hamlets (fixtures/gazetteer.csv), upserted by
+    (name, street); entries an administrator added in the admin are kept."""
+    import csv
+    from pathlib import Path
+
+    street_by_name = {s.name: s for s in streets}
+    community_by_name = {(c.parent_id, c.name): c for c in communities}
+    existing = {(e.name, e.street_id): e for e in GazetteerEntry.objects.filter(street__in=streets)}
+    to_create, to_update = [], []
+    path = Path(__file__).parent / "fixtures" / "gazetteer.csv"
+    with path.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            street = street_by_name[row["street"]]
+            community = community_by_name.get((street.pk, row["community"])) if row["community"] else None
+            values = {"aliases": row["aliases"], "kind": row["kind"], "community": community}
+            entry = existing.get((row["name"], street.pk))
+            if entry is None:
+                to_create.append(GazetteerEntry(name=row["name"], street=street, **values))
+            elif any(getattr(entry, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(entry, k, v)
+                to_update.append(entry)
+    GazetteerEntry.objects.bulk_create(to_create)
+    GazetteerEntry.objects.bulk_update(to_update, ["aliases", "kind", "community"])
+    return len(to_create) + len(existing)
 
 
 def _upsert_units(specs: list[tuple[str, str, str, int, str | None]]) -> dict[str, Unit]:

@@ -31,7 +31,7 @@ from shaobao.intake import extensions, people
 from shaobao.intake.access import access_demand, lock_demand
 from shaobao.intake.codes import new_tracking_code
 from shaobao.intake.models import Channel, Demand, DemandKind, DemandPhoto, DemandState, Satisfaction
-from shaobao.intake.placement import UNPLACED, Placement, grid_at, street_by_code
+from shaobao.intake.placement import place_demand, street_by_code
 from shaobao.intake.states import FINAL_STATES, check_demand_step
 from shaobao.intake.uploads import checked_photos
 from shaobao.org.models import Division, Grid, Membership, Role, Unit
@@ -178,7 +178,13 @@ def do_receive_demand(
     files = checked_photos(photos)
     lat_f = float(lat) if lat is not None else None
     lng_f = float(lng) if lng is not None else None
-    placement = _place(lat_f, lng_f, given_street)
+    placement = place_demand(
+        lat=lat_f,
+        lng=lng_f,
+        street=given_street,
+        address=(address or "").strip(),
+        text=f"{subject.strip()}。{body.strip()}",
+    )
     matter = None
     if matter_code:
         district = placement.street.parent if placement.street else None
@@ -201,6 +207,8 @@ def do_receive_demand(
             community=placement.community,
             grid=placement.grid,
             placement_source=placement.source,
+            placement_confidence=placement.confidence,
+            placement_candidates=list(placement.candidates),
             matter=matter,
             created_by=creator,
             idempotency_key=key if creator is not None else None,
@@ -210,7 +218,13 @@ def do_receive_demand(
             action="receive",
             actor=creator,
             to_state=demand.state,
-            data={"channel": channel, "placement": placement.source, "photos": len(files)},
+            data={
+                "channel": channel,
+                "placement": placement.source,
+                "confidence": placement.confidence,
+                "candidates": len(placement.candidates),
+                "photos": len(files),
+            },
         )
         try:
             with transaction.atomic():
@@ -385,21 +399,6 @@ def _demand_url_parts() -> tuple[str, str]:
     return head, tail
 
 
-def _place(lat: float | None, lng: float | None, street: Division | None) -> Placement:
-    """`placement.place` with the street already read (validation fetched it): coordinates in a grid
-    win, else the street the channel gave, else unplaced."""
-    if lat is not None and lng is not None:
-        grid = grid_at(lat, lng)
-        if grid is not None:
-            community = grid.community
-            return Placement(
-                community.ancestor("street") if community else None, community, grid, "coordinates"
-            )
-    if street is not None:
-        return Placement(street, None, None, "street_code")
-    return UNPLACED
-
-
 # --- placement and triage ------------------------------------------------------------------------
 
 
@@ -454,12 +453,29 @@ def do_correct_placement(
             raise Forbidden("无权更正该诉求的位置 / You may not correct this demand's placement")
         before = {"street": demand.street_id, "community": demand.community_id, "grid": demand.grid_id}
         demand.street, demand.community, demand.grid = street, community, grid
+        picked = any(
+            c.get("street_code") == street.code
+            and c.get("community_code", "") == getattr(community, "code", "")
+            for c in demand.placement_candidates or []
+        )
         demand.placement_source = "manual"
-        demand.save(update_fields=["street", "community", "grid", "placement_source"])
+        demand.placement_confidence = 1.0
+        demand.placement_candidates = []
+        demand.save(
+            update_fields=[
+                "street",
+                "community",
+                "grid",
+                "placement_source",
+                "placement_confidence",
+                "placement_candidates",
+            ]
+        )
         after = {
             "street": street.pk,
             "community": getattr(community, "pk", None),
             "grid": getattr(grid, "pk", None),
+            "picked_candidate": picked,
         }
         audit.record(
             demand, "correct_placement", actor=actor, note=note, data={"before": before, "after": after}

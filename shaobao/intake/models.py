@@ -56,8 +56,9 @@ class PlacementSource(models.TextChoices):
     NONE = "", _("not placed")
     COORDINATES = "coordinates", _("coordinates in a grid")
     STREET_CODE = "street_code", _("street given by the channel")
-    TEXT = "text", _("recognised in the address")
-    MANUAL = "manual", _("corrected by a person")
+    ADDRESS = "address", _("recognised in the address")
+    TEXT = "text", _("recognised in the text")
+    MANUAL = "manual", _("placed by a dispatcher")
 
 
 class DemandQuerySet(models.QuerySet):
@@ -118,8 +119,12 @@ class Demand(models.Model):
     )
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="demands")
     placement_source = models.CharField(
-        max_length=12, choices=PlacementSource.choices, blank=True, default=""
+        _("placement source"), max_length=12, choices=PlacementSource.choices, blank=True, default=""
     )
+    # How sure the placement is (1 for coordinates, the channel's street or a person; less from words), and
+    # when the words named several places equally, the candidates the coordinator picks from.
+    placement_confidence = models.FloatField(_("placement confidence"), null=True, blank=True)
+    placement_candidates = models.JSONField(_("placement candidates"), default=list, blank=True)
     matter = models.ForeignKey(
         Matter,
         null=True,

@@ -1,4 +1,9 @@
-"""Placing a demand: coordinates → grid → community → street (point in polygon).
+"""Placing a demand, in order: coordinates (point in a grid's polygon) → the street the channel gave →
+the address → the text (streets, communities/villages and the gazetteer's places, `shaobao.org.places`).
+
+Each placement records its source and a confidence; when the words name two places equally (a road that
+crosses two streets, a village name two townships share), the demand stays unplaced with the candidates,
+for the coordinator to pick one (`actions.do_correct_placement`). A wrong street is worse than asking.
 
 A bounding-box prefilter (an indexed range query on the grid's bbox columns) keeps the candidates to a
 handful even with 100,000 grids; shapely then tests the exact polygon. If the org app provides
@@ -15,6 +20,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from shaobao.core.db import hot_cursor
+from shaobao.org import places
 from shaobao.org.models import Division, Grid
 
 
@@ -24,6 +30,8 @@ class Placement:
     community: Division | None
     grid: Grid | None
     source: str  # PlacementSource value
+    confidence: float | None = None
+    candidates: tuple = ()  # dicts (street_code, street_name, community_code, community_name, words, score)
 
 
 UNPLACED = Placement(None, None, None, "")
@@ -108,3 +116,64 @@ def _street_sql() -> str:
         f"SELECT {', '.join(qn(c) for c in _STREET_FIELDS)} FROM {qn(Division._meta.db_table)} "
         f"WHERE {qn('code')} = %s AND {qn('level')} = %s"
     )
+
+
+def place_demand(
+    *,
+    lat: float | None,
+    lng: float | None,
+    street: Division | None,
+    address: str = "",
+    text: str = "",
+) -> Placement:
+    """Where a demand is: coordinates in a grid; else the street given (its community read from the words);
+    else the address; else the address with the text. Ambiguous words give candidates, not a street."""
+    if lat is not None and lng is not None:
+        grid = grid_at(lat, lng)
+        if grid is not None:
+            community = grid.community
+            street_of = community.ancestor("street") if community else None
+            return Placement(street_of, community, grid, "coordinates", 1.0)
+    if street is not None:
+        community = None
+        if address or text:
+            guess = places.index_for_prefix(street.code[:6]).guess(
+                f"{address} {text}", street_id=street.pk, fuzzy=False
+            )
+            community = _division(guess.community_id)
+        return Placement(street, community, None, "street_code", 1.0)
+    if not address and not text:
+        return UNPLACED
+    by_address = places.guess_anywhere(address) if address else places.PlaceGuess()
+    if by_address.street_id is not None:
+        if text:  # the text may name the community the address left out
+            refined = places.index_for_prefix(by_address.street_code[:6]).guess(
+                f"{address} {text}", street_id=by_address.street_id
+            )
+            if by_address.community_id is None and refined.community_id is not None:
+                by_address.community_id = refined.community_id
+        return _placed(by_address, "address")
+    if not text:
+        return _unplaced(by_address)
+    both = places.guess_anywhere(address, text)
+    if both.street_id is not None:
+        return _placed(both, "text")
+    return _unplaced(both if both.candidates else by_address)
+
+
+def _placed(guess: places.PlaceGuess, source: str) -> Placement:
+    street = _division(guess.street_id)
+    community = _division(guess.community_id) if guess.community_id else None
+    if community is not None:
+        community.parent = street
+    return Placement(street, community, None, source, guess.confidence)
+
+
+def _unplaced(guess: places.PlaceGuess) -> Placement:
+    if not guess.candidates:
+        return UNPLACED
+    return Placement(None, None, None, "", 0.0, tuple(c.as_dict() for c in guess.candidates))
+
+
+def _division(pk: int | None) -> Division | None:
+    return Division.objects.filter(pk=pk).first() if pk else None

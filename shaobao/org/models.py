@@ -291,3 +291,59 @@ def scope_of(user) -> Scope:
     scope = Scope(roles, division_prefixes, district_prefixes, street_ids, unit_ids, user.is_superuser)
     user._shaobao_scope = scope
     return scope
+class PlaceKind(models.TextChoices):
+    ROAD = "road", _("road/street")
+    LANDMARK = "landmark", _("landmark")
+    ESTATE = "estate", _("residential estate")
+    VILLAGE = "village", _("village/hamlet")
+    OTHER = "other", _("other place")
+
+
+class GazetteerEntry(models.Model):
+    """A place the district knows by name (a road, landmark, estate, hamlet) and the division it lies in.
+
+    Place recognition (`shaobao.org.places`) reads these beside the divisions' own names. A road that
+    crosses two streets is two entries with the same name, one per street: a text naming only that road
+    is then ambiguous and goes to the coordinator with both candidates.
+    """
+
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    aliases = models.CharField(
+        _("aliases"),
+        max_length=400,
+        blank=True,
+        help_text=_("Other names and common misspellings, separated by commas or spaces."),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=PlaceKind.choices, default=PlaceKind.LANDMARK)
+    street = models.ForeignKey(
+        Division,
+        on_delete=models.CASCADE,
+        related_name="gazetteer_entries",
+        verbose_name=_("street/township"),
+    )
+    community = models.ForeignKey(
+        Division,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gazetteer_community_entries",
+        verbose_name=_("community/village"),
+    )
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Place recognition's in-memory index compares count, max(id) and max(updated_at) to know when to rebuild.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("gazetteer entry")
+        verbose_name_plural = _("gazetteer")
+        ordering = ["street__code", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.street.name})" if self.street_id else self.name
+
+    def alias_list(self) -> list[str]:
+        import re
+
+        return [a for a in re.split(r"[,，、;；\s]+", self.aliases or "") if a]

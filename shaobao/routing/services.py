@@ -17,12 +17,12 @@ from django.db import transaction
 from shaobao.duties.models import Matter
 from shaobao.duties.selectors import duty_list_in_force, rule_for
 from shaobao.org.models import Division, Unit
+from shaobao.org.places import PlaceMatch, guess_place
 from shaobao.routing import registry
 from shaobao.routing.classifier import _softmax
 from shaobao.routing.cold_start import KeywordClassifier
 from shaobao.routing.duplicates import DuplicateCandidate, find_duplicates
 from shaobao.routing.models import ProposalRecord
-from shaobao.routing.places import PlaceMatch, guess_place
 from shaobao.routing.text import join_text, normalise
 
 log = logging.getLogger(__name__)

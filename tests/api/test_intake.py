@@ -85,7 +85,13 @@ def test_the_stored_demand_event_and_bell_row_are_what_the_action_returned(world
         "",
         "received",
     )
-    assert event.data == {"channel": "grid_patrol", "placement": "coordinates", "photos": 0}
+    assert event.data == {
+        "channel": "grid_patrol",
+        "placement": "coordinates",
+        "confidence": 1.0,
+        "candidates": 0,
+        "photos": 0,
+    }
     bell = Notification.objects.get(user=world.users["dispatcher"])
     assert bell.text == f"新诉求 {stored.tracking_code}：占道经营"
     assert bell.url == f"/demands/{stored.pk}/" and bell.read_at is None

@@ -43,7 +43,9 @@ def test_outside_every_grid_falls_back_to_the_street_code_then_unplaced(world):
     d = new_demand(world, lat=39.0, lng=116.0, street_code=world.street_b.code)
     assert d.street == world.street_b and d.grid is None and d.placement_source == "street_code"
     d = new_demand(world, lat=39.0, lng=116.0, street_code=None)
-    assert d.street is None and d.placement_source == ""
+    assert d.street == world.street_a and d.placement_source == "address"  # "承平里3号楼"
+    d = new_demand(world, lat=39.0, lng=116.0, street_code=None, address="", body="楼顶有人违建")
+    assert d.street is None and d.placement_source == "" and d.placement_candidates == []
 
 
 @pytest.mark.django_db

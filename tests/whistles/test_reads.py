@@ -25,7 +25,7 @@ def test_demand_visibility_by_role(world):
     u = world.users
     d = new_demand(world)
     mine = new_demand(world, actor=u["resident"], channel="resident_web")
-    unplaced = new_demand(world, street_code=None)
+    unplaced = new_demand(world, street_code=None, address="")  # no place in its words
     assert set(Demand.objects.visible_to(u["dispatcher"])) == {d, mine}
     assert set(Demand.objects.visible_to(u["dispatcher_b"])) == set()
     assert set(Demand.objects.visible_to(u["coordinator"])) == {d, mine, unplaced}
@@ -153,7 +153,7 @@ def test_new_demand_notifies_the_streets_dispatcher(world, django_capture_on_com
 
 def test_correct_placement_by_coordinator_and_refining_by_the_street(world):
     u = world.users
-    d = new_demand(world, street_code=None)
+    d = new_demand(world, street_code=None, address="")
     intake.do_correct_placement(actor=u["coordinator"], demand_id=d.pk, grid_code=world.grid_a1.code)
     d.refresh_from_db()
     assert (d.street, d.community, d.grid, d.placement_source) == (
