@@ -35,6 +35,7 @@ from shaobao.whistles.forms import (
 )
 from shaobao.whistles.models import ExtensionRequest, ProgressNote, Summons, Whistle, WhistleState
 from shaobao.whistles.selectors import filter_whistles, inbox_for
+from shaobao.whistles.todo import DUE_FILTERS, filter_due
 from shaobao.whistles.views_support import filter_items, pending_partners, summons_actions, whistle_actions
 
 
@@ -68,8 +69,14 @@ def _inbox_context(request, *, with_form: bool = True) -> dict:
         filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
     key = request.GET.get("section") or next((s["key"] for s in sections if s["count"]), "")
     current = next((s for s in sections if s["key"] == key), sections[0] if sections else None)
-    page = paginate(request, filter_items(current["items"], filters), 20) if current else None
-    return {"sections": sections, "current": current, "page": page, "form": form}
+    due = request.GET.get("due", "")
+    items = None
+    if current:
+        items = filter_items(current["items"], filters)
+        if due in DUE_FILTERS:  # the dashboard's "overdue" / "due today" links
+            items = filter_due(current["key"], items, due)
+    page = paginate(request, items, 20) if current else None
+    return {"sections": sections, "current": current, "page": page, "form": form, "due": due}
 
 
 @web_view
