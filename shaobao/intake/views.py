@@ -40,7 +40,7 @@ from shaobao.intake.models import Demand
 from shaobao.intake.selectors import filter_demands
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
-from shaobao.org.access import require_member
+from shaobao.org.access import require_member, require_staff
 from shaobao.org.models import Division
 from shaobao.org.scoping import district_of
 
@@ -59,6 +59,7 @@ def web_view(view):
                 return response
             return redirect_to_login(request.get_full_path())
         try:
+            require_staff(request.user)  # residents and role-less users: 403, never an empty page
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shaobao.intake.forms import confirm_field
 from shaobao.whistles.models import SummonsState, WhistleState, WhistleType
 
 _ROWS2 = forms.Textarea(attrs={"rows": 2})
@@ -41,16 +42,26 @@ class DisputeForm(forms.Form):
 
 
 class ArbitrateForm(forms.Form):
+    # No preset decision (radio buttons, none checked) and a confirmation: arbitration is final.
     decision = forms.ChoiceField(
         label=_("decision"),
         choices=[("uphold", _("uphold: withdraw the summons")), ("reject", _("reject: the unit must act"))],
+        widget=forms.RadioSelect,
     )
-    reassign_to = forms.ChoiceField(label=_("summon instead"), required=False)
+    # A unit code, typed with suggestions (`whistles:unit_search`, scoped to what the street may summon);
+    # the action checks it (`whistles.steps.check_summonable`).
+    reassign_to = forms.CharField(label=_("summon instead"), required=False, max_length=40)
     note = forms.CharField(label=_("note"), required=False, widget=_ROWS2)
+    confirm = confirm_field(_("I have checked: this decision is final"))
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reassign_to"].choices = [("", _("nobody"))] + [(u.code, u.name) for u in units]
+        self.units = units
+
+    def clean_reassign_to(self) -> str:
+        # A suggestion reads "CODE name": keep the code.
+        value = (self.cleaned_data.get("reassign_to") or "").strip()
+        return value.split()[0] if value else ""
 
 
 class ProgressForm(forms.Form):

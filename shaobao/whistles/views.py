@@ -7,7 +7,7 @@ Views only parse → access → do → render; the helpers shared with the deman
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -127,8 +127,6 @@ def _whistle_page(request, whistle: Whistle):
     for s in summonses:
         s.allowed = summons_actions(request.user, s, whistle, summonses)
         s.waiting_for = pending_partners(s, summonses) if "finish_waiting" in s.allowed else []
-    arbitrating = any("arbitrate" in s.allowed for s in summonses)
-    units = _filter_choices(request.user)["units"] if arbitrating else []
     ctx = {
         "whistle": whistle,
         "summonses": summonses,
@@ -136,7 +134,7 @@ def _whistle_page(request, whistle: Whistle):
         "events": _timeline(whistle, summonses),
         "allowed": whistle_actions(request.user, whistle),
         "dispute_form": DisputeForm(),
-        "arbitrate_form": ArbitrateForm(units=units),
+        "arbitrate_form": ArbitrateForm(),
         "progress_form": ProgressForm(),
         "extension_form": ExtensionForm(),
         "decide_form": DecideExtensionForm(),
@@ -201,6 +199,25 @@ def blow_units(request):
     return render(request, "whistles/_blow_units.html", {"blow_form": form})
 
 
+@web_view
+@require_GET
+def unit_search(request):
+    """Type-ahead for a unit (arbitration's "summon instead"): <option>s for a <datalist>, at most 20,
+    matching the code or the name; with `whistle`, only the units its street may summon."""
+    require_member(request.user)
+    units = Unit.objects.visible_to(request.user).filter(is_active=True)
+    if request.GET.get("whistle"):
+        units = units.serving(access_whistle(request.user, request.GET["whistle"]).street)
+    term = (request.GET.get("q") or request.GET.get("reassign_to") or "").strip()
+    if term:
+        units = units.filter(Q(code__istartswith=term.split()[0]) | Q(name__icontains=term))
+    units = units.order_by("code").only("code", "name")[:UNIT_SEARCH_LIMIT]
+    return render(request, "whistles/_unit_options.html", {"units": units})
+
+
+UNIT_SEARCH_LIMIT = 20
+
+
 def _summons_action(request, pk: int, form, do, success: str, args):
     summons = access_summons(request.user, pk)
     url = reverse("whistles:whistle_detail", args=[summons.whistle_id])
@@ -241,7 +258,7 @@ def dispute(request, pk: int):
 @web_view
 @require_POST
 def arbitrate(request, pk: int):
-    form = ArbitrateForm(request.POST, units=_filter_choices(request.user)["units"])
+    form = ArbitrateForm(request.POST)
     return _summons_action(
         request,
         pk,
