@@ -227,7 +227,9 @@ def do_arbitrate(
             new_unit = None
             if reassign_to:
                 new_unit = _units_in_district([reassign_to], whistle.street.parent.prefix, "reassign_to")[0]
-                check_summonable([new_unit], whistle.street, rule_for(whistle.matter, whistle.street), "reassign_to")
+                check_summonable(
+                    [new_unit], whistle.street, rule_for(whistle.matter, whistle.street), "reassign_to"
+                )
                 if new_unit.pk == summons.unit_id:
                     raise ValidationFailed(
                         "不能改派给提出异议的单位 / Cannot reassign to the disputing unit",

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 def _checked_inputs(html: str, form_action: str) -> list[str]:
     form = html[html.index(f'action="{form_action}"') :]
     form = form[: form.index("</form>")]
-    return re.findall(r"<input[^>]*\bchecked\b[^>]*>", form) + re.findall(r"<option[^>]*selected[^>]*>\d", form)
+    return re.findall(r"<input[^>]*\bchecked\b[^>]*>", form) + re.findall(
+        r"<option[^>]*selected[^>]*>\d", form
+    )
 
 
 def test_callback_form_has_no_preset_answer_and_needs_confirmation(login, world):

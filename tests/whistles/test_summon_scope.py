@@ -65,7 +65,7 @@ def test_district_units_own_sections_and_stationed_offices_may_be_summoned(world
     assert {s.unit.code for s in whistle.summonses.all()} == {"BH-CG", "ZJW", "PCS-BH"}
 
 
-def test_api_refuses_another_streets_section_with_403(world, api_as, other_section):
+def test_api_refuses_another_streets_section_with_403(world, api_as, other_section):  # noqa: F811
     demand = _demand(world)
     answer = api_as("dispatcher").post(
         "/api/v1/whistles",
@@ -105,7 +105,10 @@ def test_arbitration_cannot_hand_the_lead_to_another_streets_section(world, othe
     do_dispute(actor=world.users["lead_handler"], summons_id=lead.pk, reason="不是我们的")
     with pytest.raises(Forbidden):
         do_arbitrate(
-            actor=world.users["coordinator"], summons_id=lead.pk, decision="uphold", reassign_to=other_section.code
+            actor=world.users["coordinator"],
+            summons_id=lead.pk,
+            decision="uphold",
+            reassign_to=other_section.code,
         )
     lead.refresh_from_db()
     assert lead.state == "disputed"
