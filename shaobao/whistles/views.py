@@ -19,8 +19,8 @@ from shaobao.intake.forms import VerifyForm
 from shaobao.intake.models import Demand
 from shaobao.intake.views import _demand_page, done, form_errors, paginate, perform, web_view
 from shaobao.org.access import require_member
-from shaobao.org.models import Division, Unit
-from shaobao.org.scoping import district_of
+from shaobao.org.models import Unit
+from shaobao.org.scoping import district_of, streets_for, units_for
 from shaobao.whistles import actions
 from shaobao.whistles.access import access_extension, access_summons, access_whistle
 from shaobao.whistles.forms import (
@@ -45,8 +45,8 @@ def _filter_choices(user) -> dict:
     district = district_of(user)
     duty_list = duty_list_in_force(district) if district else None
     return {
-        "streets": Division.objects.visible_to(user).filter(level="street").order_by("code"),
-        "units": Unit.objects.visible_to(user).filter(is_active=True).order_by("code"),
+        "streets": streets_for(user),
+        "units": units_for(user),
         "matters": duty_list.matters.order_by("code") if duty_list else [],
     }
 
@@ -67,6 +67,7 @@ def _inbox_context(request, *, with_form: bool = True) -> dict:
         filters = form.cleaned_data if form.is_valid() else {}
     else:  # plain equality filters on codes/values: an unknown value just matches nothing
         filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+        filters["unit"] = (filters["unit"].split() or [""])[0]  # a suggestion reads "CODE name"
     key = request.GET.get("section") or next((s["key"] for s in sections if s["count"]), "")
     current = next((s for s in sections if s["key"] == key), sections[0] if sections else None)
     due = request.GET.get("due", "")
@@ -205,9 +206,11 @@ def unit_search(request):
     """Type-ahead for a unit (arbitration's "summon instead"): <option>s for a <datalist>, at most 20,
     matching the code or the name; with `whistle`, only the units its street may summon."""
     require_member(request.user)
-    units = Unit.objects.visible_to(request.user).filter(is_active=True)
     if request.GET.get("whistle"):
-        units = units.serving(access_whistle(request.user, request.GET["whistle"]).street)
+        street = access_whistle(request.user, request.GET["whistle"]).street
+        units = Unit.objects.visible_to(request.user).serving(street)
+    else:
+        units = units_for(request.user)
     term = (request.GET.get("q") or request.GET.get("reassign_to") or "").strip()
     if term:
         units = units.filter(Q(code__istartswith=term.split()[0]) | Q(name__icontains=term))

@@ -59,3 +59,33 @@ def test_staff_pages_still_open_for_staff(client, world, demand):
     client.force_login(world.users["dispatcher"])
     assert client.get(reverse("intake:demand_list")).status_code == 200
     assert client.get(reverse("whistles:inbox")).status_code == 200
+
+
+def test_filters_list_only_the_users_own_streets_and_units(client, world):
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="XG-CG", name="兴谷街道城管科", kind="street_section", division=world.street_b)
+    client.force_login(world.users["dispatcher"])
+    html = client.get(reverse("intake:demand_list")).content.decode()
+    assert world.street_a.name in html and world.street_b.name not in html
+    html = client.get(reverse("whistles:whistle_list")).content.decode()
+    assert world.street_b.name not in html
+    assert "滨河街道城管科" in html and "区城管执法局" in html  # its own section, the district's departments
+    assert "兴谷街道城管科" not in html and "朝阳区城管委" not in html
+    # the type-ahead is scoped the same way
+    html = client.get(reverse("whistles:unit_search"), {"q": "城管"}).content.decode()
+    assert "滨河街道城管科" in html and "兴谷街道城管科" not in html
+    # a coordinator sees every street of the district
+    client.force_login(world.users["coordinator"])
+    html = client.get(reverse("intake:demand_list")).content.decode()
+    assert world.street_a.name in html and world.street_b.name in html
+
+
+def test_unit_filter_accepts_a_picked_suggestion(client, world, whistle):
+    client.force_login(world.users["dispatcher"])
+    html = client.get(
+        reverse("whistles:whistle_list"), {"unit": f"{world.lead_unit.code} {world.lead_unit.name}"}
+    )
+    assert f"/whistles/{whistle.pk}/" in html.content.decode()
+    html = client.get(reverse("whistles:whistle_list"), {"unit": world.section_a.code})
+    assert f"/whistles/{whistle.pk}/" not in html.content.decode()
