@@ -324,7 +324,7 @@ class TodoTileOut(Schema):
     )
     overdue: int | None = Field(None, description="items past their deadline (null: the section has none)")
     due_today: int | None = Field(None, description="items due before local midnight, not yet late")
-    url: str = Field(description="the web inbox filtered to this section")
+    url: str | None = Field(None, description="the web inbox filtered to this section (staff only)")
     overdue_url: str | None = None
     due_today_url: str | None = None
 

@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shaobao.core.calendar import end_of_local_day, working_hours_between
+from shaobao.org.access import STAFF_ROLES
+from shaobao.org.scoping import scope_of
 from shaobao.whistles.deadlines import step_due, step_started_by
 from shaobao.whistles.models import SummonsState
 from shaobao.whistles.selectors import inbox_for
@@ -95,6 +97,8 @@ def todo_for(user, *, now: dt.datetime | None = None) -> list[dict]:
     """The user's tiles, in the inbox's order (empty for a user without a staff role)."""
     now = now or timezone.now()
     eod = end_of_local_day(now)
+    # The inbox is a staff page: a resident's tile has no link (the home page lists their demands).
+    linked = scope_of(user).has_role(*STAFF_ROLES)
     tiles = []
     for section in inbox_for(user, now=now, counted=False):
         key = section["key"]
@@ -124,9 +128,9 @@ def todo_for(user, *, now: dt.datetime | None = None) -> list[dict]:
                 "hours_left": round(working_hours_between(now, due), 1) if due is not None else None,
                 "overdue": overdue,
                 "due_today": due_today,
-                "url": _link(key),
-                "overdue_url": _link(key, "overdue") if spec else None,
-                "due_today_url": _link(key, "today") if spec else None,
+                "url": _link(key) if linked else None,
+                "overdue_url": _link(key, "overdue") if spec and linked else None,
+                "due_today_url": _link(key, "today") if spec and linked else None,
             }
         )
     return tiles

@@ -168,3 +168,18 @@ def test_api_todo_returns_the_same_counts(client, world, whistle):
 
 def test_api_todo_needs_a_login(client):
     assert client.get("/api/v1/me/todo").status_code == 401
+
+
+def test_resident_home_lists_own_demands_with_tracking_links(client, world):
+    demand = do_receive_demand(
+        actor=world.users["resident"],
+        channel="resident_web",
+        kind="complaint",
+        subject="楼道堆物",
+        body="楼道堆物",
+        street_code=world.street_a.code,
+    )
+    client.force_login(world.users["resident"])
+    html = client.get("/").content.decode()
+    assert reverse("intake:track", args=[demand.tracking_code]) in html
+    assert reverse("whistles:inbox") not in html  # a staff page: no link to it
