@@ -114,6 +114,7 @@ class UnitPicker(forms.TextInput):
             "hx-trigger": "input changed delay:250ms",
             "hx-target": f"#{list_id}",
             "hx-swap": "innerHTML",
+            "hx-select": "unset",  # pages may set hx-select="main" for their forms: not for this
         }
         units = list(self.options[: self.SHORT_LIST + 1]) if self.options else []
         shown = units if len(units) <= self.SHORT_LIST else []
