@@ -183,3 +183,8 @@ def test_resident_home_lists_own_demands_with_tracking_links(client, world):
     html = client.get("/").content.decode()
     assert reverse("intake:track", args=[demand.tracking_code]) in html
     assert reverse("whistles:inbox") not in html  # a staff page: no link to it
+
+
+def test_api_todo_refuses_a_user_without_a_role(client, world):
+    client.force_login(world.users["nobody"])
+    assert client.get("/api/v1/me/todo").status_code == 403
