@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shaobao.core import views as core_views
+from shaobao.whistles import views_home
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -20,6 +21,6 @@ urlpatterns = [
     path("evaluation/", include("shaobao.evaluation.urls")),
     path("platform/", include("shaobao.platform.urls")),
     path("notifications/", include("shaobao.core.urls")),
-    path("", core_views.home, name="home"),
+    path("", views_home.home, name="home"),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

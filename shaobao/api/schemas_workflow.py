@@ -332,6 +332,27 @@ class InboxSectionOut(Schema):
     items: list[InboxItemOut]
 
 
+class TodoTileOut(Schema):
+    key: str = Field(description="the inbox section (`/inbox` key)")
+    title: str
+    count: int
+    due: datetime | None = Field(None, description="deadline of the most urgent item")
+    hours_left: float | None = Field(
+        None, description="working hours from now to `due` (hours of working days; negative: late)"
+    )
+    overdue: int | None = Field(None, description="items past their deadline (null: the section has none)")
+    due_today: int | None = Field(None, description="items due before local midnight, not yet late")
+    url: str | None = Field(None, description="the web inbox filtered to this section (staff only)")
+    overdue_url: str | None = None
+    due_today_url: str | None = None
+
+
+class TodoOut(Schema):
+    overdue: int
+    due_today: int
+    tiles: list[TodoTileOut]
+
+
 class TrackStepOut(Schema):
     at: datetime
     step: str

@@ -1,12 +1,10 @@
-"""Health check and the home page (which sends each role to its own work)."""
+"""Health check (the home page is the to-do dashboard in `whistles.views_home`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 
@@ -21,8 +19,3 @@ def healthz(request):
             {"status": "error", "database": connection.vendor, "detail": str(exc)}, status=503
         )
     return JsonResponse({"status": "ok", "database": connection.vendor, "version": settings.VERSION})
-
-
-@login_required
-def home(request):
-    return render(request, "core/home.html")

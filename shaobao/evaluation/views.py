@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -21,6 +22,7 @@ from shaobao.evaluation import actions, exports, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
 from shaobao.evaluation.models import MonthlySurvey, UnitRating, WeightSet
 from shaobao.evaluation.templatetags.evaluation_tags import figure_cells
+from shaobao.org.access import require_staff
 from shaobao.org.models import Division, Unit
 from shaobao.org.scoping import scope_of
 
@@ -51,6 +53,7 @@ def web_view(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
+            require_staff(request.user)  # residents and role-less users: 403, never an empty page
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
@@ -287,6 +290,10 @@ def rate(request, whistle_id: int):
     whistle = Whistle.objects.filter(pk=whistle_id).select_related("street", "matter").first()
     if whistle is None or not (scope.is_district or whistle.street_id in scope.street_ids):
         raise NotFound("吹哨不存在 / Whistle not found")
+    if request.method == "POST" and not request.POST.get("confirm"):
+        # 下评上 is final: the form's confirmation box must be ticked (checked here too, without JS).
+        messages.error(request, _("Tick the confirmation box: a rating is final once submitted."))
+        return redirect("evaluation:rate", whistle_id=whistle.id)
     if request.method == "POST":
         try:
             actions.do_rate_unit(

@@ -140,18 +140,35 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def confirm_field(label=None) -> forms.BooleanField:
+    """The confirmation of an irreversible step: a required box, unticked, checked by the browser and
+    again by the form on the server, so the step cannot be sent by accident, with or without JavaScript."""
+    return forms.BooleanField(
+        label=label or _("I have checked my answers: this step cannot be undone"), required=True
+    )
+
+
 class VerifyForm(forms.Form):
+    # No preset answer: radio buttons with none checked, required.
     passed = forms.TypedChoiceField(
         label=_("result"),
         choices=[("1", _("passed")), ("0", _("failed, send back"))],
         coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = confirm_field()
 
 
 class CallbackForm(forms.Form):
     solved = forms.TypedChoiceField(
-        label=_("solved?"), choices=[("1", _("yes")), ("0", _("no"))], coerce=lambda v: v == "1"
+        label=_("solved?"),
+        choices=[("1", _("yes")), ("0", _("no"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
     )
-    satisfaction = forms.ChoiceField(label=_("satisfaction"), choices=Satisfaction.choices)
+    satisfaction = forms.ChoiceField(
+        label=_("satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = confirm_field()

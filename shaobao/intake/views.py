@@ -40,9 +40,9 @@ from shaobao.intake.models import Demand
 from shaobao.intake.selectors import filter_demands
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
-from shaobao.org.access import require_member
+from shaobao.org.access import require_member, require_staff
 from shaobao.org.models import Division
-from shaobao.org.scoping import district_of
+from shaobao.org.scoping import district_of, streets_for
 
 # --- web helpers (shared with whistles.views) -------------------------------------------------------
 
@@ -59,6 +59,7 @@ def web_view(view):
                 return response
             return redirect_to_login(request.get_full_path())
         try:
+            require_staff(request.user)  # residents and role-less users: 403, never an empty page
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
@@ -163,7 +164,7 @@ def new_demand(request):
 @require_GET
 def demand_list(request):
     require_member(request.user)
-    streets, matters = _streets(request.user), _matters(request.user)
+    streets, matters = streets_for(request.user), _matters(request.user)
     form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
     qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
     if form.is_valid():

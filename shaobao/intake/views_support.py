@@ -131,18 +131,13 @@ def duplicate_candidates(demand: Demand, proposal, user) -> list[Demand]:
 
 
 def whistle_units(user, demand: Demand):
-    """Units a street can summon: the district's departments and stationed offices, and its own units
-    (not the sections of other streets), so that the lists stay short."""
-    from django.db.models import Q
-
+    """Units a street can summon (`Unit.objects.serving`: the district's units and the street's own,
+    never another street's sections), so that the lists stay short and match what the action allows."""
     units = Unit.objects.visible_to(user).filter(is_active=True).only("code", "name")
-    district = _district(demand, user)
-    if district is None:
-        return units
-    near = Q(division=district)
-    if demand.street is not None:
-        near |= Q(division__code__startswith=demand.street.prefix)
-    return units.filter(near)
+    if demand.street is None:
+        district = _district(demand, user)
+        return units.filter(division=district) if district is not None else units
+    return units.serving(demand.street)
 
 
 def triage_choices(user, demand: Demand, proposal) -> dict:

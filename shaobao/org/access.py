@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shaobao.core.errors import Forbidden, NotFound
-from shaobao.org.models import Division, Unit
+from shaobao.org.models import DISTRICT_ROLES, STREET_ROLES, UNIT_ROLES, Division, Unit
 from shaobao.org.scoping import scope_of
 
 
@@ -15,6 +15,18 @@ def require_member(user) -> None:
     scope = scope_of(user)
     if not scope.is_superuser and not scope.roles:
         raise Forbidden("您没有任何角色 / You have no role in any organisation")
+
+
+# Every role but the resident works for an organisation: these open the staff pages.
+STAFF_ROLES = frozenset(STREET_ROLES | UNIT_ROLES | DISTRICT_ROLES)
+
+
+def require_staff(user) -> None:
+    """The staff pages (demands, whistles, evaluation, exports, platform) are for staff: a resident, or a
+    user without any role, gets Forbidden (403) rather than an empty list."""
+    require_member(user)
+    if not scope_of(user).has_role(*STAFF_ROLES):
+        raise Forbidden("此页面仅供工作人员使用 / This page is for staff")
 
 
 def access_division(user, code: str) -> Division:

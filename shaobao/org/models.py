@@ -150,6 +150,13 @@ class UnitQuerySet(models.QuerySet):
             return self.none()
         return self.filter(scope.code_q("division__code", district_wide=True))
 
+    def serving(self, street) -> UnitQuerySet:
+        """Active units a street may summon: the district's own units (departments, district-wide
+        stationed offices) and the units inside the street (its sections, teams, communities, the
+        stationed offices serving it); never another street's own units."""
+        near = models.Q(division_id=street.parent_id) | models.Q(division__code__startswith=street.prefix)
+        return self.filter(near, is_active=True)
+
 
 class Unit(models.Model):
     """Who acts: a district department, a stationed office, a street's section or team, a community."""

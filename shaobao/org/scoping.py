@@ -9,7 +9,9 @@ from __future__ import annotations
 
 # The scope itself is computed next to the memberships it is made of (org.models), so that the
 # querysets' visible_to can use it without org.models and org.scoping importing each other.
-from shaobao.org.models import EMPTY_SCOPE, Division, Scope, scope_of
+from django.db.models import Q
+
+from shaobao.org.models import EMPTY_SCOPE, Division, Scope, Unit, scope_of
 
 __all__ = ["EMPTY_SCOPE", "Scope", "district_of", "scope_of"]
 
@@ -21,3 +23,32 @@ def district_of(user) -> Division | None:
             Division.objects.filter(level="district").order_by("code").first() if scope.is_superuser else None
         )
     return Division.objects.filter(code=Division.full_code(scope.district_prefixes[0])).first()
+
+
+# --- what the filters and pickers offer ---------------------------------------------------------------
+def streets_for(user):
+    """Streets a user's filters and pickers list: street staff their own streets; district and unit
+    roles the streets of their district (units serve every street of it)."""
+    scope = scope_of(user)
+    streets = Division.objects.filter(level="street")
+    if scope.is_superuser:
+        return streets.order_by("code")
+    q = Q(pk__in=scope.street_ids)
+    if scope.is_district or scope.is_unit:
+        q |= scope.code_q("code", district_wide=True)
+    return streets.filter(q).order_by("code")
+
+
+def units_for(user):
+    """Units a user's filters and pickers list: district roles every unit of the district; street staff
+    the units serving their streets (`Unit.objects.serving`); unit staff their own units."""
+    scope = scope_of(user)
+    units = Unit.objects.filter(is_active=True)
+    if scope.is_superuser:
+        return units.order_by("code")
+    q = Q(pk__in=scope.unit_ids)
+    if scope.is_district:
+        q |= scope.code_q("division__code", district_wide=True)
+    for street in Division.objects.filter(pk__in=scope.street_ids):
+        q |= Q(pk__in=Unit.objects.serving(street).values("pk"))
+    return units.filter(q).order_by("code")

@@ -47,6 +47,7 @@ from shaobao.whistles.steps import (
     _step_summons,
     _step_whistle,
     _units_in_district,
+    check_summonable,
     whistle_url,
 )
 from shaobao.whistles.supervision import restart_finish_stages
@@ -114,6 +115,8 @@ def do_blow_whistle(
             codes = list(dict.fromkeys(c for c in supporting_unit_codes if c))
             supporting = _units_in_district(codes, prefix, "supporting_units")
         supporting = [u for u in supporting if u.pk != lead.pk]
+        check_summonable([lead], street, rule, "lead_unit")
+        check_summonable(supporting, street, rule, "supporting_units")
         now = timezone.now()
         whistle = Whistle.objects.create(
             street=street, type=type, matter=matter, note=note, blown_by=actor, blown_at=now
@@ -224,6 +227,9 @@ def do_arbitrate(
             new_unit = None
             if reassign_to:
                 new_unit = _units_in_district([reassign_to], whistle.street.parent.prefix, "reassign_to")[0]
+                check_summonable(
+                    [new_unit], whistle.street, rule_for(whistle.matter, whistle.street), "reassign_to"
+                )
                 if new_unit.pk == summons.unit_id:
                     raise ValidationFailed(
                         "不能改派给提出异议的单位 / Cannot reassign to the disputing unit",

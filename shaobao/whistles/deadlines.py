@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from shaobao.core.calendar import add_time_limit, add_working_days
+from shaobao.core.calendar import add_time_limit, add_working_days, add_working_hours
 
 DEFAULT_REPORT_IN_MINUTES = {"emergency": 30, "priority": 120, "routine": 24 * 60}
 
@@ -101,3 +101,31 @@ def clock_start(due: dt.datetime, warn: dt.datetime, fraction: float | None = No
     if fraction >= 1:
         return warn
     return due - (due - warn) / (1 - fraction)
+
+
+# --- the street's and the district's own steps ------------------------------------------------------
+# Units' deadlines are stored on the summons; the steps that wait on the street or the district (triage,
+# verification, callback, an extension decision, placing an unplaced demand) have a working-hours limit
+# counted from when the item started waiting. Settings may override: STEP_LIMIT_WORKING_HOURS.
+DEFAULT_STEP_LIMIT_WORKING_HOURS = {
+    "triage": 24,  # a received or reopened demand is triaged within one working day
+    "verify": 48,  # a handled demand or a fed-back whistle is verified within two working days
+    "callback": 48,  # the resident is called back within two working days of closing
+    "extension": 24,  # the coordinator answers an extension request within one working day
+    "placement": 24,  # an unplaced demand is placed within one working day
+}
+
+
+def step_limit_hours(step: str) -> float:
+    limits = {**DEFAULT_STEP_LIMIT_WORKING_HOURS, **getattr(settings, "STEP_LIMIT_WORKING_HOURS", {})}
+    return float(limits[step])
+
+
+def step_due(start: dt.datetime, step: str) -> dt.datetime:
+    """When a street or district step that started waiting at `start` is due (working hours)."""
+    return add_working_hours(start, step_limit_hours(step))
+
+
+def step_started_by(due: dt.datetime, step: str) -> dt.datetime:
+    """The latest start whose step is due by `due` (the inverse of `step_due`, for filtering)."""
+    return add_working_hours(due, -step_limit_hours(step))

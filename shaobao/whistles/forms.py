@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shaobao.duties.selectors import rule_for
+from shaobao.intake.forms import confirm_field
 from shaobao.whistles.models import SummonsState, WhistleState, WhistleType
 
 _ROWS2 = forms.Textarea(attrs={"rows": 2})
@@ -43,16 +44,26 @@ class DisputeForm(forms.Form):
 
 
 class ArbitrateForm(forms.Form):
+    # No preset decision (radio buttons, none checked) and a confirmation: arbitration is final.
     decision = forms.ChoiceField(
         label=_("decision"),
         choices=[("uphold", _("uphold: withdraw the summons")), ("reject", _("reject: the unit must act"))],
+        widget=forms.RadioSelect,
     )
-    reassign_to = forms.ChoiceField(label=_("summon instead"), required=False)
+    # A unit code, typed with suggestions (`whistles:unit_search`, scoped to what the street may summon);
+    # the action checks it (`whistles.steps.check_summonable`).
+    reassign_to = forms.CharField(label=_("summon instead"), required=False, max_length=40)
     note = forms.CharField(label=_("note"), required=False, widget=_ROWS2)
+    confirm = confirm_field(_("I have checked: this decision is final"))
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reassign_to"].choices = [("", _("nobody"))] + [(u.code, u.name) for u in units]
+        self.units = units
+
+    def clean_reassign_to(self) -> str:
+        # A suggestion reads "CODE name": keep the code.
+        value = (self.cleaned_data.get("reassign_to") or "").strip()
+        return value.split()[0] if value else ""
 
 
 class ProgressForm(forms.Form):
@@ -79,12 +90,53 @@ class FinishForm(forms.Form):
     note = forms.CharField(label=_("result"), widget=_ROWS2)
 
 
+class UnitPicker(forms.TextInput):
+    """A unit typed with suggestions (no framework, no CDN): a <datalist> that lists the user's units when
+    they are few, and is refilled by htmx from `whistles:unit_search` (scoped to the user) as one types,
+    when they are many (a district coordinator picks among hundreds). Without JavaScript a code typed
+    by hand still works."""
+
+    SHORT_LIST = 40
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"autocomplete": "off", "placeholder": _("type a unit name or code"), **(attrs or {})}
+        )
+        self.options = ()
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.urls import reverse
+        from django.utils.html import format_html, format_html_join
+
+        list_id = f"{(attrs or {}).get('id') or name}-options"
+        attrs = {
+            **(attrs or {}),
+            "list": list_id,
+            "hx-get": reverse("whistles:unit_search"),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": f"#{list_id}",
+            "hx-swap": "innerHTML",
+            "hx-select": "unset",  # pages may set hx-select="main" for their forms: not for this
+        }
+        units = list(self.options[: self.SHORT_LIST + 1]) if self.options else []
+        shown = units if len(units) <= self.SHORT_LIST else []
+        options = format_html_join(
+            "", '<option value="{} {}">{}</option>', ((u.code, u.name, u.name) for u in shown)
+        )
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer),
+            list_id,
+            options,
+        )
+
+
 class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("search"), required=False)
     state = forms.ChoiceField(label=_("state"), required=False)
     type = forms.ChoiceField(label=_("whistle type"), required=False)
     street = forms.ChoiceField(label=_("street/township"), required=False)
-    unit = forms.ChoiceField(label=_("unit"), required=False)
+    unit = forms.CharField(label=_("unit"), required=False, max_length=140, widget=UnitPicker())
     matter = forms.ChoiceField(label=_("matter"), required=False)
     overdue = forms.BooleanField(label=_("overdue only"), required=False)
 
@@ -96,8 +148,13 @@ class InboxFilterForm(forms.Form):
         self.fields["state"].choices = every + list(states)
         self.fields["type"].choices = every + list(WhistleType.choices)
         self.fields["street"].choices = every + [(s.code, s.name) for s in streets]
-        self.fields["unit"].choices = every + [(u.code, u.name) for u in units]
+        self.fields["unit"].widget.options = units
         self.fields["matter"].choices = every + [(m.code, f"{m.code} {m.name}") for m in matters]
+
+    def clean_unit(self) -> str:
+        # A suggestion reads "CODE name": filter on the code.
+        value = (self.cleaned_data.get("unit") or "").strip()
+        return value.split()[0] if value else ""
 
 
 def blow_form_for(demand, matters, units, matter_code: str, lead: str, supporting, duplicates=()):

@@ -14,12 +14,19 @@ from shaobao.whistles.models import ExtensionRequest, ExtensionState, Summons, S
 from shaobao.whistles.supervision import overdue_board, overdue_q
 
 
-def _section(key: str, title, items: QuerySet) -> dict:
-    return {"key": key, "title": title, "items": items, "count": items.count()}
+def _section(key: str, title, items: QuerySet, counted: bool = True) -> dict:
+    return {"key": key, "title": title, "items": items, "count": items.count() if counted else None}
 
 
-def inbox_for(user, *, now: dt.datetime | None = None) -> list[dict]:
-    """Sections {key, title, items (queryset), count} for every role the user holds (no duplicates)."""
+# How far back a unit's answered extension requests stay in its inbox ("extension answers").
+EXTENSION_ANSWER_DAYS = 7
+
+
+def inbox_for(user, *, now: dt.datetime | None = None, counted: bool = True) -> list[dict]:
+    """Sections {key, title, items (queryset), count} for every role the user holds (no duplicates).
+
+    `counted=False` leaves `count` to the caller (the to-do dashboard counts each section once, with
+    its deadlines, in `whistles.todo`)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     now = now or timezone.now()
@@ -29,7 +36,7 @@ def inbox_for(user, *, now: dt.datetime | None = None) -> list[dict]:
     def add(key: str, title, items: QuerySet) -> None:
         if key not in seen:
             seen.add(key)
-            sections.append(_section(key, title, items))
+            sections.append(_section(key, title, items, counted))
 
     demands = Demand.objects.visible_to(user).select_related("street", "matter", "assigned_unit")
     whistles = Whistle.objects.visible_to(user).select_related("street", "matter")
@@ -84,6 +91,17 @@ def inbox_for(user, *, now: dt.datetime | None = None) -> list[dict]:
             ),
         )
         add("unit_overdue", _("Overdue"), mine.filter(overdue_q(now)).order_by("report_in_due", "finish_due"))
+        add(
+            "extension_answers",
+            _("Answers to our extension requests"),
+            ExtensionRequest.objects.filter(
+                summons__unit_id__in=units,
+                decided_at__gte=now - dt.timedelta(days=EXTENSION_ANSWER_DAYS),
+            )
+            .exclude(state=ExtensionState.PENDING)
+            .select_related("summons", "summons__unit", "summons__whistle")
+            .order_by("-decided_at", "-pk"),
+        )
 
     if people.district_prefixes(user) or user.is_superuser:
         add(

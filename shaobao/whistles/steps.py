@@ -119,3 +119,23 @@ def _units_in_district(codes: list[str], district_prefix: str, field: str) -> li
             fields={field: "not_found"},
         )
     return [units[c] for c in codes]
+
+
+def check_summonable(units: list[Unit], street, rule=None, field: str = "lead_unit") -> None:
+    """Only units serving the street (`Unit.objects.serving`) or named by the duty list's rule for the
+    matter may be summoned for it; any other unit of the district is refused (403) — in the action, so
+    the web form, the API and arbitration all refuse it."""
+    allowed_by_rule = set()
+    if rule is not None:
+        allowed_by_rule = {rule.lead_unit.pk, *(u.pk for u in rule.supporting_units)}
+    candidates = [u.pk for u in units if u.pk not in allowed_by_rule]
+    if not candidates:
+        return
+    ok = set(Unit.objects.serving(street).filter(pk__in=candidates).values_list("pk", flat=True))
+    refused = [u.code for u in units if u.pk in set(candidates) - ok]
+    if refused:
+        raise Forbidden(
+            f"{street.name}不能召集这些单位：{', '.join(refused)} / "
+            f"{', '.join(refused)} may not be summoned for this street",
+            fields={field: "not_summonable"},
+        )

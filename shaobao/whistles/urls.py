@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/items/", views.inbox_items, name="inbox_items"),
     path("blow/", views.blow, name="blow"),
     path("blow/units/", views.blow_units, name="blow_units"),
+    path("units/search/", views.unit_search, name="unit_search"),
     path("<int:pk>/", views.whistle_detail, name="whistle_detail"),
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("summons/<int:pk>/report-in/", views.report_in, name="report_in"),

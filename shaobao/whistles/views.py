@@ -7,7 +7,7 @@ Views only parse → access → do → render; the helpers shared with the deman
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +19,8 @@ from shaobao.intake.forms import VerifyForm
 from shaobao.intake.models import Demand
 from shaobao.intake.views import _demand_page, done, form_errors, paginate, perform, web_view
 from shaobao.org.access import require_member
-from shaobao.org.models import Division, Unit
-from shaobao.org.scoping import district_of
+from shaobao.org.models import Unit
+from shaobao.org.scoping import district_of, streets_for, units_for
 from shaobao.whistles import actions
 from shaobao.whistles.access import access_extension, access_summons, access_whistle
 from shaobao.whistles.forms import (
@@ -36,6 +36,7 @@ from shaobao.whistles.forms import (
 )
 from shaobao.whistles.models import ExtensionRequest, ProgressNote, Summons, Whistle, WhistleState
 from shaobao.whistles.selectors import filter_whistles, inbox_for
+from shaobao.whistles.todo import DUE_FILTERS, filter_due
 from shaobao.whistles.views_support import filter_items, pending_partners, summons_actions, whistle_actions
 
 
@@ -45,8 +46,8 @@ def _filter_choices(user) -> dict:
     district = district_of(user)
     duty_list = duty_list_in_force(district) if district else None
     return {
-        "streets": Division.objects.visible_to(user).filter(level="street").order_by("code"),
-        "units": Unit.objects.visible_to(user).filter(is_active=True).order_by("code"),
+        "streets": streets_for(user),
+        "units": units_for(user),
         "matters": duty_list.matters.order_by("code") if duty_list else [],
     }
 
@@ -67,10 +68,17 @@ def _inbox_context(request, *, with_form: bool = True) -> dict:
         filters = form.cleaned_data if form.is_valid() else {}
     else:  # plain equality filters on codes/values: an unknown value just matches nothing
         filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+        filters["unit"] = (filters["unit"].split() or [""])[0]  # a suggestion reads "CODE name"
     key = request.GET.get("section") or next((s["key"] for s in sections if s["count"]), "")
     current = next((s for s in sections if s["key"] == key), sections[0] if sections else None)
-    page = paginate(request, filter_items(current["items"], filters), 20) if current else None
-    return {"sections": sections, "current": current, "page": page, "form": form}
+    due = request.GET.get("due", "")
+    items = None
+    if current:
+        items = filter_items(current["items"], filters)
+        if due in DUE_FILTERS:  # the dashboard's "overdue" / "due today" links
+            items = filter_due(current["key"], items, due)
+    page = paginate(request, items, 20) if current else None
+    return {"sections": sections, "current": current, "page": page, "form": form, "due": due}
 
 
 @web_view
@@ -121,8 +129,6 @@ def _whistle_page(request, whistle: Whistle):
     for s in summonses:
         s.allowed = summons_actions(request.user, s, whistle, summonses)
         s.waiting_for = pending_partners(s, summonses) if "finish_waiting" in s.allowed else []
-    arbitrating = any("arbitrate" in s.allowed for s in summonses)
-    units = _filter_choices(request.user)["units"] if arbitrating else []
     ctx = {
         "whistle": whistle,
         "summonses": summonses,
@@ -130,7 +136,7 @@ def _whistle_page(request, whistle: Whistle):
         "events": _timeline(whistle, summonses),
         "allowed": whistle_actions(request.user, whistle),
         "dispute_form": DisputeForm(),
-        "arbitrate_form": ArbitrateForm(units=units),
+        "arbitrate_form": ArbitrateForm(),
         "progress_form": ProgressForm(),
         "extension_form": ExtensionForm(),
         "decide_form": DecideExtensionForm(),
@@ -195,6 +201,27 @@ def blow_units(request):
     return render(request, "whistles/_blow_units.html", {"blow_form": form})
 
 
+@web_view
+@require_GET
+def unit_search(request):
+    """Type-ahead for a unit (arbitration's "summon instead"): <option>s for a <datalist>, at most 20,
+    matching the code or the name; with `whistle`, only the units its street may summon."""
+    require_member(request.user)
+    if request.GET.get("whistle"):
+        street = access_whistle(request.user, request.GET["whistle"]).street
+        units = Unit.objects.visible_to(request.user).serving(street)
+    else:
+        units = units_for(request.user)
+    term = (request.GET.get("q") or request.GET.get("reassign_to") or "").strip()
+    if term:
+        units = units.filter(Q(code__istartswith=term.split()[0]) | Q(name__icontains=term))
+    units = units.order_by("code").only("code", "name")[:UNIT_SEARCH_LIMIT]
+    return render(request, "whistles/_unit_options.html", {"units": units})
+
+
+UNIT_SEARCH_LIMIT = 20
+
+
 def _summons_action(request, pk: int, form, do, success: str, args):
     summons = access_summons(request.user, pk)
     url = reverse("whistles:whistle_detail", args=[summons.whistle_id])
@@ -235,7 +262,7 @@ def dispute(request, pk: int):
 @web_view
 @require_POST
 def arbitrate(request, pk: int):
-    form = ArbitrateForm(request.POST, units=_filter_choices(request.user)["units"])
+    form = ArbitrateForm(request.POST)
     return _summons_action(
         request,
         pk,

@@ -139,14 +139,21 @@ def test_resident_to_callback_through_the_ui(live_server, world, new_page, scree
 
     # 7. The dispatcher verifies on site and calls the resident back.
     dispatcher.goto(f"{base}/whistles/{whistle.pk}/")
-    dispatcher.select_option("#verify-form select[name=passed]", "1")
+    dispatcher.check("#verify-form input[name=passed][value='1']")
+    dispatcher.check("#verify-form input[name=confirm]")
     dispatcher.click("#verify-form button[type=submit]")
     dispatcher.wait_for_selector(".state-closed")
     assert_states(whistle, demand, "closed", "closed", {lead: "finished", supporting: "finished"})
     dispatcher.goto(f"{base}/demands/{demand.pk}/")
-    dispatcher.select_option("select[name=solved]", "1")
-    dispatcher.select_option("select[name=satisfaction]", "satisfied")
-    dispatcher.click("form[action$='/callback/'] button[type=submit]")
+    callback = "form[action$='/callback/']"
+    # No preset answer: nothing is checked until the dispatcher chooses, and the step must be confirmed.
+    assert dispatcher.locator(f"{callback} input[type=radio]:checked").count() == 0
+    dispatcher.click(f"{callback} button[type=submit]")  # refused by the browser: nothing chosen
+    assert demand.__class__.objects.get(pk=demand.pk).state == "closed"
+    dispatcher.check(f"{callback} input[name=solved][value='1']")
+    dispatcher.check(f"{callback} input[name=satisfaction][value=satisfied]")
+    dispatcher.check(f"{callback} input[name=confirm]")
+    dispatcher.click(f"{callback} button[type=submit]")
     dispatcher.wait_for_selector(".state-called_back")
     # the place map is started again on the content htmx swapped in
     dispatcher.wait_for_selector("[data-show-map].leaflet-container")

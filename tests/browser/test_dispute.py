@@ -44,8 +44,15 @@ def test_dispute_upheld_and_reassigned_through_the_ui(live_server, world, new_pa
     coordinator.goto(f"{base}/whistles/inbox/?section=disputes")
     coordinator.click(f"a[href='/whistles/{whistle.pk}/']")
     form = f"form[action$='/summons/{lead.pk}/arbitrate/']"
-    coordinator.select_option(f"{form} select[name=decision]", "uphold")
-    coordinator.select_option(f"{form} select[name=reassign_to]", world.supporting_unit.code)
+    assert coordinator.locator(f"{form} input[name=decision]:checked").count() == 0  # no preset decision
+    coordinator.check(f"{form} input[name=decision][value=uphold]")
+    # type-ahead: typing part of the name offers the units the street may summon
+    coordinator.locator(f"{form} input[name=reassign_to]").press_sequentially("住房")
+    coordinator.wait_for_selector(
+        f"datalist#units-{lead.pk} option[value^='{world.supporting_unit.code}']", state="attached"
+    )
+    coordinator.fill(f"{form} input[name=reassign_to]", world.supporting_unit.code)
+    coordinator.check(f"{form} input[name=confirm]")
     coordinator.screenshot(path=str(screenshots / "07-arbitration.png"), full_page=True)
     coordinator.click(f"{form} button[type=submit]")
     coordinator.wait_for_selector(".state-withdrawn")

@@ -91,8 +91,8 @@ def test_table_shows_the_role_accounts_and_counts_the_others(demo):
 
 
 def test_a_random_units_demo_handler_acts_on_its_summons(demo, client):
-    """The dispatcher of a street whistles for a unit picked at random; that unit's demo handler (and only
-    he) can open the summons, report in and finish, and can log in to the web."""
+    """The dispatcher of a street whistles for a unit picked at random (one the street may summon); that
+    unit's demo handler (and only he) can open the summons, report in and finish, and can log in."""
     rng = random.Random(13)
     streets = list(Division.objects.filter(parent=demo, level="street").order_by("code"))
     matter = duty_list_in_force(demo).matters.order_by("code").first()
@@ -103,6 +103,8 @@ def test_a_random_units_demo_handler_acts_on_its_summons(demo, client):
     ):
         unit, other = rng.sample(list(Unit.objects.filter(kind__in=kinds).order_by("code")), 2)
         street = rng.choice(streets)
+        # A street may summon only the units serving it (issue 15): the unit's own street, if it has one.
+        street = next((st for st in streets if unit.division.code.startswith(st.prefix)), street)
         dispatcher = User.objects.get(username=f"d-{street.code}")
         demand = intake.do_receive_demand(
             actor=dispatcher,

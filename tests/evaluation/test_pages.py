@@ -112,7 +112,14 @@ def test_street_dispatcher_rates_units_of_its_closed_whistle_once(scenario, clie
     url = reverse("evaluation:rate", args=[scenario.whistles[1].id])
     client.force_login(w.users["dispatcher"])
     assert "区城管执法局" in client.get(url).content.decode()
-    data = {"unit": w.lead_unit.id, "cooperation": 5, "initiative": 4, "quality": 5, "comment": "配合积极"}
+    data = {
+        "unit": w.lead_unit.id,
+        "cooperation": 5,
+        "initiative": 4,
+        "quality": 5,
+        "comment": "配合积极",
+        "confirm": "on",
+    }
     client.post(url, data)
     client.post(url, {**data, "cooperation": 1})
     rating = UnitRating.objects.get()
@@ -122,7 +129,7 @@ def test_street_dispatcher_rates_units_of_its_closed_whistle_once(scenario, clie
 def test_other_street_and_units_cannot_rate(scenario, client):
     w = scenario.world
     url = reverse("evaluation:rate", args=[scenario.whistles[1].id])
-    data = {"unit": w.lead_unit.id, "cooperation": 5, "initiative": 4, "quality": 5}
+    data = {"unit": w.lead_unit.id, "cooperation": 5, "initiative": 4, "quality": 5, "confirm": "on"}
     for user in ("dispatcher_b", "lead_handler", "grid_worker"):
         client.force_login(w.users[user])
         client.post(url, data)

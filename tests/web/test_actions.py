@@ -175,7 +175,10 @@ def test_dispute_then_coordinator_arbitrates(login, whistle, world):
     client = login("coordinator")
     html = client.get(reverse("whistles:whistle_detail", args=[whistle.pk])).content.decode()
     assert reverse("whistles:arbitrate", args=[summons.pk]) in html
-    client.post(reverse("whistles:arbitrate", args=[summons.pk]), {"decision": "reject", "note": "属于主责"})
+    client.post(
+        reverse("whistles:arbitrate", args=[summons.pk]),
+        {"decision": "reject", "note": "属于主责", "confirm": "on"},
+    )
     summons.refresh_from_db()
     assert summons.state == "reported_in"
 
@@ -203,13 +206,14 @@ def test_whole_chain_through_the_pages(login, whistle, demand, world):
     whistle.refresh_from_db()
     assert whistle.state == "fed_back"
     login("dispatcher").post(
-        reverse("whistles:verify", args=[whistle.pk]), {"passed": "1", "note": "现场核查"}
+        reverse("whistles:verify", args=[whistle.pk]), {"passed": "1", "note": "现场核查", "confirm": "on"}
     )
     whistle.refresh_from_db()
     demand.refresh_from_db()
     assert whistle.state == "closed" and demand.state == "closed"
     login("dispatcher").post(
-        reverse("intake:callback", args=[demand.pk]), {"solved": "1", "satisfaction": "satisfied"}
+        reverse("intake:callback", args=[demand.pk]),
+        {"solved": "1", "satisfaction": "satisfied", "confirm": "on"},
     )
     demand.refresh_from_db()
     assert demand.state == "called_back"
@@ -293,7 +297,8 @@ def test_street_unit_finishes_and_street_verifies_self_handling(login, demand, w
     demand.refresh_from_db()
     assert demand.state == "handled"
     login("dispatcher").post(
-        reverse("intake:verify_self_handling", args=[demand.pk]), {"passed": "0", "note": "未清理干净"}
+        reverse("intake:verify_self_handling", args=[demand.pk]),
+        {"passed": "0", "note": "未清理干净", "confirm": "on"},
     )
     demand.refresh_from_db()
     assert demand.state == "self_handling" and demand.rework_count == 1

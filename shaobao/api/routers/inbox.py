@@ -6,11 +6,12 @@ from ninja import Router
 from ninja.throttling import AnonRateThrottle
 
 from shaobao.api.schemas import error_responses
-from shaobao.api.schemas_workflow import InboxSectionOut, TrackOut
+from shaobao.api.schemas_workflow import InboxSectionOut, TodoOut, TrackOut
 from shaobao.api.serializers import inbox_item
 from shaobao.intake.selectors import track as public_track
 from shaobao.org.access import require_member
 from shaobao.whistles.selectors import inbox_for
+from shaobao.whistles.todo import todo_for, todo_totals
 
 router = Router(tags=["inbox 待办"])
 public_router = Router(tags=["public 公开查询"])
@@ -51,6 +52,19 @@ def inbox(request: HttpRequest, limit: int = 20):
         }
         for section in inbox_for(request.user)
     ]
+
+
+@router.get(
+    "/me/todo",
+    response={200: TodoOut, **error_responses(401, 403)},
+    summary="我的待办看板 / My to-do counts",
+)
+def todo(request: HttpRequest):
+    """The home page's dashboard: per inbox section its count, the most urgent deadline with the working
+    hours left, and how many items are overdue or due today (the same numbers as the web home page)."""
+    require_member(request.user)
+    tiles = todo_for(request.user)
+    return {**todo_totals(tiles), "tiles": tiles}
 
 
 @public_router.get(
