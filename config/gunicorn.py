@@ -1,0 +1,40 @@
+"""gunicorn settings for `make run` and the HTTP benchmark (bench/bench_api.py): `gunicorn -c config/gunicorn.py`.
+
+Threaded workers (gthread), one process per CPU core and WEB_THREADS threads each, so that a request waiting on
+the database never holds a whole process; keep-alive connections are parked in the worker's poller, not in a
+thread, so more clients than threads only queue, they do not slow each other down. Each thread keeps its
+database connection (CONN_MAX_AGE, set by `make run`). Every value can be overridden from the environment:
+WEB_BIND (default 127.0.0.1:$PORT), WEB_WORKERS, WEB_THREADS, WEB_ACCESS_LOG=1 (off by default: an access line
+per request costs throughput; the reverse proxy usually keeps one).
+
+Logs go to the var directory (SHAOBAO_VAR_DIR, default var/ in the source tree), never elsewhere in the tree:
+server.log (gunicorn's and the application's messages) and, when asked, access.log.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_cores = os.cpu_count() or 1
+_var = Path(os.environ.get("SHAOBAO_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+_var.mkdir(parents=True, exist_ok=True)
+
+wsgi_app = "config.wsgi:application"
+bind = os.environ.get("WEB_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS", _cores))
+threads = int(os.environ.get("WEB_THREADS", 4))
+worker_connections = 1000  # open (keep-alive) connections per worker, parked in its poller
+keepalive = 30
+backlog = 2048
+timeout = 60
+graceful_timeout = 20
+max_requests = 20000  # recycle a worker now and then (memory), staggered so they never restart together
+max_requests_jitter = 2000
+preload_app = False  # each worker opens its own database connections after the fork
+errorlog = os.environ.get("WEB_ERROR_LOG", str(_var / "server.log"))
+accesslog = str(_var / "access.log") if os.environ.get("WEB_ACCESS_LOG") == "1" else None
+capture_output = errorlog != "-"  # the application's log (stderr) into server.log too
+loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+proc_name = "shaobao"
