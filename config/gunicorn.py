@@ -26,15 +26,21 @@ worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS", _cores))
 threads = int(os.environ.get("WEB_THREADS", 4))
 worker_connections = 1000  # open (keep-alive) connections per worker, parked in its poller
+# WEB_REUSE_PORT=1: each worker listens on its own socket (SO_REUSEPORT) and the kernel hashes new
+# connections over them, instead of the workers racing to accept from one shared socket. Off by default: with
+# few long-lived keep-alive clients the hash spreads them no more evenly than the race (measured with 8 and
+# 32 clients, docs/benchmarks.md), and a worker that restarts drops the connections still in its own backlog.
+reuse_port = os.environ.get("WEB_REUSE_PORT", "0") == "1"
 keepalive = 30
 backlog = 2048
 timeout = 60
 graceful_timeout = 20
-max_requests = 20000  # recycle a worker now and then (memory), staggered so they never restart together
-max_requests_jitter = 2000
 preload_app = False  # each worker opens its own database connections after the fork
 errorlog = os.environ.get("WEB_ERROR_LOG", str(_var / "server.log"))
 accesslog = str(_var / "access.log") if os.environ.get("WEB_ACCESS_LOG") == "1" else None
 capture_output = errorlog != "-"  # the application's log (stderr) into server.log too
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 proc_name = "shaobao"
+# gunicornc's control socket beside the logs (its default, ~/.gunicorn/gunicorn.ctl, is shared by every
+# gunicorn of the user: a benchmark's and `make run`'s would take it from each other).
+control_socket = str(_var / "gunicorn.ctl")
