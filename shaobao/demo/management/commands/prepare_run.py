@@ -21,7 +21,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        if options["collectstatic"]:
+        if options["collectstatic"] and not _static_up_to_date():
             call_command("collectstatic", interactive=False, verbosity=0)
         call_command("load_demo", if_empty=True)
         call_command("demo_users", table=True)
+
+
+def _static_up_to_date() -> bool:
+    """True when the collected manifest is newer than every source static file (a warm `make run` skips
+    hashing and compressing them again)."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            if os.stat(storage.path(path)).st_mtime > built:
+                return False
+    return True
