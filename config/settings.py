@@ -238,7 +238,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks it out
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "shaobao.core.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "shaobao.org.lockout.lockout_response"
 AXES_VERBOSE = False
 # Behind a proxy, the client's address from X-Forwarded-For (set AXES_PROXY_COUNT to the number of proxies).
 if os.environ.get("AXES_PROXY_COUNT"):
