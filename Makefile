@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/shaobao
 VENDOR := shaobao/static/vendor
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test test-sqlite test-postgres deps serve worker lint format bench migrate demo browser clean messages
+.PHONY: run dev test test-sqlite test-postgres deps serve worker lint format bench migrate demo browser clean messages
 
 ## Python dependencies (pinned in pyproject.toml), installed once into .venv.
 $(VENV)/.installed: pyproject.toml
@@ -48,12 +48,25 @@ demo: migrate
 messages: deps
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
+## The quick start: install what is missing, migrate, load the demo, collect the static files, then the worker
+## and gunicorn (config/gunicorn.py, DEBUG off). Logs: server.log and worker.log in the var directory.
 run: deps
-	@$(PY) manage.py prepare_run
-	@echo "Shaobao: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py run_huey --quiet >> var/worker.log 2>&1 & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload --skip-checks
+	@$(PY) manage.py prepare_run --collectstatic
+	@VAR=$$($(PY) -c 'import config.settings as s; print(s.VAR_DIR)') || exit 1; \
+	  echo "Shaobao: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"; \
+	  echo "Logs: $$VAR/server.log, $$VAR/worker.log   (Ctrl-C stops the server and the worker)"; \
+	  trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py run_huey --quiet >> "$$VAR/worker.log" 2>&1 & \
+	  PORT=$(PORT) CONN_MAX_AGE=$${CONN_MAX_AGE:-600} $(VENV)/bin/gunicorn -c config/gunicorn.py
+
+## Development: Django's runserver with DEBUG=1 (reloads on change, serves static files from the sources).
+dev: deps
+	@DEBUG=1 $(PY) manage.py prepare_run
+	@VAR=$$(DEBUG=1 $(PY) -c 'import config.settings as s; print(s.VAR_DIR)') || exit 1; \
+	  echo "Shaobao (development, DEBUG=1): http://127.0.0.1:$(PORT)/   worker log: $$VAR/worker.log"; \
+	  trap 'kill 0' EXIT INT TERM; \
+	  DEBUG=1 $(PY) manage.py run_huey --quiet >> "$$VAR/worker.log" 2>&1 & \
+	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: deps
 	$(PY) manage.py run_huey

@@ -1,18 +1,20 @@
-"""API intake speed: demands accepted per second through the HTTP API with concurrent clients.
+"""API intake speed: demands accepted per second through the HTTP API with 8 and with 32 concurrent clients.
 
 `run(args)` starts one worker process per database (own DATABASE_URL, own Django setup):
 - PostgreSQL: BENCH_API_PG_URL (default postgres://postgres@127.0.0.1:5432/shaobao_bench_api, dropped and
   re-created) when PostgreSQL answers; SQLite: BENCH_API_SQLITE_PATH (default /tmp/shaobao_bench_api.sqlite3;
-  always, fresh). Variable files go to BENCH_API_VAR_DIR (default /tmp/shaobao_bench_api_var).
+  always, fresh). Variable files (and gunicorn's server.log) go to BENCH_API_VAR_DIR (default
+  /tmp/shaobao_bench_api_var).
 Each worker migrates, loads the demo district, issues an API token for the demo street dispatcher, starts
-gunicorn (BENCH_API_WORKERS gthread workers, default one per CPU, BENCH_API_THREADS threads each, default 4;
-keep-alive; CONN_MAX_AGE=BENCH_API_CONN_MAX_AGE, default 600, i.e. persistent database connections) on a
-free local port, and then
-BENCH_API_CLIENTS client threads (default 8) each keep one HTTP/1.1 connection open and POST
-`/api/v1/demands` (placed by coordinates, each with its own Idempotency-Key) until BENCH_API_REQUESTS
-(default 3,000 × --scale) are done. Figures: demands/s over the wall time, median / p99 / max latency,
-non-201 answers, and the demands counted in the database afterwards (each accepted one is committed
-before its 201). One worker by hand: `DATABASE_URL=... python bench/bench_api.py --worker`.
+gunicorn with `make run`'s own configuration (config/gunicorn.py: gthread workers, keep-alive; here
+BENCH_API_WORKERS workers, default one per CPU, BENCH_API_THREADS threads each, default 4, as `make run`;
+CONN_MAX_AGE=BENCH_API_CONN_MAX_AGE, default 600, as `make run`) on a free local port, warms it up, and then
+for each count in BENCH_API_CLIENTS (default "8,32") that many client threads each keep one HTTP/1.1
+connection open and POST `/api/v1/demands` (placed by coordinates, each with its own Idempotency-Key) until
+BENCH_API_REQUESTS (default 3,000 × --scale) are done. Figures per client count: demands/s over the wall
+time, median / p99 / max latency, non-201 answers, gunicorn's CPU per demand and how evenly its workers
+shared it; and the demands counted in the database afterwards (each accepted one is committed before its
+201). One worker by hand: `DATABASE_URL=... python bench/bench_api.py --worker`.
 """
 
 from __future__ import annotations
@@ -107,14 +109,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(port: int, workers: int, threads: int = 1) -> subprocess.Popen:
-    """gunicorn as in production: threaded workers (keep-alive connections are kept; a sync worker closes
-    each one), persistent database connections (CONN_MAX_AGE), DEBUG off, no access log."""
+def _start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    """gunicorn with `make run`'s own settings (config/gunicorn.py: gthread workers, keep-alive, persistent
+    database connections), on a free port, DEBUG off, its log in the benchmark's var directory."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    cmd = [str(gunicorn), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    if threads > 1:
-        cmd += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30"]
-    cmd += ["--log-level", "warning"]
+    cmd = [str(gunicorn), "-c", str(ROOT / "config" / "gunicorn.py")]
     server = subprocess.Popen(
         cmd,
         cwd=ROOT,
@@ -122,6 +121,10 @@ def _start_server(port: int, workers: int, threads: int = 1) -> subprocess.Popen
             os.environ,
             ALLOWED_HOSTS="127.0.0.1,localhost",
             CONN_MAX_AGE=os.environ.get("BENCH_API_CONN_MAX_AGE", "600"),
+            WEB_BIND=f"127.0.0.1:{port}",
+            WEB_WORKERS=str(workers),
+            WEB_THREADS=str(threads),
+            WEB_LOG_LEVEL="warning",
         ),
     )
     deadline = time.time() + 60
@@ -175,21 +178,21 @@ def _client(port: int, token: str, ids: list[int], latencies: list[float], failu
             failures.append(status)
 
 
-def _server_cpu_seconds(master_pid: int) -> float:
-    """CPU (user + system) of gunicorn's master and workers, from /proc: steadier than wall time when
-    other work shares the machine."""
+def _cpu_by_process(master_pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of gunicorn's master and each worker, from /proc: steadier than wall
+    time when other work shares the machine, and it shows how evenly the workers share the load."""
     pids = [master_pid]
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
     if children.exists():
         pids += [int(p) for p in children.read_text().split()]
-    ticks = 0
+    out = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / os.sysconf("SC_CLK_TCK")
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return out
 
 
 def _measure(port: int, token: str, requests: int, clients: int, offset: int) -> dict:
@@ -228,29 +231,67 @@ def worker(requests: int) -> dict:
 
     workers = int(os.environ.get("BENCH_API_WORKERS", os.cpu_count() or 1))
     threads = int(os.environ.get("BENCH_API_THREADS", 4))
-    clients = int(os.environ.get("BENCH_API_CLIENTS", 8))
+    client_counts = [int(c) for c in os.environ.get("BENCH_API_CLIENTS", "8,32").split(",")]
     port = _free_port()
     server = _start_server(port, workers, threads)
+    out: dict = {"by_clients": {}}
+    offset = 0
     try:
-        _measure(port, token, min(200, requests), clients, offset=10_000_000)  # warm-up: imports, caches
-        cpu_before = _server_cpu_seconds(server.pid)
-        client_before = time.process_time()
-        figures = _measure(port, token, requests, clients, offset=0)
-        client_cpu = time.process_time() - client_before
-        cpu = _server_cpu_seconds(server.pid) - cpu_before
-        figures["server_cpu_ms_per_demand"] = round(cpu / requests * 1000, 2)
-        # What 2 CPUs could sustain if the application server had them to itself (database excluded).
-        figures["cpu_bound_demands_per_second_on_all_cpus"] = round((os.cpu_count() or 1) * requests / cpu, 1)
+        _measure(port, token, min(200, requests), max(client_counts), offset=10_000_000)  # warm-up
+        for clients in client_counts:
+            cpu_before = _cpu_by_process(server.pid)
+            client_before = time.process_time()
+            figures = _measure(port, token, requests, clients, offset=offset)
+            offset += requests
+            client_cpu = time.process_time() - client_before
+            cpu_after = _cpu_by_process(server.pid)
+            spent = {pid: cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after}
+            cpu = sum(spent.values())
+            workers_cpu = sorted((v for pid, v in spent.items() if pid != server.pid), reverse=True)
+            figures["server_cpu_ms_per_demand"] = round(cpu / requests * 1000, 2)
+            # How evenly the workers shared the work (1.0 = evenly; near 0.5 = one worker did it all).
+            figures["worker_cpu_balance"] = (
+                round((sum(workers_cpu) / len(workers_cpu)) / workers_cpu[0], 2)
+                if workers_cpu and workers_cpu[0]
+                else None
+            )
+            # What the CPUs could sustain if the application server had them to itself (database excluded).
+            figures["cpu_bound_demands_per_second_on_all_cpus"] = round(
+                (os.cpu_count() or 1) * requests / cpu, 1
+            )
+            figures["client_cpu_ms_per_demand"] = round(client_cpu / requests * 1000, 2)
+            figures["load_average_1m"] = round(os.getloadavg()[0], 1)  # other work on the machine skews it
+            out["by_clients"][str(clients)] = figures
     finally:
         server.terminate()
         server.wait(timeout=30)
-    figures["server_workers"] = workers
-    figures["server_threads_per_worker"] = threads
-    figures["client_cpu_ms_per_demand"] = round(client_cpu / requests * 1000, 2)
-    figures["load_average_1m"] = round(os.getloadavg()[0], 1)  # other work on the machine skews the figures
-    figures["committed_demands"] = Demand.objects.filter(idempotency_key__startswith="bench-").count()
-    figures["database"] = url.split(":", 1)[0]
-    return figures
+    # The headline figures (docs/benchmarks.md's table): the first client count (8), and the 32 next to it.
+    first = out["by_clients"][str(client_counts[0])]
+    out.update(
+        {
+            k: first[k]
+            for k in (
+                "requests",
+                "clients",
+                "demands_per_second",
+                "median_ms",
+                "p99_ms",
+                "max_ms",
+                "non_201",
+                "server_cpu_ms_per_demand",
+            )
+        }
+    )
+    for clients in client_counts[1:]:
+        more = out["by_clients"][str(clients)]
+        out[f"demands_per_second_{clients}_clients"] = more["demands_per_second"]
+        out[f"p99_ms_{clients}_clients"] = more["p99_ms"]
+    out["server_workers"] = workers
+    out["server_threads_per_worker"] = threads
+    out["committed_demands"] = Demand.objects.filter(idempotency_key__startswith="bench-").count()
+    out["expected_demands"] = offset + min(200, requests)
+    out["database"] = url.split(":", 1)[0]
+    return out
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 START = "<!-- bench-summary:start (written by `make bench`: bench/summary.py) -->"
 END = "<!-- bench-summary:end -->"
 
-# (topic, label, {database: path inside "figures"}, unit, target, passes(value) or None)
+# (topic, label, path inside a database's "figures" (or a function of them), unit, target, passes(value) or None)
 ROWS = [
     (
         "api",
@@ -23,6 +23,16 @@ ROWS = [
         lambda v: v >= 300,
     ),
     ("api", "latency p99 of those requests", "p99_ms", " ms", "< 100 ms (PostgreSQL)", lambda v: v < 100),
+    ("api", "demands accepted over HTTP, 32 clients", "demands_per_second_32_clients", "/s", "", None),
+    ("api", "latency p99 with 32 clients", "p99_ms_32_clients", " ms", "", None),
+    (
+        "api",
+        "throughput with 32 clients ÷ with 8",
+        lambda f: _ratio(f, "demands_per_second_32_clients", "demands_per_second"),
+        "",
+        "≥ 0.95: more clients, no less throughput (PostgreSQL)",
+        lambda v: v >= 0.95,
+    ),
     (
         "workflow",
         "whole chains through the actions, sequential",
@@ -129,8 +139,15 @@ ROWS = [
 DATABASES = (("postgresql", "PostgreSQL"), ("sqlite", "SQLite"))
 
 
-def _dig(figures: dict, path: str):
+def _ratio(figures: dict, numerator: str, denominator: str):
+    a, b = _dig(figures, numerator), _dig(figures, denominator)
+    return round(a / b, 2) if a is not None and b else None
+
+
+def _dig(figures: dict, path):
     # A single-database topic (routing) keeps its figures at the top level.
+    if callable(path):
+        return path(figures)
     node = figures
     for key in path.split("."):
         if not isinstance(node, dict) or key not in node:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+
+from config.secret_key import load_or_create as load_or_create_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHAOBAO_VAR_DIR", BASE_DIR / "var"))
@@ -17,9 +20,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 VERSION = "0.1.0"
-DEBUG = env_bool("DEBUG", True)
+# Production by default: DEBUG only when DEBUG=1 (`make dev`), so no page ever lists URL patterns or settings.
+DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("SHAOBAO_TESTING", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# SECRET_KEY from the environment, else generated at first start and kept in VAR_DIR/secret_key (0600).
+SECRET_KEY = os.environ.get("SECRET_KEY") or load_or_create_secret_key(VAR_DIR)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -33,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # its templates + static Swagger UI, so /api/v1/docs needs no CDN
     "huey.contrib.djhuey",
+    "axes",  # login throttling and lockout (see AXES_* below)
     "shaobao.core",
     "shaobao.org",
     "shaobao.duties",
@@ -56,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page with its message
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +132,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Axes first: it refuses a locked-out user or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -172,6 +186,76 @@ else:
 # A TrueType CJK font to embed in PDF exports (shaobao/core/pdf_fonts.py); empty: look in system paths.
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# --- Production by default: static files, HTTPS, security headers, CSP, login lockout (README "Configuration").
+# `make run` collects the static files into STATIC_ROOT with content-hashed names, served by WhiteNoise with
+# far-future caching; tests and `make dev` (DEBUG=1) use the files where they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING or DEBUG
+        else "shaobao.core.staticstorage.HashedStaticStorage"
+    },
+}
+
+# SECURE_HTTPS=1: served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto): cookies only
+# over HTTPS, HSTS, plain-HTTP requests redirected.
+SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
+if SECURE_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-HTTP health check
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_origin(url: str) -> list[str]:
+    """The map tiles' origin for img-src ("https://{s}.tile.x/..." -> "https://*.tile.x"); none when unset."""
+    if "://" not in url:
+        return []
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return [f"{scheme}://{host}"]
+
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and data only from our own origin; no inline
+# script, no inline style attribute, no eval. Images also as data: URIs (Leaflet's and Swagger UI's icons,
+# ECharts' export) and from the map tile server when one is configured.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin(MAP_TILE_URL)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username, or from one
+# address, that username / address is refused for AXES_COOLOFF_MINUTES, with a message on the login page.
+# An administrator unlocks in the admin (Axes › Access attempts: delete) or `manage.py axes_reset_username`.
+AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)  # tests that log in many users turn it on themselves
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks it out
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shaobao.org.lockout.lockout_response"
+AXES_VERBOSE = False
+# Behind a proxy, the client's address from X-Forwarded-For (set AXES_PROXY_COUNT to the number of proxies).
+if os.environ.get("AXES_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Background work: an embedded SQLite-backed queue by default (no server needed); Redis for scale.
 HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite")

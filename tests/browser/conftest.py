@@ -2,6 +2,8 @@
 
 Marked `browser`; skipped when /usr/bin/chromium is missing (a failure when CI=true) (`make browser` installs it; never a
 downloaded browser). Screenshots go to var/screenshots/ (or $SHAOBAO_SCREENSHOTS).
+Pages run under the site's real Content-Security-Policy (no eval): wait with locators and `expect(...)`,
+not `page.wait_for_function("<js string>")`, which Chromium refuses to evaluate.
 """
 
 from __future__ import annotations

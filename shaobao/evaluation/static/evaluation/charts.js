@@ -8,6 +8,8 @@
   function make(id, option) {
     var el = document.getElementById(id);
     if (!el) { return; }
+    // Tooltips drawn in the canvas: the HTML ones carry inline style attributes, refused by our CSP.
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     var chart = echarts.init(el);
     chart.setOption(option);
     charts.push(chart);
