@@ -159,7 +159,9 @@ else:
 
 # A TrueType CJK font to embed in PDF exports (shaobao/core/pdf_fonts.py); empty: look in system paths.
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Map tiles (a URL template such as https://tiles.example/{z}/{x}/{y}.png): empty by default, the maps then draw
+# the district's own boundaries only (no request leaves the site; many government intranets have no tile server).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 
 # Background work: an embedded SQLite-backed queue by default (no server needed); Redis for scale.
 HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite")
