@@ -54,8 +54,11 @@ ALLOWED_ASCII = {
     "url",
     "gis",
     "wifi",
+    "excel",
 }
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
+TOKEN = re.compile(r"[A-Za-z0-9_]+")
+MASKED = re.compile(r"[\u3400-\u9fff]{1,2}\*+")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 COLLECT_JS = r"""
@@ -111,15 +114,71 @@ def pattern_of(url: str) -> str:
     return path + ("?" + "&".join(keys) if keys else "")
 
 
-def words_out_of_language(texts: list[str], language: str, allowed: set[str]) -> list[str]:
+class UserData:
+    """The texts people typed into the database (names of divisions, grids, units, matters and people; demands'
+    subjects, texts and addresses; notes), which a page shows as they are in either language."""
+
+    def __init__(self, strings: set[str]):
+        self.exact = {s.strip() for s in strings if s and s.strip()}
+        parts = sorted(self.exact, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, parts))) if parts else None
+
+    def strip(self, text: str) -> str:
+        if text in self.exact or self.pattern is None:
+            return "" if text in self.exact else text
+        return self.pattern.sub(" ", text)
+
+
+def user_data_from_database() -> UserData:
+    """Every text and short-text value of the project's models that contains a Chinese character (codes and
+    states never do), the codes of units and matters, and the people's names; not the notifications (made by
+    the system) nor the audit record's data."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.db import models
+
+    strings: set[str] = set()
+    skip = {("core", "notification"), ("core", "event")}
+    for model in apps.get_models():
+        if (
+            not model.__module__.startswith("shaobao.")
+            or (model._meta.app_label, model._meta.model_name) in skip
+        ):
+            continue
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField) and not f.choices
+        ]
+        for row in model.objects.values_list(*fields) if fields else []:
+            strings.update(v for v in row if v and CJK.search(v))
+    event = apps.get_model("core", "Event")
+    strings.update(n for n in event.objects.exclude(note="").values_list("note", flat=True) if CJK.search(n))
+    for model_name, code_field in (("org.Unit", "code"), ("duties.Matter", "code"), ("org.Grid", "code")):
+        strings.update(apps.get_model(model_name).objects.values_list(code_field, flat=True))
+    for user in get_user_model().objects.all():
+        strings.update({user.get_full_name(), user.first_name, user.last_name, str(user)})
+    return UserData(strings)
+
+
+def words_out_of_language(
+    texts: list[str], language: str, allowed: set[str], user_data: UserData | None = None
+) -> list[str]:
     found = []
+    zh = language.startswith("zh")
     for text in texts:
-        if language.startswith("zh"):
-            for word in ASCII_WORD.findall(text):
-                if word.lower() not in allowed:
-                    found.append(f"{word!r} in {text[:80]!r}")
+        if zh and not ASCII_WORD.search(text) or not zh and not CJK.search(text):
+            continue
+        rest = user_data.strip(text) if user_data else text
+        rest = MASKED.sub(" ", rest)  # a resident's masked name (张**) is user data too
+        if zh:
+            for token in TOKEN.findall(rest):
+                if any(c.isdigit() for c in token) or len(re.sub("[^A-Za-z]", "", token)) < 3:
+                    continue  # numbers, tracking codes, codes with digits
+                if token.lower() not in allowed:
+                    found.append(f"{token!r} in {text[:80]!r}")
         else:
-            for chars in CJK.findall(text):
+            for chars in CJK.findall(rest):
                 found.append(f"{chars!r} in {text[:80]!r}")
     return found
 
@@ -128,17 +187,19 @@ def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
-def problems_on(page, language: str, allowed: set[str], phone: bool) -> list[str]:
+def problems_on(
+    page, language: str, allowed: set[str], phone: bool, user_data: UserData | None = None
+) -> list[str]:
     found = []
     if language:
         html_lang = page.evaluate("document.documentElement.lang")
         if not html_lang.lower().startswith(language[:2]):
             found.append(f"<html lang={html_lang!r}>, expected {language}")
-        found += words_out_of_language(page.evaluate(COLLECT_JS), language, allowed)
+        found += words_out_of_language(page.evaluate(COLLECT_JS), language, allowed, user_data)
     if phone:
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 375:
@@ -179,6 +240,7 @@ def walk(
     phone: bool = False,
     allowed: set[str] = frozenset(),
     max_pages: int = MAX_PAGES,
+    user_data: UserData | None = None,
 ) -> Walk:
     """Visit `start` (paths) and the pages they link to, breadth first; return the problems found."""
     allowed = {w.lower() for w in ALLOWED_ASCII | set(allowed)}
@@ -199,15 +261,21 @@ def walk(
         if status >= 500:
             result.problems.append(f"{url[len(base) :]}: HTTP {status}")
             continue
-        for problem in problems_on(page, language, allowed, phone):
+        for problem in problems_on(page, language, allowed, phone, user_data):
             result.problems.append(f"{url[len(base) :]}: {problem}")
         queue += [link for link in links_on(page, base) if link not in seen]
     return result
 
 
 if __name__ == "__main__":  # by hand against a running server with the demo loaded
+    import os
+
+    import django
     from playwright.sync_api import sync_playwright
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    data = user_data_from_database()
     base, language, *users = sys.argv[1:]
     phone = "--phone" in users
     users = [u for u in users if u != "--phone"] or [""]
@@ -223,7 +291,7 @@ if __name__ == "__main__":  # by hand against a running server with the demo loa
             if user:
                 log_in(page, base, user)
             start = ["/"] if user else ["/accounts/login/", "/demands/report/", "/demands/track/"]
-            result = walk(page, base, start, language=language, phone=phone)
+            result = walk(page, base, start, language=language, phone=phone, user_data=data)
             print(f"== {user or 'anonymous'}: {len(result.visited)} pages")
             for p in result.visited:
                 print("   visited", p)

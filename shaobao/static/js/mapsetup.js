@@ -39,7 +39,9 @@
         }).addTo(map);
         overlays[(data.names && data.names[level]) || level] = layer;
       });
-      L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+      var control = L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+      var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+      if (toggle) { toggle.title = root.layers || ""; toggle.setAttribute("aria-label", root.layers || ""); }
       map.getContainer().setAttribute("data-boundaries-state", "drawn");
     }).catch(function () { map.getContainer().setAttribute("data-boundaries-state", "failed"); });
   });
