@@ -21,9 +21,16 @@ CACHE_SECONDS = 24 * 3600
 
 
 def single_district() -> Division | None:
-    """The district of a one-district deployment (None when there are several or none)."""
+    """The district of a one-district deployment: the only district, or the only one with grids (None when
+    several have grids or none exists)."""
     districts = list(Division.objects.filter(level=DivisionLevel.DISTRICT)[:2])
-    return districts[0] if len(districts) == 1 else None
+    if len(districts) < 2:
+        return districts[0] if districts else None
+    prefixes = {code[:6] for code in Grid.objects.values_list("community__code", flat=True).distinct()[:1000]}
+    with_grids = list(
+        Division.objects.filter(level=DivisionLevel.DISTRICT, code__in=[p + "000000" for p in prefixes])[:2]
+    )
+    return with_grids[0] if len(with_grids) == 1 else None
 
 
 def _grids_of(district: Division):
