@@ -117,3 +117,18 @@ def test_maps_draw_our_boundaries_without_any_tile_server(
     page.wait_for_selector(".leaflet-container[data-boundaries-state=drawn]")
     page.wait_for_function("document.querySelectorAll('.leaflet-tile').length > 0")
     assert any("/static/tiles/" in u for u in requests)
+
+
+def test_the_menu_folds_behind_a_button_on_a_phone(live_server, world, browser):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    log_in_world(page, live_server.url, "dispatcher")
+    page.goto(f"{live_server.url}/demands/")
+    menu = page.locator("nav.menu")
+    assert not menu.is_visible()
+    page.click("label.nav-button")
+    assert menu.is_visible()
+    menu.locator("a[href='/whistles/']").click()
+    page.wait_for_url("**/whistles/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
