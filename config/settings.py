@@ -185,7 +185,9 @@ else:
 
 # A TrueType CJK font to embed in PDF exports (shaobao/core/pdf_fonts.py); empty: look in system paths.
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Map tiles (a URL template such as https://tiles.example/{z}/{x}/{y}.png): empty by default, the maps then draw
+# the district's own boundaries only (no request leaves the site; many government intranets have no tile server).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 
 # --- Production by default: static files, HTTPS, security headers, CSP, login lockout (README "Configuration").
 # `make run` collects the static files into STATIC_ROOT with content-hashed names, served by WhiteNoise with

@@ -25,7 +25,7 @@ def map_context() -> dict:
     from django.conf import settings
 
     return {
-        "map_tiles": getattr(settings, "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "map_tiles": getattr(settings, "MAP_TILE_URL", ""),
         "map_center": list(getattr(settings, "MAP_CENTER", (40.14, 117.12))),
     }
 

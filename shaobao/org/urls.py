@@ -1,6 +1,10 @@
 """Web pages of the org app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shaobao.org import views
 
 app_name = "org"
-urlpatterns: list = []
+urlpatterns = [
+    path("boundaries.geojson", views.boundaries, name="boundaries"),
+]

@@ -5,6 +5,8 @@
   var pct = function (v) { return v === null || v === undefined ? null : Math.round(v * 1000) / 10; };
   var L = data.trend.labels;
   var charts = [];
+  // Titles and legends come translated from the page (data-* attributes of each chart's element).
+  function text(id, key) { var el = document.getElementById(id); return el ? el.dataset[key] || "" : ""; }
   function make(id, option) {
     var el = document.getElementById(id);
     if (!el) { return; }
@@ -16,7 +18,7 @@
   }
   var codes = ["response_rate", "on_time_rate", "resolution_rate", "satisfaction_rate"];
   make("chart-trend", {
-    title: { text: "月度趋势 / Trend", textStyle: { fontSize: 14 } },
+    title: { text: text("chart-trend", "title"), textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
     legend: { top: 24, data: codes.map(function (c) { return L[c]; }) },
     grid: { left: 40, right: 16, top: 64, bottom: 28 },
@@ -28,7 +30,7 @@
   });
   var s3 = ["response_rate", "resolution_rate", "satisfaction_rate"];
   make("chart-streets", {
-    title: { text: "街乡三率分布 / Streets", textStyle: { fontSize: 14 } },
+    title: { text: text("chart-streets", "title"), textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
     legend: { top: 24, data: s3.map(function (c) { return L[c]; }) },
     grid: { left: 40, right: 16, top: 64, bottom: 60 },
@@ -38,17 +40,18 @@
       return { name: L[c], type: "bar", data: data.streets.map(function (s) { return pct(s[c]); }) };
     })
   });
+  var U = [text("chart-units", "composite"), text("chart-units", "bottomUp"), text("chart-units", "objective")];
   make("chart-units", {
-    title: { text: "单位综合得分对比 / Units", textStyle: { fontSize: 14 } },
+    title: { text: text("chart-units", "title"), textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
-    legend: { top: 24, data: ["综合 composite", "下评上 bottom-up", "客观 objective"] },
+    legend: { top: 24, data: U },
     grid: { left: 40, right: 16, top: 64, bottom: 110 },
     xAxis: { type: "category", data: data.units.map(function (u) { return u.name; }), axisLabel: { rotate: 35, interval: 0 } },
     yAxis: { type: "value", min: 0, max: 100 },
     series: [
-      { name: "综合 composite", type: "bar", data: data.units.map(function (u) { return u.composite; }) },
-      { name: "下评上 bottom-up", type: "line", data: data.units.map(function (u) { return u.bottom_up; }) },
-      { name: "客观 objective", type: "line", data: data.units.map(function (u) { return u.objective; }) }
+      { name: U[0], type: "bar", data: data.units.map(function (u) { return u.composite; }) },
+      { name: U[1], type: "line", data: data.units.map(function (u) { return u.bottom_up; }) },
+      { name: U[2], type: "line", data: data.units.map(function (u) { return u.objective; }) }
     ]
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
