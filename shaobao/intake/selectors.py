@@ -1,4 +1,6 @@
-"""Reads on demands: list filters, possible duplicates, and the public tracking view."""
+"""Reads on demands: list filters, possible duplicates, and the public tracking view.
+
+`scrub_personal_data` (in `intake.privacy`) is re-exported here for Open311."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from shaobao.core import audit
 from shaobao.core.errors import NotFound
 from shaobao.intake.codes import normalise
 from shaobao.intake.models import Demand, DemandState
+from shaobao.intake.privacy import scrub_personal_data
 
 OPEN_STATES = (DemandState.RECEIVED, DemandState.SELF_HANDLING, DemandState.WHISTLED, DemandState.REOPENED)
 
@@ -152,18 +155,3 @@ def track(code: str) -> dict:
         "merged_into": demand.merged_into.tracking_code if demand.merged_into_id else None,
         "steps": steps,
     }
-
-
-def scrub_personal_data(text: str, demand: Demand) -> str:
-    """Replies are written by staff; remove the reporter's name and phone and any phone-like number."""
-    import re
-
-    from shaobao.intake.privacy import mask_name, mask_phone
-
-    text = text or ""
-    if demand.reporter_phone:
-        text = text.replace(demand.reporter_phone, mask_phone(demand.reporter_phone))
-    if demand.reporter_name and len(demand.reporter_name) >= 2:
-        text = text.replace(demand.reporter_name, mask_name(demand.reporter_name))
-    text = re.sub(r"(?<!\d)1[3-9]\d{9}(?!\d)", lambda m: mask_phone(m.group(0)), text)
-    return re.sub(r"(?<!\d)\d{17}[\dXx](?!\d)", "******************", text)
