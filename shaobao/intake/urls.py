@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.demand_list, name="demand_list"),
     path("new/", views.new_demand, name="new_demand"),
     path("report/", views_public.public_form, name="public_form"),
+    path("report/thanks/", views_public.public_thanks, name="public_thanks"),
     path("track/", views_public.track_lookup, name="track_lookup"),
     path("track/<str:code>/", views_public.track, name="track"),
     path("<int:pk>/", views.demand_detail, name="demand_detail"),

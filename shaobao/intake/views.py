@@ -72,11 +72,24 @@ def web_view(view):
 
 def error_text(exc: DomainError) -> str:
     """The message for a failed action. An illegal transition almost always means someone else acted
-    first, so the person is told to reload; other conflicts (e.g. supporting units pending) say why."""
+    first, so the person is told to reload; other conflicts (e.g. supporting units pending) say why.
+    An error that carries a `page_message` (in the active language only) shows that, without field codes."""
+    if getattr(exc, "page_message", None):
+        return exc.page_message
     if isinstance(exc, Conflict) and exc.code in {"illegal_transition", "conflict"}:
         return f"状态已变化，请刷新 / The state changed, reload: {exc.message}"
     fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
     return f"{exc.message} {fields}".strip()
+
+
+def add_action_error(form, exc: DomainError) -> None:
+    """Put an action's refusal on the form: on the field it names (a photo's reason next to the photo
+    field), else on top. The form stays bound, so everything typed is shown again."""
+    for name in exc.fields:
+        if name in form.fields:
+            form.add_error(name, getattr(exc, "page_message", None) or exc.message)
+            return
+    form.add_error(None, error_text(exc))
 
 
 def perform(request, do, **kwargs):
@@ -137,25 +150,31 @@ def new_demand(request):
     form = StaffDemandForm(request.POST or None, request.FILES or None, streets=streets)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        demand, status = perform(
-            request,
-            actions.do_receive_demand,
-            channel=data["channel"],
-            kind=data["kind"],
-            subject=data["subject"],
-            body=data["body"],
-            reporter_name=data["reporter_name"],
-            reporter_phone=data["reporter_phone"],
-            address=data["address"],
-            lat=data["lat"],
-            lng=data["lng"],
-            urgency=data["urgency"],
-            street_code=data["street_code"] or None,
-            photos=data["photos"],
-        )
-        if demand is not None:
-            messages.success(request, _("Demand %(code)s received.") % {"code": demand.tracking_code})
-            return redirect("intake:demand_detail", pk=demand.pk)
+        try:
+            demand = actions.do_receive_demand(
+                actor=request.user,
+                channel=data["channel"],
+                kind=data["kind"],
+                subject=data["subject"],
+                body=data["body"],
+                reporter_name=data["reporter_name"],
+                reporter_phone=data["reporter_phone"],
+                address=data["address"],
+                lat=data["lat"],
+                lng=data["lng"],
+                urgency=data["urgency"],
+                street_code=data["street_code"] or None,
+                photos=data["photos"],
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            add_action_error(form, exc)
+            response = render(request, "intake/new_demand.html", {"form": form, **map_context()})
+            response.status_code = exc.status
+            return response
+        messages.success(request, _("Demand %(code)s received.") % {"code": demand.tracking_code})
+        return redirect("intake:demand_detail", pk=demand.pk)
     return render(request, "intake/new_demand.html", {"form": form, **map_context()})
 
 
