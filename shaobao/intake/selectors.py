@@ -9,9 +9,11 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shaobao.core import audit
 from shaobao.core.errors import NotFound
+from shaobao.core.models import Event
 from shaobao.intake.codes import normalise
 from shaobao.intake.models import Demand, DemandState
 from shaobao.intake.privacy import scrub_personal_data
@@ -93,22 +95,78 @@ def possible_duplicates(demand: Demand, *, limit: int = 10) -> QuerySet:
     )
 
 
-# Steps the resident sees on the public tracking page, with a plain label; replies are shown only for
-# the steps that answer the resident (never internal notes, never names or phone numbers).
+# Steps the resident sees on the public tracking page, with a plain label in the page's language.
+# Replies are shown only for the steps that answer the resident: what the street's own unit or the lead
+# department reports it did. Verification notes, callback notes, reasons for a transfer and merge notes
+# are internal (they name people, judge the work, or say who decided what) and are never shown.
 PUBLIC_STEPS = {
-    "receive": "已受理 / Received",
-    "transfer": "已转至属地街乡 / Passed to the responsible street",
-    "self_handle": "街乡办理中 / Being handled by the street",
-    "blow_whistle": "已吹哨，相关部门报到办理 / Whistle blown, departments summoned",
-    "merge": "已合并至同一问题处理 / Merged with a report of the same problem",
-    "finish_self_handling": "已办理 / Handled",
-    "verify_pass": "已核查办结 / Verified and closed",
-    "verify_fail": "核查未通过，返工中 / Sent back for rework",
-    "whistle_closed": "已核查办结 / Verified and closed",
-    "callback_satisfied": "已回访 / Called back",
-    "callback_unsatisfied": "已回访，重新办理 / Called back, reopened",
+    "receive": _("Received"),
+    "transfer": _("Passed to the responsible street"),
+    "self_handle": _("Being handled by the street"),
+    "blow_whistle": _("Whistle blown, departments summoned"),
+    "merge": _("Merged with a report of the same problem"),
+    "finish_self_handling": _("Handled"),
+    "verify_pass": _("Verified and closed"),
+    "verify_fail": _("Sent back for rework"),
+    "rework": _("Sent back for rework"),
+    "whistle_closed": _("Verified and closed"),
+    "callback_satisfied": _("Called back"),
+    "callback_unsatisfied": _("Called back, reopened"),
 }
-REPLY_STEPS = {"finish_self_handling", "verify_pass", "whistle_closed", "feed_back"}
+FEED_BACK_LABEL = _("The responsible department reported its result")
+REPLY_STEPS = {"finish_self_handling", "feed_back"}
+
+
+def public_steps(demand: Demand) -> list[dict]:
+    """The demand's public timeline, oldest first, each step once.
+
+    A whistle's verification failure used to be missing (the demand's event is "rework"), so after a
+    rework the department's second report followed the first with nothing between: the same step twice.
+    A step identical to the one before it (same step, same reply) is shown once."""
+    steps = []
+    for e in audit.history(demand):
+        if e.action not in PUBLIC_STEPS:
+            continue
+        steps.append(
+            {
+                "at": e.at,
+                "id": e.pk,
+                "step": e.action,
+                "label": str(PUBLIC_STEPS[e.action]),
+                "state": e.to_state,
+                "reply": scrub_personal_data(e.note, demand) if e.action in REPLY_STEPS else "",
+            }
+        )
+    whistle_ids = list(demand.whistles.values_list("pk", flat=True))
+    whistle_type = demand.whistles.model._meta.label_lower
+    for e in Event.objects.filter(
+        subject_type=whistle_type, subject_id__in=whistle_ids, action="feed_back"
+    ).order_by("at", "id"):
+        steps.append(
+            {
+                "at": e.at,
+                "id": e.pk,
+                "step": "feed_back",
+                "label": str(FEED_BACK_LABEL),
+                "state": e.to_state,
+                "reply": scrub_personal_data(e.note, demand),
+            }
+        )
+    steps.sort(key=lambda s: (s["at"], s["id"]))
+    shown: list[dict] = []
+    for s in steps:
+        if shown and (shown[-1]["step"], shown[-1]["reply"]) == (s["step"], s["reply"]):
+            continue
+        shown.append(
+            {
+                "at": s["at"].isoformat(),
+                "step": s["step"],
+                "label": s["label"],
+                "state": s["state"],
+                "reply": s["reply"],
+            }
+        )
+    return shown
 
 
 def track(code: str) -> dict:
@@ -119,31 +177,7 @@ def track(code: str) -> dict:
     )
     if demand is None:
         raise NotFound(f"查询码 {code} 不存在 / No demand with tracking code {code}")
-    steps = []
-    for e in audit.history(demand):
-        if e.action not in PUBLIC_STEPS:
-            continue
-        steps.append(
-            {
-                "at": e.at.isoformat(),
-                "step": e.action,
-                "label": PUBLIC_STEPS[e.action],
-                "state": e.to_state,
-                "reply": scrub_personal_data(e.note, demand) if e.action in REPLY_STEPS else "",
-            }
-        )
-    for whistle in demand.whistles.all():
-        for e in audit.history(whistle).filter(action="feed_back"):
-            steps.append(
-                {
-                    "at": e.at.isoformat(),
-                    "step": "feed_back",
-                    "label": "责任部门已反馈办理结果 / The responsible department reported its result",
-                    "state": e.to_state,
-                    "reply": scrub_personal_data(e.note, demand),
-                }
-            )
-    steps.sort(key=lambda s: s["at"])
+    steps = public_steps(demand)
     return {
         "tracking_code": demand.tracking_code,
         "subject": scrub_personal_data(demand.subject, demand),
