@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.db.models import Q
 
 from shaobao.core import audit
 from shaobao.core.errors import Forbidden
@@ -40,6 +41,37 @@ def may_reveal(user, demand: Demand) -> bool:
     if people.acts_for_street(user, demand.street, {"street_dispatcher"}):
         return True
     return people.decides_in_district(user, demand.street)
+
+
+def reveal_scope(user) -> Q:
+    """The demands whose reporter this user may see (the rule of `may_reveal`, as a filter): the streets
+    they dispatch for, their district as coordinator or administrator; nothing for anyone else."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    allowed = Q(pk__in=[])
+    streets = people.street_ids(user, {"street_dispatcher"})
+    if streets:
+        allowed |= Q(street_id__in=streets)
+    prefixes = people.district_prefixes(user)
+    for prefix in prefixes:
+        allowed |= Q(street__code__startswith=prefix)
+    if prefixes:
+        allowed |= Q(street__isnull=True)  # not yet placed: any district decider (see decides_in_district)
+    return allowed
+
+
+def reporter_search(user, term: str) -> Q:
+    """Search by the caller's name or phone (a part, e.g. the last four digits), limited to the demands
+    whose reporter the user may see, so that other roles cannot probe personal data by searching.
+    Matching does not unmask: the list still shows masked values, and revealing stays logged."""
+    term = (term or "").strip()
+    digits = re.sub(r"\D", "", term)
+    found = Q(pk__in=[])
+    if len(digits) >= 3 and len(digits) == len(re.sub(r"[\s\-+]", "", term)):
+        found |= Q(reporter_phone__contains=digits)
+    elif term and not digits:
+        found |= Q(reporter_name__icontains=term)
+    return found & reveal_scope(user)
 
 
 def reporter_for(user, demand: Demand, *, reveal: bool = False, purpose: str = "callback") -> dict:

@@ -16,7 +16,7 @@ from shaobao.core.errors import NotFound
 from shaobao.core.models import Event
 from shaobao.intake.codes import normalise
 from shaobao.intake.models import Demand, DemandState
-from shaobao.intake.privacy import scrub_personal_data
+from shaobao.intake.privacy import reporter_search, scrub_personal_data
 
 OPEN_STATES = (DemandState.RECEIVED, DemandState.SELF_HANDLING, DemandState.WHISTLED, DemandState.REOPENED)
 
@@ -42,8 +42,13 @@ def filter_demands(
     overdue=None,
     q: str | None = None,
     now: dt.datetime | None = None,
+    viewer=None,
 ) -> QuerySet:
-    """Filters of the demand list (all optional; street/matter/unit are codes)."""
+    """Filters of the demand list (all optional; street/matter/unit are codes).
+
+    `q` finds a tracking code from any part of it (case and spaces ignored), words of the subject, body
+    or address, and — for a `viewer` who may see reporters (`privacy.reveal_scope`) — the caller's name
+    or part of their phone number."""
     now = now or timezone.now()
     if state:
         qs = qs.filter(state=state)
@@ -68,12 +73,15 @@ def filter_demands(
         qs = qs.filter(late) if flag else qs.exclude(late)
     if q and q.strip():
         term = q.strip()
-        qs = qs.filter(
-            Q(tracking_code__iexact=normalise(term))
+        found = (
+            Q(tracking_code__icontains=normalise(term))
             | Q(subject__icontains=term)
             | Q(body__icontains=term)
             | Q(address__icontains=term)
         )
+        if viewer is not None:
+            found |= reporter_search(viewer, term)
+        qs = qs.filter(found)
     return qs
 
 

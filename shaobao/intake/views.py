@@ -186,7 +186,7 @@ def demand_list(request):
     form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
     qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
     if form.is_valid():
-        qs = filter_demands(qs, **{k: v for k, v in form.cleaned_data.items() if v})
+        qs = filter_demands(qs, viewer=request.user, **{k: v for k, v in form.cleaned_data.items() if v})
     page = paginate(request, qs)
     return render(
         request,

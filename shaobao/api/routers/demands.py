@@ -124,7 +124,10 @@ class DemandFilters(Schema):
     urgency: str | None = None
     overdue: bool | None = None
     q: str | None = Field(
-        None, description="查询码、标题、内容、地址 / tracking code, subject, body, address"
+        None,
+        description="查询码（可部分）、标题、内容、地址；有权查看报告人的角色还可搜姓名、电话（如后四位）"
+        " / tracking code (or part of it), subject, body, address; for roles that may see reporters, "
+        "also the caller's name or phone (e.g. its last 4 digits)",
     )
 
 
@@ -138,7 +141,7 @@ def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
     """Demands the caller may see, newest first."""
     require_member(request.user)
     demands = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
-    return filter_demands(demands, **filters.dict()).order_by("-received_at", "-id")
+    return filter_demands(demands, viewer=request.user, **filters.dict()).order_by("-received_at", "-id")
 
 
 @router.get(
