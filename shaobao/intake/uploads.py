@@ -19,10 +19,10 @@ import uuid
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from PIL import GifImagePlugin, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError, WebPImagePlugin
 
-from shaobao.core.errors import ValidationFailed
+from shaobao.core.errors import DomainError
+from shaobao.intake.errors import refusal
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 9
@@ -48,24 +48,12 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def refusal(text, field: str, code: str) -> ValidationFailed:
-    """A ValidationFailed whose message is "中文 / English" and whose `page_message` is in the active
-    language; `text()` builds the message in the language active when called."""
-    with override("zh-hans"):
-        zh = text()
-    with override("en"):
-        en = text()
-    error = ValidationFailed(f"{zh} / {en}", fields={field: code})
-    error.page_message = text()
-    return error
-
-
-def _too_large(limit: int, field: str) -> ValidationFailed:
+def _too_large(limit: int, field: str) -> DomainError:
     mb = limit // (1024 * 1024)
     return refusal(lambda: _("A photo may be at most %(mb)d MB.") % {"mb": mb}, field, "too_large")
 
 
-def _not_an_image(field: str) -> ValidationFailed:
+def _not_an_image(field: str) -> DomainError:
     return refusal(lambda: _("Only JPEG, PNG, GIF or WebP images are accepted."), field, "not_an_image")
 
 
@@ -125,5 +113,5 @@ def checked_photo(upload, *, field: str = "photos") -> ContentFile:
 def checked_photos(uploads, *, field: str = "photos") -> list[ContentFile]:
     uploads = list(uploads or ())
     if len(uploads) > MAX_PHOTOS:
-        raise ValidationFailed(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, fields={field: "too_many"})
+        raise refusal(lambda: _("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field, "too_many")
     return [checked_photo(u, field=field) for u in uploads]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core import audit
 from shaobao.core.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
-from shaobao.intake import actions, privacy
+from shaobao.intake import actions, ledger, privacy
 from shaobao.intake.access import access_demand
 from shaobao.intake.forms import (
     CallbackForm,
@@ -178,15 +178,21 @@ def new_demand(request):
     return render(request, "intake/new_demand.html", {"form": form, **map_context()})
 
 
-@web_view
-@require_GET
-def demand_list(request):
-    require_member(request.user)
+def _filtered_demands(request):
+    """The list's filter form and the demands it selects (shared by the list and the ledger export)."""
     streets, matters = _streets(request.user), _matters(request.user)
     form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
     qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
     if form.is_valid():
         qs = filter_demands(qs, viewer=request.user, **{k: v for k, v in form.cleaned_data.items() if v})
+    return form, qs
+
+
+@web_view
+@require_GET
+def demand_list(request):
+    require_member(request.user)
+    form, qs = _filtered_demands(request)
     page = paginate(request, qs)
     return render(
         request,
@@ -194,8 +200,28 @@ def demand_list(request):
         {
             "form": form,
             "page": page,
+            "may_export": ledger.may_export(request.user),
+            "query": request.GET.urlencode(),
         },
     )
+
+
+@web_view
+@require_GET
+def demand_ledger(request, fmt: str):
+    """The filtered list as a file (xlsx or CSV), masked and formula-safe; see `intake.ledger`."""
+    require_member(request.user)
+    ledger.access_ledger(request.user)
+    if fmt not in ledger.FORMATS:
+        raise Http404(fmt)
+    _form, qs = _filtered_demands(request)
+    try:
+        qs = ledger.bounded(qs)
+    except DomainError as exc:
+        messages.error(request, error_text(exc))
+        url = reverse("intake:demand_list")
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+    return ledger.response(qs, fmt)
 
 
 def _demand_page(request, demand: Demand, *, forms: dict | None = None, reporter: dict | None = None):

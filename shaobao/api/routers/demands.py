@@ -3,6 +3,8 @@
 Views only parse → access → do → serialize; the rules live in `shaobao.intake.actions`.
 """
 
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
@@ -22,7 +24,7 @@ from shaobao.api.schemas_workflow import (
 )
 from shaobao.api.serializers import demand_detail
 from shaobao.core.errors import ValidationFailed
-from shaobao.intake import actions
+from shaobao.intake import actions, ledger
 from shaobao.intake.access import access_demand
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import filter_demands
@@ -142,6 +144,28 @@ def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
     require_member(request.user)
     demands = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
     return filter_demands(demands, viewer=request.user, **filters.dict()).order_by("-received_at", "-id")
+
+
+class LedgerFilters(DemandFilters):
+    format: Literal["xlsx", "csv"] = Field("xlsx", description="xlsx 或 csv / xlsx or csv")
+
+
+@router.get(
+    "/demands/ledger",
+    response={200: None, **error_responses(400, 401, 403)},
+    summary="诉求台账导出 / Export the demand ledger (xlsx or CSV)",
+)
+def export_ledger(request: HttpRequest, filters: Query[LedgerFilters]):
+    """The demands the caller may see, with the list's filters, as a file: street dispatchers, district
+    coordinators and administrators only. Names and phones are always masked; text that a spreadsheet
+    would run as a formula is written as text; headers follow `Accept-Language`. At most
+    `LEDGER_MAX_ROWS` rows (default 20,000; more answers 400: narrow the filters); the CSV is streamed."""
+    require_member(request.user)
+    ledger.access_ledger(request.user)
+    values = filters.dict()
+    fmt = values.pop("format")
+    demands = Demand.objects.visible_to(request.user)
+    return ledger.response(ledger.bounded(filter_demands(demands, viewer=request.user, **values)), fmt)
 
 
 @router.get(
