@@ -16,7 +16,13 @@ from shaobao.core.errors import NotFound
 from shaobao.core.models import Event
 from shaobao.intake.codes import normalise
 from shaobao.intake.models import Demand, DemandState
-from shaobao.intake.privacy import reporter_search, scrub_personal_data
+from shaobao.intake.privacy import (
+    mask_name,
+    mask_phone,
+    reporter_search,
+    reveal_scope,
+    scrub_personal_data,
+)
 
 OPEN_STATES = (DemandState.RECEIVED, DemandState.SELF_HANDLING, DemandState.WHISTLED, DemandState.REOPENED)
 
@@ -101,6 +107,31 @@ def possible_duplicates(demand: Demand, *, limit: int = 10) -> QuerySet:
         .exclude(state__in=[DemandState.MERGED, DemandState.CALLED_BACK])
         .order_by("-received_at")[:limit]
     )
+
+
+def caller_history(user, demand: Demand, *, limit: int = 10) -> list[Demand]:
+    """The caller's earlier demands (same phone number), newest first, for the intake desk.
+
+    Only demands whose reporter this user may see (`privacy.reveal_scope`: the street dispatcher, the
+    district's coordinators and administrators): to anyone else a phone number must not reveal who
+    called before. Within CALLER_HISTORY_DAYS (default 365). Each carries `.reporter` (masked: name and
+    phone are shown masked here too; revealing stays an explicit, logged step)."""
+    phone = (demand.reporter_phone or "").strip()
+    if not phone:
+        return []
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    same = Q(reporter_phone=phone) | Q(reporter_phone=digits) if digits else Q(reporter_phone=phone)
+    since = demand.received_at - dt.timedelta(days=getattr(settings, "CALLER_HISTORY_DAYS", 365))
+    found = list(
+        Demand.objects.visible_to(user)
+        .filter(same, reveal_scope(user), received_at__gte=since)
+        .exclude(pk=demand.pk)
+        .select_related("street")
+        .order_by("-received_at", "-id")[:limit]
+    )
+    for d in found:
+        d.reporter = {"name": mask_name(d.reporter_name), "phone": mask_phone(d.reporter_phone)}
+    return found
 
 
 # Steps the resident sees on the public tracking page, with a plain label in the page's language.

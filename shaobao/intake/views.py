@@ -37,7 +37,7 @@ from shaobao.intake.forms import (
     VerifyForm,
 )
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import filter_demands
+from shaobao.intake.selectors import caller_history, filter_demands
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
 from shaobao.org.access import require_member
@@ -243,6 +243,8 @@ def _demand_page(request, demand: Demand, *, forms: dict | None = None, reporter
         "grid_geometry_json": json.dumps(demand.grid.geometry) if demand.grid else "",
         **map_context(),
     }
+    if "merge" in allowed:  # the intake desk: the caller's earlier demands, to attach this call to one
+        ctx["caller_history"] = caller_history(request.user, demand)
     if allowed & {"self_handle", "blow_whistle", "transfer", "merge"}:
         ctx["proposal"] = proposal_for(demand)
         ctx.update(triage_choices(request.user, demand, ctx["proposal"]))

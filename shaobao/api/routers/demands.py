@@ -3,6 +3,7 @@
 Views only parse → access → do → serialize; the rules live in `shaobao.intake.actions`.
 """
 
+from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +30,7 @@ from shaobao.intake.access import access_demand
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import filter_demands
 from shaobao.org.access import require_member
+from shaobao.routing import desk as _desk
 
 router = Router(tags=["demands 诉求"])
 
@@ -57,6 +59,11 @@ def receive_demand(
         max_length=100,
         description="重试时使用同一键，返回同一诉求（200）/ the same key on a retry returns the same demand (200)",
     ),
+    desk: bool = Query(
+        False,
+        description="附带受理台信息（来电人历史诉求、疑似重复），供话务员使用；网关请勿开启 / also answer "
+        "`desk` (the caller's earlier demands and likely duplicates) for an operator; gateways leave it off",
+    ),
 ):
     """Receive a demand: 201 with the new demand; 200 with the original one when the
     `Idempotency-Key` was already used by the same caller (the request body is then ignored).
@@ -81,7 +88,10 @@ def receive_demand(
 
     response.status_code = 200 if replayed else 201
     response["Location"] = f"{request.path.rstrip('/')}/{demand.pk}"
-    return api.create_response(request, summary_answer(demand), temporal_response=response)
+    answer = summary_answer(demand)
+    if desk:
+        answer["desk"] = IntakeDeskOut(**_desk.intake_desk(request.user, demand)).dict()
+    return api.create_response(request, answer, temporal_response=response)
 
 
 def summary_answer(demand: Demand) -> dict:
@@ -144,6 +154,41 @@ def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
     require_member(request.user)
     demands = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
     return filter_demands(demands, viewer=request.user, **filters.dict()).order_by("-received_at", "-id")
+
+
+class DeskDemandOut(Schema):
+    id: int
+    tracking_code: str
+    subject: str
+    state: str
+    state_label: str
+    received_at: datetime
+    street: str | None
+    score: float | None = Field(None, description="相似度 / similarity (0..1), when found by text")
+    reporter_name: str | None = Field(None, description="已脱敏 / masked")
+    reporter_phone: str | None = Field(None, description="已脱敏 / masked")
+
+
+class IntakeDeskOut(Schema):
+    caller_history: list[DeskDemandOut] = Field(
+        description="同一电话的历史诉求（仅限有权查看报告人的角色，已脱敏）/ the caller's earlier demands by "
+        "phone (only for roles that may see reporters; masked)"
+    )
+    duplicates: list[DeskDemandOut] = Field(
+        description="疑似重复 / likely duplicates (same problem nearby, recent)"
+    )
+
+
+@router.get(
+    "/demands/{demand_id}/desk",
+    response={200: IntakeDeskOut, **error_responses(400, 401, 403, 404)},
+    summary="受理台：来电人历史诉求与疑似重复 / Intake desk: caller's earlier demands and likely duplicates",
+)
+def intake_desk(request: HttpRequest, demand_id: int):
+    """What the operator sees after recording a call. To attach the new call to one of them, POST
+    `/demands/{demand_id}/triage` with `{"action": "merge", "into": <id>}` (audited). Also returned by
+    `POST /demands?desk=true`."""
+    return _desk.intake_desk(request.user, access_demand(request.user, demand_id))
 
 
 class LedgerFilters(DemandFilters):
