@@ -116,19 +116,25 @@ def caller_history(user, demand: Demand, *, limit: int = 10) -> list[Demand]:
     district's coordinators and administrators): to anyone else a phone number must not reveal who
     called before. Within CALLER_HISTORY_DAYS (default 365). Each carries `.reporter` (masked: name and
     phone are shown masked here too; revealing stays an explicit, logged step)."""
-    phone = (demand.reporter_phone or "").strip()
-    if not phone:
-        return []
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    same = Q(reporter_phone=phone) | Q(reporter_phone=digits) if digits else Q(reporter_phone=phone)
-    since = demand.received_at - dt.timedelta(days=getattr(settings, "CALLER_HISTORY_DAYS", 365))
-    found = list(
-        Demand.objects.visible_to(user)
-        .filter(same, reveal_scope(user), received_at__gte=since)
-        .exclude(pk=demand.pk)
-        .select_related("street")
-        .order_by("-received_at", "-id")[:limit]
+    return calls_from(
+        user, demand.reporter_phone, exclude_id=demand.pk, before=demand.received_at, limit=limit
     )
+
+
+def calls_from(
+    user, phone: str, *, exclude_id: int | None = None, before: dt.datetime | None = None, limit: int = 10
+) -> list[Demand]:
+    """Demands reported from this phone number that `user` may know about (see `caller_history`)."""
+    phone = (phone or "").strip()
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 5:
+        return []
+    same = Q(reporter_phone=phone) | Q(reporter_phone=digits)
+    since = (before or timezone.now()) - dt.timedelta(days=getattr(settings, "CALLER_HISTORY_DAYS", 365))
+    qs = Demand.objects.visible_to(user).filter(same, reveal_scope(user), received_at__gte=since)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    found = list(qs.select_related("street").order_by("-received_at", "-id")[:limit])
     for d in found:
         d.reporter = {"name": mask_name(d.reporter_name), "phone": mask_phone(d.reporter_phone)}
     return found

@@ -8,6 +8,7 @@ app_name = "intake"
 urlpatterns = [
     path("", views.demand_list, name="demand_list"),
     path("new/", views.new_demand, name="new_demand"),
+    path("new/caller/", views.caller_lookup, name="caller_lookup"),
     path("ledger.<str:fmt>", views.demand_ledger, name="ledger"),
     path("report/", views_public.public_form, name="public_form"),
     path("report/thanks/", views_public.public_thanks, name="public_thanks"),

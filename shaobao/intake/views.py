@@ -37,7 +37,7 @@ from shaobao.intake.forms import (
     VerifyForm,
 )
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import caller_history, filter_demands
+from shaobao.intake.selectors import caller_history, calls_from, filter_demands
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
 from shaobao.org.access import require_member
@@ -204,6 +204,19 @@ def demand_list(request):
             "query": request.GET.urlencode(),
         },
     )
+
+
+@web_view
+@require_GET
+def caller_lookup(request):
+    """The staff form's intake desk: as the operator types the phone number, the caller's earlier
+    demands (only for roles that may see reporters; masked). Attaching happens on the new demand's page."""
+    require_member(request.user)
+    phone = request.GET.get("reporter_phone", "")
+    if sum(ch.isdigit() for ch in phone) < 5:
+        return HttpResponse("")
+    found = calls_from(request.user, phone)
+    return render(request, "intake/_caller_history.html", {"caller_history": found, "demand": None})
 
 
 @web_view

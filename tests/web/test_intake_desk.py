@@ -45,6 +45,20 @@ def test_the_demand_page_shows_the_callers_earlier_demands_and_attaches_the_call
     assert Event.objects.filter(subject_id=first.pk, action="absorb").exists()
 
 
+def test_the_staff_form_shows_the_callers_earlier_demands_as_the_number_is_typed(client, world, earlier):
+    first, elsewhere = earlier
+    client.force_login(world.users["dispatcher"])
+    form = client.get(reverse("intake:new_demand")).content.decode()
+    assert reverse("intake:caller_lookup") in form and 'id="caller-history-slot"' in form
+    panel = client.get(reverse("intake:caller_lookup"), {"reporter_phone": "139 0000 4321"}).content.decode()
+    assert first.tracking_code in panel and "139****4321" in panel and PHONE not in panel
+    assert elsewhere.tracking_code not in panel
+    assert client.get(reverse("intake:caller_lookup"), {"reporter_phone": "139"}).content == b""
+    client.force_login(world.users["grid_worker"])
+    panel = client.get(reverse("intake:caller_lookup"), {"reporter_phone": PHONE}).content.decode()
+    assert first.tracking_code not in panel  # may not see reporters: a number tells nothing
+
+
 def test_the_coordinator_sees_every_street_of_the_district(client, world, earlier):
     first, elsewhere = earlier
     call = new_demand(world, reporter_phone=PHONE)
