@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from shaobao.core.xlsx import append_row, csv_row, csv_unescape
 from shaobao.duties.io_columns import (
     MATTER_COLUMNS,
     OVERRIDE_COLUMNS,
@@ -151,7 +152,8 @@ def _read_csv(data: bytes, sheet: str) -> tuple[Table | None, list[Issue]]:
     if text is None:
         return None, errors
     rows = csv.reader(io.StringIO(text, newline=""))
-    return _table(sheet, ([c if c.strip() else None for c in row] for row in rows)), []
+    # csv_unescape: our exports write formula-like text as `'=…` (see core.xlsx); read it back as typed.
+    return _table(sheet, ([csv_unescape(c) if c.strip() else None for c in row] for row in rows)), []
 
 
 def _bytes(source: Path | str | bytes | IO[bytes]) -> bytes:
@@ -303,8 +305,8 @@ def _headers(columns: list[Column]) -> list[str]:
 def _write_csv(out: IO[bytes], header: list[str], rows: list[list[Any]]) -> None:
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow(csv_row(header))
+    writer.writerows([csv_row(row) for row in rows])
     # BOM so that Excel opens the Chinese text as UTF-8.
     out.write(text.getvalue().encode("utf-8-sig"))
 
@@ -318,11 +320,11 @@ def _write_xlsx(out: IO[bytes], sheets: list[tuple[str, list[str], list[list[Any
     wb.remove(wb.active)
     for title, header, rows in sheets:
         ws = wb.create_sheet(title)
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([None if v == "" else v for v in row])
+            append_row(ws, [None if v == "" else v for v in row])  # formula-like text stays text
         ws.freeze_panes = "A2"
         for i, h in enumerate(header, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(h) * 2))

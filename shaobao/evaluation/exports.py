@@ -108,20 +108,23 @@ def to_xlsx(report: dict) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from shaobao.core.xlsx import append_row
+
     wb = Workbook()
     wb.remove(wb.active)
     head_fill = PatternFill("solid", fgColor="C0392B")
     for table in report["tables"]:
         ws = wb.create_sheet(str(table["title"])[:31])
-        ws.append([f"{table['title']} · {report['period']} · 权重 v{report['weight_version']}"])
+        # append_row: unit and matter names are typed by administrators; formula-like text stays text.
+        append_row(ws, [f"{table['title']} · {report['period']} · 权重 v{report['weight_version']}"])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([str(h) for h in table["head"]])
+        append_row(ws, [str(h) for h in table["head"]])
         for cell in ws[2]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in table["rows"]:
-            ws.append(row)
+            append_row(ws, row)
         for col in table["rate_cols"]:
             for cell in ws.iter_rows(min_row=3, min_col=col + 1, max_col=col + 1):
                 cell[0].number_format = "0.0%"

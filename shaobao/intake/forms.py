@@ -7,6 +7,7 @@ Forms only parse and check the shape of the input; whether a step is allowed is 
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shaobao.core.choices import Urgency
@@ -81,6 +82,15 @@ class StaffDemandForm(_DemandFields):
     def __init__(self, *args, streets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reporter_name"].label = _("reporter name")
+        # The intake desk: the caller's earlier demands appear under the form as the number is typed.
+        self.fields["reporter_phone"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("intake:caller_lookup"),
+                "hx-trigger": "input changed delay:500ms, load",
+                "hx-target": "#caller-history-slot",
+                "hx-swap": "innerHTML",
+            }
+        )
         self.fields["street_code"].choices = [("", _("place from the address / coordinates"))] + [
             (s.code, s.name) for s in streets
         ]

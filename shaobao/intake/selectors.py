@@ -1,4 +1,6 @@
-"""Reads on demands: list filters, possible duplicates, and the public tracking view."""
+"""Reads on demands: list filters, possible duplicates, and the public tracking view.
+
+`scrub_personal_data` (in `intake.privacy`) is re-exported here for Open311."""
 
 from __future__ import annotations
 
@@ -7,11 +9,20 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shaobao.core import audit
 from shaobao.core.errors import NotFound
+from shaobao.core.models import Event
 from shaobao.intake.codes import normalise
 from shaobao.intake.models import Demand, DemandState
+from shaobao.intake.privacy import (
+    mask_name,
+    mask_phone,
+    reporter_search,
+    reveal_scope,
+    scrub_personal_data,
+)
 
 OPEN_STATES = (DemandState.RECEIVED, DemandState.SELF_HANDLING, DemandState.WHISTLED, DemandState.REOPENED)
 
@@ -37,8 +48,13 @@ def filter_demands(
     overdue=None,
     q: str | None = None,
     now: dt.datetime | None = None,
+    viewer=None,
 ) -> QuerySet:
-    """Filters of the demand list (all optional; street/matter/unit are codes)."""
+    """Filters of the demand list (all optional; street/matter/unit are codes).
+
+    `q` finds a tracking code from any part of it (case and spaces ignored), words of the subject, body
+    or address, and — for a `viewer` who may see reporters (`privacy.reveal_scope`) — the caller's name
+    or part of their phone number."""
     now = now or timezone.now()
     if state:
         qs = qs.filter(state=state)
@@ -63,12 +79,15 @@ def filter_demands(
         qs = qs.filter(late) if flag else qs.exclude(late)
     if q and q.strip():
         term = q.strip()
-        qs = qs.filter(
-            Q(tracking_code__iexact=normalise(term))
+        found = (
+            Q(tracking_code__icontains=normalise(term))
             | Q(subject__icontains=term)
             | Q(body__icontains=term)
             | Q(address__icontains=term)
         )
+        if viewer is not None:
+            found |= reporter_search(viewer, term)
+        qs = qs.filter(found)
     return qs
 
 
@@ -90,22 +109,109 @@ def possible_duplicates(demand: Demand, *, limit: int = 10) -> QuerySet:
     )
 
 
-# Steps the resident sees on the public tracking page, with a plain label; replies are shown only for
-# the steps that answer the resident (never internal notes, never names or phone numbers).
+def caller_history(user, demand: Demand, *, limit: int = 10) -> list[Demand]:
+    """The caller's earlier demands (same phone number), newest first, for the intake desk.
+
+    Only demands whose reporter this user may see (`privacy.reveal_scope`: the street dispatcher, the
+    district's coordinators and administrators): to anyone else a phone number must not reveal who
+    called before. Within CALLER_HISTORY_DAYS (default 365). Each carries `.reporter` (masked: name and
+    phone are shown masked here too; revealing stays an explicit, logged step)."""
+    return calls_from(
+        user, demand.reporter_phone, exclude_id=demand.pk, before=demand.received_at, limit=limit
+    )
+
+
+def calls_from(
+    user, phone: str, *, exclude_id: int | None = None, before: dt.datetime | None = None, limit: int = 10
+) -> list[Demand]:
+    """Demands reported from this phone number that `user` may know about (see `caller_history`)."""
+    phone = (phone or "").strip()
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 5:
+        return []
+    same = Q(reporter_phone=phone) | Q(reporter_phone=digits)
+    since = (before or timezone.now()) - dt.timedelta(days=getattr(settings, "CALLER_HISTORY_DAYS", 365))
+    qs = Demand.objects.visible_to(user).filter(same, reveal_scope(user), received_at__gte=since)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    found = list(qs.select_related("street").order_by("-received_at", "-id")[:limit])
+    for d in found:
+        d.reporter = {"name": mask_name(d.reporter_name), "phone": mask_phone(d.reporter_phone)}
+    return found
+
+
+# Steps the resident sees on the public tracking page, with a plain label in the page's language.
+# Replies are shown only for the steps that answer the resident: what the street's own unit or the lead
+# department reports it did. Verification notes, callback notes, reasons for a transfer and merge notes
+# are internal (they name people, judge the work, or say who decided what) and are never shown.
 PUBLIC_STEPS = {
-    "receive": "已受理 / Received",
-    "transfer": "已转至属地街乡 / Passed to the responsible street",
-    "self_handle": "街乡办理中 / Being handled by the street",
-    "blow_whistle": "已吹哨，相关部门报到办理 / Whistle blown, departments summoned",
-    "merge": "已合并至同一问题处理 / Merged with a report of the same problem",
-    "finish_self_handling": "已办理 / Handled",
-    "verify_pass": "已核查办结 / Verified and closed",
-    "verify_fail": "核查未通过，返工中 / Sent back for rework",
-    "whistle_closed": "已核查办结 / Verified and closed",
-    "callback_satisfied": "已回访 / Called back",
-    "callback_unsatisfied": "已回访，重新办理 / Called back, reopened",
+    "receive": _("Received"),
+    "transfer": _("Passed to the responsible street"),
+    "self_handle": _("Being handled by the street"),
+    "blow_whistle": _("Whistle blown, departments summoned"),
+    "merge": _("Merged with a report of the same problem"),
+    "finish_self_handling": _("Handled"),
+    "verify_pass": _("Verified and closed"),
+    "verify_fail": _("Sent back for rework"),
+    "rework": _("Sent back for rework"),
+    "whistle_closed": _("Verified and closed"),
+    "callback_satisfied": _("Called back"),
+    "callback_unsatisfied": _("Called back, reopened"),
 }
-REPLY_STEPS = {"finish_self_handling", "verify_pass", "whistle_closed", "feed_back"}
+FEED_BACK_LABEL = _("The responsible department reported its result")
+REPLY_STEPS = {"finish_self_handling", "feed_back"}
+
+
+def public_steps(demand: Demand) -> list[dict]:
+    """The demand's public timeline, oldest first, each step once.
+
+    A whistle's verification failure used to be missing (the demand's event is "rework"), so after a
+    rework the department's second report followed the first with nothing between: the same step twice.
+    A step identical to the one before it (same step, same reply) is shown once."""
+    steps = []
+    for e in audit.history(demand):
+        if e.action not in PUBLIC_STEPS:
+            continue
+        steps.append(
+            {
+                "at": e.at,
+                "id": e.pk,
+                "step": e.action,
+                "label": str(PUBLIC_STEPS[e.action]),
+                "state": e.to_state,
+                "reply": scrub_personal_data(e.note, demand) if e.action in REPLY_STEPS else "",
+            }
+        )
+    whistle_ids = list(demand.whistles.values_list("pk", flat=True))
+    whistle_type = demand.whistles.model._meta.label_lower
+    for e in Event.objects.filter(
+        subject_type=whistle_type, subject_id__in=whistle_ids, action="feed_back"
+    ).order_by("at", "id"):
+        steps.append(
+            {
+                "at": e.at,
+                "id": e.pk,
+                "step": "feed_back",
+                "label": str(FEED_BACK_LABEL),
+                "state": e.to_state,
+                "reply": scrub_personal_data(e.note, demand),
+            }
+        )
+    steps.sort(key=lambda s: (s["at"], s["id"]))
+    shown: list[dict] = []
+    for s in steps:
+        if shown and (shown[-1]["step"], shown[-1]["reply"]) == (s["step"], s["reply"]):
+            continue
+        shown.append(
+            {
+                "at": s["at"].isoformat(),
+                "step": s["step"],
+                "label": s["label"],
+                "state": s["state"],
+                "reply": s["reply"],
+            }
+        )
+    return shown
 
 
 def track(code: str) -> dict:
@@ -116,31 +222,7 @@ def track(code: str) -> dict:
     )
     if demand is None:
         raise NotFound(f"查询码 {code} 不存在 / No demand with tracking code {code}")
-    steps = []
-    for e in audit.history(demand):
-        if e.action not in PUBLIC_STEPS:
-            continue
-        steps.append(
-            {
-                "at": e.at.isoformat(),
-                "step": e.action,
-                "label": PUBLIC_STEPS[e.action],
-                "state": e.to_state,
-                "reply": scrub_personal_data(e.note, demand) if e.action in REPLY_STEPS else "",
-            }
-        )
-    for whistle in demand.whistles.all():
-        for e in audit.history(whistle).filter(action="feed_back"):
-            steps.append(
-                {
-                    "at": e.at.isoformat(),
-                    "step": "feed_back",
-                    "label": "责任部门已反馈办理结果 / The responsible department reported its result",
-                    "state": e.to_state,
-                    "reply": scrub_personal_data(e.note, demand),
-                }
-            )
-    steps.sort(key=lambda s: s["at"])
+    steps = public_steps(demand)
     return {
         "tracking_code": demand.tracking_code,
         "subject": scrub_personal_data(demand.subject, demand),
@@ -152,18 +234,3 @@ def track(code: str) -> dict:
         "merged_into": demand.merged_into.tracking_code if demand.merged_into_id else None,
         "steps": steps,
     }
-
-
-def scrub_personal_data(text: str, demand: Demand) -> str:
-    """Replies are written by staff; remove the reporter's name and phone and any phone-like number."""
-    import re
-
-    from shaobao.intake.privacy import mask_name, mask_phone
-
-    text = text or ""
-    if demand.reporter_phone:
-        text = text.replace(demand.reporter_phone, mask_phone(demand.reporter_phone))
-    if demand.reporter_name and len(demand.reporter_name) >= 2:
-        text = text.replace(demand.reporter_name, mask_name(demand.reporter_name))
-    text = re.sub(r"(?<!\d)1[3-9]\d{9}(?!\d)", lambda m: mask_phone(m.group(0)), text)
-    return re.sub(r"(?<!\d)\d{17}[\dXx](?!\d)", "******************", text)

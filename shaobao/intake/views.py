@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core import audit
 from shaobao.core.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
-from shaobao.intake import actions, privacy
+from shaobao.intake import actions, ledger, privacy
 from shaobao.intake.access import access_demand
 from shaobao.intake.forms import (
     CallbackForm,
@@ -37,7 +37,7 @@ from shaobao.intake.forms import (
     VerifyForm,
 )
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import filter_demands
+from shaobao.intake.selectors import caller_history, calls_from, filter_demands
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
 from shaobao.org.access import require_member, require_staff
@@ -73,11 +73,24 @@ def web_view(view):
 
 def error_text(exc: DomainError) -> str:
     """The message for a failed action. An illegal transition almost always means someone else acted
-    first, so the person is told to reload; other conflicts (e.g. supporting units pending) say why."""
+    first, so the person is told to reload; other conflicts (e.g. supporting units pending) say why.
+    An error that carries a `page_message` (in the active language only) shows that, without field codes."""
+    if getattr(exc, "page_message", None):
+        return exc.page_message
     if isinstance(exc, Conflict) and exc.code in {"illegal_transition", "conflict"}:
         return f"状态已变化，请刷新 / The state changed, reload: {exc.message}"
     fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
     return f"{exc.message} {fields}".strip()
+
+
+def add_action_error(form, exc: DomainError) -> None:
+    """Put an action's refusal on the form: on the field it names (a photo's reason next to the photo
+    field), else on top. The form stays bound, so everything typed is shown again."""
+    for name in exc.fields:
+        if name in form.fields:
+            form.add_error(name, getattr(exc, "page_message", None) or exc.message)
+            return
+    form.add_error(None, error_text(exc))
 
 
 def perform(request, do, **kwargs):
@@ -138,37 +151,49 @@ def new_demand(request):
     form = StaffDemandForm(request.POST or None, request.FILES or None, streets=streets)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        demand, status = perform(
-            request,
-            actions.do_receive_demand,
-            channel=data["channel"],
-            kind=data["kind"],
-            subject=data["subject"],
-            body=data["body"],
-            reporter_name=data["reporter_name"],
-            reporter_phone=data["reporter_phone"],
-            address=data["address"],
-            lat=data["lat"],
-            lng=data["lng"],
-            urgency=data["urgency"],
-            street_code=data["street_code"] or None,
-            photos=data["photos"],
-        )
-        if demand is not None:
-            messages.success(request, _("Demand %(code)s received.") % {"code": demand.tracking_code})
-            return redirect("intake:demand_detail", pk=demand.pk)
+        try:
+            demand = actions.do_receive_demand(
+                actor=request.user,
+                channel=data["channel"],
+                kind=data["kind"],
+                subject=data["subject"],
+                body=data["body"],
+                reporter_name=data["reporter_name"],
+                reporter_phone=data["reporter_phone"],
+                address=data["address"],
+                lat=data["lat"],
+                lng=data["lng"],
+                urgency=data["urgency"],
+                street_code=data["street_code"] or None,
+                photos=data["photos"],
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            add_action_error(form, exc)
+            response = render(request, "intake/new_demand.html", {"form": form, **map_context()})
+            response.status_code = exc.status
+            return response
+        messages.success(request, _("Demand %(code)s received.") % {"code": demand.tracking_code})
+        return redirect("intake:demand_detail", pk=demand.pk)
     return render(request, "intake/new_demand.html", {"form": form, **map_context()})
+
+
+def _filtered_demands(request):
+    """The list's filter form and the demands it selects (shared by the list and the ledger export)."""
+    streets, matters = streets_for(request.user), _matters(request.user)
+    form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
+    qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
+    if form.is_valid():
+        qs = filter_demands(qs, viewer=request.user, **{k: v for k, v in form.cleaned_data.items() if v})
+    return form, qs
 
 
 @web_view
 @require_GET
 def demand_list(request):
     require_member(request.user)
-    streets, matters = streets_for(request.user), _matters(request.user)
-    form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
-    qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
-    if form.is_valid():
-        qs = filter_demands(qs, **{k: v for k, v in form.cleaned_data.items() if v})
+    form, qs = _filtered_demands(request)
     page = paginate(request, qs)
     return render(
         request,
@@ -176,8 +201,41 @@ def demand_list(request):
         {
             "form": form,
             "page": page,
+            "may_export": ledger.may_export(request.user),
+            "query": request.GET.urlencode(),
         },
     )
+
+
+@web_view
+@require_GET
+def caller_lookup(request):
+    """The staff form's intake desk: as the operator types the phone number, the caller's earlier
+    demands (only for roles that may see reporters; masked). Attaching happens on the new demand's page."""
+    require_member(request.user)
+    phone = request.GET.get("reporter_phone", "")
+    if sum(ch.isdigit() for ch in phone) < 5:
+        return HttpResponse("")
+    found = calls_from(request.user, phone)
+    return render(request, "intake/_caller_history.html", {"caller_history": found, "demand": None})
+
+
+@web_view
+@require_GET
+def demand_ledger(request, fmt: str):
+    """The filtered list as a file (xlsx or CSV), masked and formula-safe; see `intake.ledger`."""
+    require_member(request.user)
+    ledger.access_ledger(request.user)
+    if fmt not in ledger.FORMATS:
+        raise Http404(fmt)
+    _form, qs = _filtered_demands(request)
+    try:
+        qs = ledger.bounded(qs)
+    except DomainError as exc:
+        messages.error(request, error_text(exc))
+        url = reverse("intake:demand_list")
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+    return ledger.response(qs, fmt)
 
 
 def _demand_page(request, demand: Demand, *, forms: dict | None = None, reporter: dict | None = None):
@@ -199,6 +257,8 @@ def _demand_page(request, demand: Demand, *, forms: dict | None = None, reporter
         "grid_geometry_json": json.dumps(demand.grid.geometry) if demand.grid else "",
         **map_context(),
     }
+    if "merge" in allowed:  # the intake desk: the caller's earlier demands, to attach this call to one
+        ctx["caller_history"] = caller_history(request.user, demand)
     if allowed & {"self_handle", "blow_whistle", "transfer", "merge"}:
         ctx["proposal"] = proposal_for(demand)
         ctx.update(triage_choices(request.user, demand, ctx["proposal"]))

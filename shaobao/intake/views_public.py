@@ -17,7 +17,7 @@ from shaobao.core.errors import DomainError, NotFound
 from shaobao.intake import actions, codes, selectors
 from shaobao.intake.forms import PublicDemandForm, TrackLookupForm
 from shaobao.intake.models import Channel
-from shaobao.intake.views import error_text
+from shaobao.intake.views import add_action_error
 from shaobao.intake.views_support import map_context
 
 
@@ -56,7 +56,7 @@ def public_form(request):
             )
         if form.is_bot:
             # A bot filled the hidden field: it sees a success, nothing is stored.
-            return render(request, "intake/public_thanks.html", {"code": codes.new_tracking_code()})
+            return _thanks_redirect(request, codes.new_tracking_code())
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -74,10 +74,27 @@ def public_form(request):
                     photos=data["photos"],
                 )
             except DomainError as exc:
-                form.add_error(None, error_text(exc))
+                add_action_error(form, exc)
             else:
-                return render(request, "intake/public_thanks.html", {"code": demand.tracking_code})
+                return _thanks_redirect(request, demand.tracking_code)
     return render(request, "intake/public_form.html", {"form": form, **map_context()})
+
+
+THANKS_SESSION_KEY = "intake_public_thanks"
+
+
+def _thanks_redirect(request, code: str):
+    request.session[THANKS_SESSION_KEY] = code
+    return redirect("intake:public_thanks")
+
+
+@require_GET
+def public_thanks(request):
+    """The page after a filed demand (GET, so a reload repeats nothing); without one, the form."""
+    code = request.session.get(THANKS_SESSION_KEY)
+    if not code:
+        return redirect("intake:public_form")
+    return render(request, "intake/public_thanks.html", {"code": code})
 
 
 @require_GET

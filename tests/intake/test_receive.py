@@ -14,8 +14,9 @@ from shaobao.intake import actions as intake
 from shaobao.intake.codes import ALPHABET
 from shaobao.intake.models import Demand
 from tests.intake.flow import new_demand
+from tests.intake.images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png(2, 2)
 
 
 @pytest.mark.django_db

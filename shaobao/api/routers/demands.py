@@ -3,6 +3,9 @@
 Views only parse → access → do → serialize; the rules live in `shaobao.intake.actions`.
 """
 
+from datetime import datetime
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
@@ -23,11 +26,12 @@ from shaobao.api.schemas_workflow import (
 )
 from shaobao.api.serializers import demand_detail
 from shaobao.core.errors import ValidationFailed
-from shaobao.intake import actions
+from shaobao.intake import actions, ledger
 from shaobao.intake.access import access_demand
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import filter_demands
 from shaobao.org.access import require_member
+from shaobao.routing import desk as _desk
 
 router = Router(tags=["demands 诉求"])
 
@@ -56,6 +60,11 @@ def receive_demand(
         max_length=100,
         description="重试时使用同一键，返回同一诉求（200）/ the same key on a retry returns the same demand (200)",
     ),
+    desk: bool = Query(
+        False,
+        description="附带受理台信息（来电人历史诉求、疑似重复），供话务员使用；网关请勿开启 / also answer "
+        "`desk` (the caller's earlier demands and likely duplicates) for an operator; gateways leave it off",
+    ),
 ):
     """Receive a demand: 201 with the new demand; 200 with the original one when the
     `Idempotency-Key` was already used by the same caller (the request body is then ignored).
@@ -79,7 +88,10 @@ def receive_demand(
     # renderer as `NinjaAPI.create_response` would.
     response.status_code = 200 if replayed else 201
     response["Location"] = f"{request.path.rstrip('/')}/{demand.pk}"
-    response.content = RENDERER.render(request, summary_answer(demand), response_status=response.status_code)
+    answer = summary_answer(demand)
+    if desk:
+        answer["desk"] = IntakeDeskOut(**_desk.intake_desk(request.user, demand)).dict()
+    response.content = RENDERER.render(request, answer, response_status=response.status_code)
     return response
 
 
@@ -125,7 +137,10 @@ class DemandFilters(Schema):
     urgency: str | None = None
     overdue: bool | None = None
     q: str | None = Field(
-        None, description="查询码、标题、内容、地址 / tracking code, subject, body, address"
+        None,
+        description="查询码（可部分）、标题、内容、地址；有权查看报告人的角色还可搜姓名、电话（如后四位）"
+        " / tracking code (or part of it), subject, body, address; for roles that may see reporters, "
+        "also the caller's name or phone (e.g. its last 4 digits)",
     )
 
 
@@ -139,7 +154,64 @@ def list_demands(request: HttpRequest, filters: Query[DemandFilters]):
     """Demands the caller may see, newest first."""
     require_member(request.user)
     demands = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
-    return filter_demands(demands, **filters.dict()).order_by("-received_at", "-id")
+    return filter_demands(demands, viewer=request.user, **filters.dict()).order_by("-received_at", "-id")
+
+
+class DeskDemandOut(Schema):
+    id: int
+    tracking_code: str
+    subject: str
+    state: str
+    state_label: str
+    received_at: datetime
+    street: str | None
+    score: float | None = Field(None, description="相似度 / similarity (0..1), when found by text")
+    reporter_name: str | None = Field(None, description="已脱敏 / masked")
+    reporter_phone: str | None = Field(None, description="已脱敏 / masked")
+
+
+class IntakeDeskOut(Schema):
+    caller_history: list[DeskDemandOut] = Field(
+        description="同一电话的历史诉求（仅限有权查看报告人的角色，已脱敏）/ the caller's earlier demands by "
+        "phone (only for roles that may see reporters; masked)"
+    )
+    duplicates: list[DeskDemandOut] = Field(
+        description="疑似重复 / likely duplicates (same problem nearby, recent)"
+    )
+
+
+@router.get(
+    "/demands/{demand_id}/desk",
+    response={200: IntakeDeskOut, **error_responses(400, 401, 403, 404)},
+    summary="受理台：来电人历史诉求与疑似重复 / Intake desk: caller's earlier demands and likely duplicates",
+)
+def intake_desk(request: HttpRequest, demand_id: int):
+    """What the operator sees after recording a call. To attach the new call to one of them, POST
+    `/demands/{demand_id}/triage` with `{"action": "merge", "into": <id>}` (audited). Also returned by
+    `POST /demands?desk=true`."""
+    return _desk.intake_desk(request.user, access_demand(request.user, demand_id))
+
+
+class LedgerFilters(DemandFilters):
+    format: Literal["xlsx", "csv"] = Field("xlsx", description="xlsx 或 csv / xlsx or csv")
+
+
+@router.get(
+    "/demands/ledger",
+    response={200: None, **error_responses(400, 401, 403)},
+    summary="诉求台账导出 / Export the demand ledger (xlsx or CSV)",
+)
+def export_ledger(request: HttpRequest, filters: Query[LedgerFilters]):
+    """The demands the caller may see, with the list's filters, as a file: street dispatchers, district
+    coordinators and administrators only. Names and phones are always masked; text that a spreadsheet
+    would run as a formula is written as text; headers follow `Accept-Language`. At most
+    `LEDGER_MAX_ROWS` rows (default 20,000; more answers 400: narrow the filters); the CSV is streamed."""
+    require_member(request.user)
+    ledger.access_ledger(request.user)
+    values = filters.dict()
+    fmt = values.pop("format")
+    demands = Demand.objects.visible_to(request.user)
+    return ledger.response(ledger.bounded(filter_demands(demands, viewer=request.user, **values)), fmt)
 
 
 @router.get(
