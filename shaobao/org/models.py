@@ -298,6 +298,8 @@ def scope_of(user) -> Scope:
     scope = Scope(roles, division_prefixes, district_prefixes, street_ids, unit_ids, user.is_superuser)
     user._shaobao_scope = scope
     return scope
+
+
 class PlaceKind(models.TextChoices):
     ROAD = "road", _("road/street")
     LANDMARK = "landmark", _("landmark")
