@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
-from bench.common import pg_answers  # noqa: E402
+from bench.common import pg_answers, wait_until_healthy  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_API_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_bench_api")
 # Own paths by environment so that several people can run the benchmark at once on one machine.
@@ -127,17 +127,7 @@ def _start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
             WEB_LOG_LEVEL="warning",
         ),
     )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    return wait_until_healthy(server, port, 60)
 
 
 def _client(port: int, token: str, ids: list[int], latencies: list[float], failures: list[int]) -> None:

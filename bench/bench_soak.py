@@ -40,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script (the worker) too
-from bench.common import fresh_database, pg_answers  # noqa: E402
+from bench.common import fresh_database, pg_answers, wait_until_healthy  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_SOAK_PG_URL", "postgres://postgres@127.0.0.1:5432/shaobao_soak")
 DEMO_STREET_CODE = "110117001"  # 滨河街道 (shaobao.demo.users.DEMO_STREET)
@@ -154,17 +154,7 @@ def _start_server(port: int, var_dir: Path) -> subprocess.Popen:
     env = dict(os.environ, CONN_MAX_AGE=os.environ.get("SOAK_CONN_MAX_AGE", "600"))
     log = open(var_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("gunicorn did not answer within 90 s")
+    return wait_until_healthy(server, port, 90)
 
 
 def _start_huey(var_dir: Path) -> subprocess.Popen:

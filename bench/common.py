@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
+import subprocess
+import time
 from pathlib import Path
 
 
@@ -25,3 +28,19 @@ def fresh_database(url: str) -> None:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def wait_until_healthy(server: subprocess.Popen, port: int, seconds: int) -> subprocess.Popen:
+    """Wait for a started server to answer /healthz with 200; kill it and raise if it does not in time."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not answer within {seconds} s")
