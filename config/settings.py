@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shaobao.intake",
     "shaobao.whistles",
     "shaobao.routing",
+    "shaobao.forces",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",
