@@ -25,6 +25,8 @@ class Channel(models.TextChoices):
     PARTY_MEMBER = "party_member", _("party member")
     LEADER_INSTRUCTION = "leader_instruction", _("leader's instruction")
     MEDIA = "media", _("media")
+    # Couriers, delivery riders, ride-hailing drivers registered as grid helpers (双报到, new employment groups).
+    NEW_EMPLOYMENT = "new_employment", _("new employment group")
 
 
 class DemandKind(models.TextChoices):

@@ -208,6 +208,9 @@ class Role(models.TextChoices):
     UNIT_LEADER = "unit_leader", _("unit leader")
     DISTRICT_COORDINATOR = "district_coordinator", _("district coordinator")
     ADMINISTRATOR = "administrator", _("administrator")
+    # Forces sent down (shaobao.forces) and 双报到 (shaobao.checkin): the division is the host / community.
+    DEPLOYED_CADRE = "deployed_cadre", _("deployed cadre")
+    CHECKIN_MEMBER = "checkin_member", _("checked-in member")
 
 
 STREET_ROLES = {Role.GRID_WORKER, Role.STREET_DISPATCHER, Role.STREET_LEADER}
