@@ -11,7 +11,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shaobao.evaluation import selectors
+from shaobao.evaluation import extras, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
 
 RATE_COLUMNS = [
@@ -43,6 +43,7 @@ def _fmt_num(v, digits: int = 1) -> str:
 def build_report(user, period: Period) -> dict:
     """Plain tables (header + rows of Python values) for the user's scope."""
     ranking = selectors.ranking_for(user, period)
+    extra_figures, extra_values = extras.unit_extras(ranking["units"], period)
     rate_heads = [str(INDICATORS[c][0]) for c in RATE_COLUMNS]
     hour_heads = [str(INDICATORS[c][0]) for c in HOUR_COLUMNS]
 
@@ -73,12 +74,14 @@ def build_report(user, period: Period) -> dict:
             "head": [_("Rank"), _("Rank change"), _("Unit"), _("Composite"), _("Bottom-up"), _("Objective")]
             + rate_heads
             + [_("Overdue")]
-            + hour_heads,
+            + hour_heads
+            + [str(f.label) for f in extra_figures],
             "rate_cols": range(6, 6 + len(RATE_COLUMNS)),
             "name_col": 2,
             "rows": [
                 [r["rank"], r.get("change"), r["name"], r["composite"], r["bottom_up"], r["objective"]]
                 + indicator_cells(r["indicators"])
+                + extra_values.get(r["id"], [])
                 for r in ranking["units"]
             ],
         }

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
-from shaobao.evaluation import actions, exports, selectors
+from shaobao.evaluation import actions, exports, extras, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
 from shaobao.evaluation.models import MonthlySurvey, UnitRating, WeightSet
 from shaobao.evaluation.templatetags.evaluation_tags import figure_cells
@@ -165,7 +165,11 @@ def index(request):
     for part, dim in (("streets", "street"), ("units", "unit")):
         for row in result[part]:
             row["cells"] = figure_cells(row["indicators"], columns, dim, row["id"], period)
+    extra_figures, extra_values = extras.unit_extras(result["units"], period)
+    for row in result["units"]:
+        row["extras"] = extra_values.get(row["id"], [])
     context = {
+        "extra_figures": extra_figures,
         "period": period,
         "picker": _picker(request, period),
         "result": result,
