@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import random
+import runpy
 import socket
 import statistics
 import subprocess
@@ -122,8 +123,8 @@ def _start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             CONN_MAX_AGE=os.environ.get("BENCH_API_CONN_MAX_AGE", "600"),
             WEB_BIND=f"127.0.0.1:{port}",
-            WEB_WORKERS=str(workers),
-            WEB_THREADS=str(threads),
+            **({"WEB_WORKERS": str(workers)} if workers else {}),
+            **({"WEB_THREADS": str(threads)} if threads else {}),
             WEB_LOG_LEVEL="warning",
         ),
     )
@@ -219,8 +220,9 @@ def worker(requests: int) -> dict:
     token = _setup()
     from shaobao.intake.models import Demand
 
-    workers = int(os.environ.get("BENCH_API_WORKERS", os.cpu_count() or 1))
-    threads = int(os.environ.get("BENCH_API_THREADS", 4))
+    # 0: config/gunicorn.py's own defaults (what `make run` serves with).
+    workers = int(os.environ.get("BENCH_API_WORKERS", 0))
+    threads = int(os.environ.get("BENCH_API_THREADS", 0))
     client_counts = [int(c) for c in os.environ.get("BENCH_API_CLIENTS", "8,32").split(",")]
     port = _free_port()
     server = _start_server(port, workers, threads)
@@ -276,8 +278,11 @@ def worker(requests: int) -> dict:
         more = out["by_clients"][str(clients)]
         out[f"demands_per_second_{clients}_clients"] = more["demands_per_second"]
         out[f"p99_ms_{clients}_clients"] = more["p99_ms"]
-    out["server_workers"] = workers
-    out["server_threads_per_worker"] = threads
+    served = runpy.run_path(
+        str(ROOT / "config" / "gunicorn.py")
+    )  # the sizes it served with (env or defaults)
+    out["server_workers"] = workers or served["workers"]
+    out["server_threads_per_worker"] = threads or served["threads"]
     out["committed_demands"] = Demand.objects.filter(idempotency_key__startswith="bench-").count()
     out["expected_demands"] = offset + min(200, requests)
     out["database"] = url.split(":", 1)[0]

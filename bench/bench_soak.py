@@ -5,8 +5,8 @@ so its own huey queue file): SQLite (a file in that folder) and PostgreSQL (BENC
 postgres://postgres@127.0.0.1:5432/shaobao_soak, dropped and re-created) when it answers; SOAK_DBS=sqlite
 (or postgresql) runs one. Each process migrates, loads the demo district (with its simulated month;
 SOAK_DEMO_MONTH=0 skips it), issues API tokens for the demo users it needs, then starts
-- gunicorn (config.wsgi, SOAK_WORKERS gthread workers, default one per CPU, SOAK_THREADS threads, default 4,
-  persistent database connections) on a free local port, and
+- gunicorn with `make run`'s settings (config/gunicorn.py; SOAK_WORKERS / SOAK_THREADS override its process and
+  thread counts; persistent database connections) on a free local port, and
 - the worker, `manage.py run_huey` (notifications, e-mails, the per-minute supervision sweep),
 and SOAK_CLIENTS client threads (default 8) for SOAK_SECONDS (default 300 × --scale). Each client repeats
 chains on its own HTTP/1.1 connection, as the demo street's dispatcher and the units' handlers:
@@ -28,6 +28,7 @@ import http.client
 import json
 import os
 import random
+import runpy
 import shutil
 import socket
 import subprocess
@@ -144,16 +145,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _served(size: str, override: str) -> int:
+    """The process or thread count gunicorn served with: the override, else config/gunicorn.py's default."""
+    return int(os.environ.get(override) or runpy.run_path(str(ROOT / "config" / "gunicorn.py"))[size])
+
+
 def _start_server(port: int, var_dir: Path) -> subprocess.Popen:
+    """gunicorn with `make run`'s own settings (config/gunicorn.py); SOAK_WORKERS / SOAK_THREADS override its sizes."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    workers = os.environ.get("SOAK_WORKERS", str(os.cpu_count() or 1))
-    threads = os.environ.get("SOAK_THREADS", "4")
-    cmd = [str(gunicorn), "config.wsgi", "-w", workers, "-b", f"127.0.0.1:{port}"]
-    cmd += ["--worker-class", "gthread", "--threads", threads, "--keep-alive", "30", "--timeout", "60"]
-    cmd += ["--log-level", "warning"]
-    env = dict(os.environ, CONN_MAX_AGE=os.environ.get("SOAK_CONN_MAX_AGE", "600"))
-    log = open(var_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [str(gunicorn), "-c", str(ROOT / "config" / "gunicorn.py")]
+    env = dict(
+        os.environ,
+        CONN_MAX_AGE=os.environ.get("SOAK_CONN_MAX_AGE", "600"),
+        WEB_BIND=f"127.0.0.1:{port}",
+        WEB_ERROR_LOG=str(var_dir / "server.log"),
+        WEB_LOG_LEVEL="warning",
+    )
+    for ours, theirs in (("SOAK_WORKERS", "WEB_WORKERS"), ("SOAK_THREADS", "WEB_THREADS")):
+        if os.environ.get(ours):
+            env[theirs] = os.environ[ours]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
     return wait_until_healthy(server, port, 90)
 
 
@@ -383,7 +394,7 @@ def worker(seconds: float) -> dict:
         "database": url.split(":", 1)[0],
         "seconds": round(wall, 1),
         "clients": clients,
-        "server": f"gunicorn gthread {os.environ.get('SOAK_WORKERS', os.cpu_count())}×{os.environ.get('SOAK_THREADS', '4')}",
+        "server": f"gunicorn gthread {_served('workers', 'SOAK_WORKERS')}×{_served('threads', 'SOAK_THREADS')}",
         "setup_s": round(setup_s, 1),
         "chains_completed": sum(stats.chains.values()),
         "chains_completed_by_kind": dict(stats.chains),

@@ -1,7 +1,7 @@
 """gunicorn settings for `make run` and the HTTP benchmark (bench/bench_api.py): `gunicorn -c config/gunicorn.py`.
 
-Threaded workers (gthread), one process per CPU core and WEB_THREADS threads each, so that a request waiting on
-the database never holds a whole process; keep-alive connections are parked in the worker's poller, not in a
+Threaded workers (gthread), two processes per CPU core and WEB_THREADS (2) threads each, so that a request
+waiting on the database never holds a whole process; keep-alive connections are parked in the worker's poller, not in a
 thread, so more clients than threads only queue, they do not slow each other down. Each thread keeps its
 database connection (CONN_MAX_AGE, set by `make run`). Every value can be overridden from the environment:
 WEB_BIND (default 127.0.0.1:$PORT), WEB_WORKERS, WEB_THREADS, WEB_ACCESS_LOG=1 (off by default: an access line
@@ -23,8 +23,13 @@ _var.mkdir(parents=True, exist_ok=True)
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("WEB_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_WORKERS", _cores))
-threads = int(os.environ.get("WEB_THREADS", 4))
+# Two processes per core, two threads each (not one × 4): a keep-alive connection stays with the process that
+# accepted it, and one process cannot use more than one core (the GIL), so with one process per core a worker
+# that happened to accept more of the clients was saturated while the other idled, and 32 clients got 0.84–0.88 ×
+# the throughput of 8. With 2 per core the same connections spread over more processes and the kernel balances
+# the CPU between them: 32 clients get 1.1 × (docs/benchmarks.md, 2026-12-04).
+workers = int(os.environ.get("WEB_WORKERS", 2 * _cores))
+threads = int(os.environ.get("WEB_THREADS", 2))
 worker_connections = 1000  # open (keep-alive) connections per worker, parked in its poller
 # WEB_REUSE_PORT=1: each worker listens on its own socket (SO_REUSEPORT) and the kernel hashes new
 # connections over them, instead of the workers racing to accept from one shared socket. Off by default: with
