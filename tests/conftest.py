@@ -48,6 +48,15 @@ def make_user(username, role, division, unit=None):
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_place_index():
+    """The place index is a per-process memo rechecked every few seconds; each test's database is new, so
+    start each test without the previous one's index (its ids belong to a rolled-back database)."""
+    from shaobao.org import places
+
+    places.clear_cache()
+
+
 @pytest.fixture
 def world(db) -> World:
     city = DivisionFactory(code="110100000000", name="北京市", level="city")

@@ -13,20 +13,30 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 
+from shaobao.core.messages import Msg, email_text, stored_text
 from shaobao.core.models import Notification
 
 log = logging.getLogger(__name__)
 
 
-def create_rows(user_ids: Iterable[int], text: str, url: str = "") -> list[Notification]:
-    rows = [Notification(user_id=uid, text=text[:300], url=url[:300]) for uid in sorted(set(user_ids))]
+def row_fields(text: str | Msg) -> dict:
+    """A notification's text columns: the default language's text, and the message and values if any."""
+    if isinstance(text, Msg):
+        return {"text": stored_text(text)[:300], "message": text.message[:200], "params": text.params}
+    return {"text": text[:300]}
+
+
+def create_rows(user_ids: Iterable[int], text: str | Msg, url: str = "") -> list[Notification]:
+    fields = row_fields(text)
+    rows = [Notification(user_id=uid, url=url[:300], **fields) for uid in sorted(set(user_ids))]
     return Notification.objects.bulk_create(rows)
 
 
-def send_emails(user_ids: Iterable[int], text: str, url: str = "") -> int:
+def send_emails(user_ids: Iterable[int], text: str | Msg, url: str = "") -> int:
     """One e-mail per user with an address; failures are logged, never raised (the bell still works)."""
     users = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).exclude(email="")
     sent = 0
+    text = email_text(text)
     body = f"{text}\n\n{url}" if url else text
     for user in users:
         try:
@@ -41,7 +51,7 @@ def send_emails(user_ids: Iterable[int], text: str, url: str = "") -> int:
     return sent
 
 
-def deliver(user_ids: Iterable[int], text: str, url: str = "", *, email: bool = True) -> int:
+def deliver(user_ids: Iterable[int], text: str | Msg, url: str = "", *, email: bool = True) -> int:
     """Create the in-app rows and send the e-mails (what the queued task does)."""
     ids = sorted(set(user_ids))
     if not ids:

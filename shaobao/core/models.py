@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shaobao.core.messages import render, render_html
+
 
 class Event(models.Model):
     """One step in the life of any object (demand, whistle, summons, duty list ...). Never updated."""
@@ -44,7 +46,11 @@ class Notification(models.Model):
     """An in-app message (the bell); created by queued tasks after the action's commit."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    text = models.CharField(_("text"), max_length=300)
+    text = models.CharField(_("text"), max_length=300)  # in the default language (see core.messages)
+    # The text in no language yet, shown in the reader's: a message id and its values (core.messages.Msg).
+    # Rows written before, and user-typed texts (broadcasts), have none and show `text`.
+    message = models.CharField(max_length=200, blank=True, default="", db_default="")
+    params = models.JSONField(null=True, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -54,6 +60,16 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    @property
+    def display(self) -> str:
+        """The text in the active language."""
+        return render(self.message, self.params) if self.message else self.text
+
+    @property
+    def display_html(self) -> str:
+        """The same, escaped, with names and other user data marked as such (`data-user`)."""
+        return render_html(self.message, self.params) if self.message else None
 
 
 class PersonalDataAccess(models.Model):

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from shaobao.core import tasks
 from shaobao.core.delivery import create_rows  # noqa: F401 - re-exported: the sweep's and platform's entry
+from shaobao.core.messages import Msg, msg  # noqa: F401 - msg re-exported: the actions' way to write a text
 from shaobao.core.models import Notification
 
 
-def notify_on_commit(user_ids: Iterable[int], text: str, url: str = "", *, email: bool = True) -> None:
+def notify_on_commit(user_ids: Iterable[int], text: str | Msg, url: str = "", *, email: bool = True) -> None:
     """Queue a notification once the current transaction commits (immediately if there is none)."""
     ids = sorted(set(user_ids))
     if not ids:
@@ -32,7 +33,7 @@ def notify_on_commit(user_ids: Iterable[int], text: str, url: str = "", *, email
     transaction.on_commit(enqueue)
 
 
-def email_on_commit(user_ids: Iterable[int], text: str, url: str = "") -> None:
+def email_on_commit(user_ids: Iterable[int], text: str | Msg, url: str = "") -> None:
     """Queue only the e-mails (the rows were written in the transaction itself)."""
     ids = sorted(set(user_ids))
     if not ids:

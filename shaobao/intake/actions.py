@@ -9,6 +9,7 @@ in `whistles.actions.do_blow_whistle` (it moves the demands through `transition`
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 
@@ -18,14 +19,16 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.db.models import signals
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from shaobao.core import audit
 from shaobao.core.calendar import add_time_limit, add_working_days
 from shaobao.core.choices import Urgency
 from shaobao.core.db import hot_cursor
+from shaobao.core.delivery import row_fields
 from shaobao.core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
 from shaobao.core.models import Event, Notification
-from shaobao.core.notifications import email_on_commit, notify_on_commit
+from shaobao.core.notifications import email_on_commit, msg, notify_on_commit
 from shaobao.duties.selectors import matter_in_force, rule_for
 from shaobao.intake import extensions, people
 from shaobao.intake.access import access_demand, lock_demand
@@ -263,13 +266,15 @@ def _insert_received(demand: Demand, event: Event) -> None:
     event.at = timezone.now()  # auto_now_add
     event_values = _row_values(event, skip=("subject_id",))
     street_id = demand.street_id
-    text = f"新诉求 {demand.tracking_code}：{demand.subject}"[:300]
+    text = msg(N_("New demand %(code)s: %(subject)s"), code=demand.tracking_code, subject=demand.subject)
     url_head, url_tail = _demand_url_parts()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     if connection.vendor == "postgresql":
         params = [*demand_values, *event_values]
         if street_id is not None:
-            params += [text, url_head, url_tail, now, street_id, Role.STREET_DISPATCHER]
+            bell = row_fields(text)
+            params += [bell["text"], bell["message"], json.dumps(bell["params"], ensure_ascii=False)]
+            params += [url_head, url_tail, now, street_id, Role.STREET_DISPATCHER]
         with hot_cursor() as cursor:
             cursor.execute(_pg_receive_sql(street_id is not None), params)
             rows = cursor.fetchall()
@@ -381,8 +386,9 @@ def _pg_receive_sql(notify: bool) -> str:
     membership = qn(Membership._meta.db_table)
     users = qn(get_user_model()._meta.db_table)
     return sql + (
-        f", n AS (INSERT INTO {qn(Notification._meta.db_table)} (user_id, text, url, created_at) "
-        f"SELECT DISTINCT m.user_id, CAST(%s AS text), CAST(%s AS text) || CAST(d.{qn('id')} AS text) || "
+        f", n AS (INSERT INTO {qn(Notification._meta.db_table)} (user_id, text, message, params, url, created_at) "
+        f"SELECT DISTINCT m.user_id, CAST(%s AS text), CAST(%s AS text), CAST(%s AS jsonb), "
+        f"CAST(%s AS text) || CAST(d.{qn('id')} AS text) || "
         f"CAST(%s AS text), CAST(%s AS timestamp with time zone) "
         f"FROM d, {membership} m JOIN {users} u ON u.id = m.user_id AND u.is_active "
         f"WHERE m.division_id = %s AND m.role = %s RETURNING user_id) "
@@ -483,7 +489,7 @@ def do_correct_placement(
         if before["street"] != street.pk:
             notify_on_commit(
                 people.street_staff(street.pk),
-                f"诉求 {demand.tracking_code} 已划入本街乡",
+                msg(N_("Demand %(code)s was placed in your street"), code=demand.tracking_code),
                 demand_url(demand),
             )
     return demand
@@ -528,7 +534,11 @@ def do_self_handle(*, actor, demand_id: int, unit_code: str, note: str = "") -> 
         )
         notify_on_commit(
             people.unit_staff([unit.pk]),
-            f"街乡交办 {demand.tracking_code}：{demand.subject}",
+            msg(
+                N_("Assigned by the street: %(code)s %(subject)s"),
+                code=demand.tracking_code,
+                subject=demand.subject,
+            ),
             demand_url(demand),
         )
     return demand
@@ -563,7 +573,12 @@ def do_transfer(*, actor, demand_id: int, street_code: str, note: str = "") -> D
         )
         notify_on_commit(
             people.street_staff(target.pk),
-            f"{getattr(source, 'name', '')}转来诉求 {demand.tracking_code}：{demand.subject}",
+            msg(
+                N_("Transferred from %(street)s: %(code)s %(subject)s"),
+                street=getattr(source, "name", "—"),
+                code=demand.tracking_code,
+                subject=demand.subject,
+            ),
             demand_url(demand),
         )
     return demand
@@ -610,7 +625,7 @@ def do_finish_self_handling(*, actor, demand_id: int, note: str) -> Demand:
         transition(demand, "finish_self_handling", actor=actor, note=note, handled_at=timezone.now())
         notify_on_commit(
             people.street_staff(demand.street_id),
-            f"诉求 {demand.tracking_code} 已办理，待核查",
+            msg(N_("Demand %(code)s handled: please verify"), code=demand.tracking_code),
             demand_url(demand),
         )
     return demand
@@ -634,7 +649,7 @@ def do_verify_self_handling(*, actor, demand_id: int, passed: bool, note: str = 
             )
             notify_on_commit(
                 people.unit_staff([demand.assigned_unit_id]),
-                f"诉求 {demand.tracking_code} 核查未通过，请返工",
+                msg(N_("Demand %(code)s failed verification: rework"), code=demand.tracking_code),
                 demand_url(demand),
             )
     return demand
@@ -667,7 +682,9 @@ def do_callback(*, actor, demand_id: int, solved: bool, satisfaction: str, note:
             )
             notify_on_commit(
                 people.street_staff(demand.street_id),
-                f"诉求 {demand.tracking_code} 回访不满意，已重新打开",
+                msg(
+                    N_("Demand %(code)s reopened: the resident was not satisfied"), code=demand.tracking_code
+                ),
                 demand_url(demand),
             )
     return demand

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from shaobao.core.errors import NotFound, ValidationFailed
+from shaobao.org import places
 from shaobao.org.models import Division, DivisionLevel
 
 CSV_FILES = ("provinces", "cities", "areas", "streets", "villages")
@@ -180,4 +181,8 @@ def import_district(code: str, *, base: Path | None = None) -> DivisionImport:
                 for d in Division.objects.filter(code__in=[d.code for d in to_create]):
                     existing[d.code] = d
         result.district = existing[Division.full_code(code.strip())]
+    if to_create or to_update:
+        # bulk writes send no signals: this process's place index would answer from the old names until its
+        # next recheck (other processes recheck within places.RECHECK_SECONDS).
+        places.clear_cache()
     return result

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from shaobao.core import audit
 from shaobao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shaobao.core.notifications import notify_on_commit
+from shaobao.core.notifications import msg, notify_on_commit
 from shaobao.duties.selectors import matter_in_force, rule_for
 from shaobao.intake import people
 from shaobao.intake.access import access_demand
@@ -175,7 +176,9 @@ def do_report_in(*, actor, summons_id: int) -> Summons:
             _step_whistle(whistle, "report_in", actor=actor, data={"unit": summons.unit.code})
         notify_on_commit(
             people.street_staff(whistle.street_id),
-            f"{summons.unit.name}已报到（吹哨 #{whistle.pk}）",
+            msg(
+                N_("%(unit)s reported in (whistle #%(whistle)s)"), unit=summons.unit.name, whistle=whistle.pk
+            ),
             whistle_url(whistle.pk),
             email=False,
         )
@@ -193,7 +196,11 @@ def do_dispute(*, actor, summons_id: int, reason: str) -> Summons:
         _resolve_orders(summons, "report_in", timezone.now())
         notify_on_commit(
             people.coordinators(whistle.street) + people.street_staff(whistle.street_id),
-            f"{summons.unit.name}对吹哨 #{whistle.pk} 提出异议，待裁定",
+            msg(
+                N_("%(unit)s disputes whistle #%(whistle)s: to arbitrate"),
+                unit=summons.unit.name,
+                whistle=whistle.pk,
+            ),
             whistle_url(whistle.pk),
         )
     return summons
@@ -291,10 +298,19 @@ def do_arbitrate(
             note=note,
             data={"summons": summons.pk, "unit": summons.unit.code, "reassign_to": reassign_to},
         )
-        text = "异议成立，已撤回" if decision == "uphold" else "异议不成立，请立即办理"
+        text = (
+            N_("dispute upheld, summons withdrawn")
+            if decision == "uphold"
+            else N_("dispute rejected, handle it at once")
+        )
         notify_on_commit(
             people.unit_staff([summons.unit_id]) + people.street_staff(whistle.street_id),
-            f"吹哨 #{whistle.pk}：{summons.unit.name}的异议裁定为「{text}」",
+            msg(
+                N_("Whistle #%(whistle)s: %(unit)s's dispute decided: %(t_decision)s"),
+                whistle=whistle.pk,
+                unit=summons.unit.name,
+                t_decision=text,
+            ),
             whistle_url(whistle.pk),
         )
     return result or summons
@@ -361,7 +377,12 @@ def do_request_extension(*, actor, summons_id: int, days: int, reason: str) -> E
         )
         notify_on_commit(
             people.coordinators(whistle.street),
-            f"{summons.unit.name}申请延期 {days} 个工作日（吹哨 #{whistle.pk}）",
+            msg(
+                N_("%(unit)s asks for %(days)s more working days (whistle #%(whistle)s)"),
+                unit=summons.unit.name,
+                days=days,
+                whistle=whistle.pk,
+            ),
             whistle_url(whistle.pk),
         )
     return ext
@@ -402,7 +423,12 @@ def do_decide_extension(*, actor, extension_id: int, grant: bool, note: str = ""
         )
         notify_on_commit(
             people.unit_staff([summons.unit_id]),
-            f"延期申请{'已批准' if grant else '未批准'}（吹哨 #{whistle.pk}）",
+            msg(
+                N_("Extension granted (whistle #%(whistle)s)")
+                if grant
+                else N_("Extension refused (whistle #%(whistle)s)"),
+                whistle=whistle.pk,
+            ),
             whistle_url(whistle.pk),
         )
     return ext
@@ -438,14 +464,18 @@ def do_finish(*, actor, summons_id: int, note: str) -> Summons:
             _step_whistle(whistle, "feed_back", actor=actor, note=note, fed_back_at=now)
             notify_on_commit(
                 people.street_staff(whistle.street_id, ("street_dispatcher", "street_leader")),
-                f"吹哨 #{whistle.pk} 主责单位已反馈，请核查 / fed back, please verify",
+                msg(N_("Whistle #%(whistle)s: the lead unit fed back, please verify"), whistle=whistle.pk),
                 whistle_url(whistle.pk),
             )
         else:
             lead_ids = list(whistle.summonses.filter(role=SummonsRole.LEAD).values_list("unit_id", flat=True))
             notify_on_commit(
                 people.unit_staff(lead_ids),
-                f"配合单位{summons.unit.name}已办结（吹哨 #{whistle.pk}）",
+                msg(
+                    N_("Supporting unit %(unit)s finished (whistle #%(whistle)s)"),
+                    unit=summons.unit.name,
+                    whistle=whistle.pk,
+                ),
                 whistle_url(whistle.pk),
                 email=False,
             )
@@ -479,7 +509,7 @@ def do_verify(*, actor, whistle_id: int, passed: bool, note: str = "") -> Whistl
                     )
             notify_on_commit(
                 people.street_staff(whistle.street_id, ("street_dispatcher",)),
-                f"吹哨 #{whistle.pk} 已结案，请回访 / closed, please call back",
+                msg(N_("Whistle #%(whistle)s closed: please call the resident back"), whistle=whistle.pk),
                 whistle_url(whistle.pk),
                 email=False,
             )
@@ -519,7 +549,7 @@ def do_verify(*, actor, whistle_id: int, passed: bool, note: str = "") -> Whistl
                 audit.record(d, "rework", actor=actor, note=note, data={"whistle": whistle.pk})
             notify_on_commit(
                 people.unit_staff([lead.unit_id]),
-                f"吹哨 #{whistle.pk} 核查未通过，请返工 / verification failed, rework",
+                msg(N_("Whistle #%(whistle)s failed verification: rework"), whistle=whistle.pk),
                 whistle_url(whistle.pk),
             )
     return whistle

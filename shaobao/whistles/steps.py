@@ -10,16 +10,24 @@ import datetime as dt
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from shaobao.core import audit
 from shaobao.core.errors import Forbidden, ValidationFailed
-from shaobao.core.notifications import notify_on_commit
+from shaobao.core.notifications import msg, notify_on_commit
 from shaobao.duties.selectors import rule_for
 from shaobao.intake import people
 from shaobao.org.models import Unit
 from shaobao.whistles import deadlines
 from shaobao.whistles.models import Summons, SupervisionOrder, Whistle
 from shaobao.whistles.states import check_summons_step, check_whistle_step
+
+# WhistleType's labels as message ids: a notification is translated when it is read, not when it is written.
+TYPE_NAMES = {
+    "routine": N_("routine whistle"),
+    "priority": N_("priority whistle"),
+    "emergency": N_("emergency whistle"),
+}
 
 
 def whistle_url(whistle_id: int) -> str:
@@ -100,8 +108,13 @@ def _new_summons(
     )
     notify_on_commit(
         people.unit_staff([unit.pk]),
-        f"【{whistle.get_type_display()}】{whistle.street.name}吹哨：{whistle.matter.name}，"
-        f"请于 {timezone.localtime(d.report_in_due):%m-%d %H:%M} 前报到",
+        msg(
+            N_("[%(t_type)s] %(street)s blows the whistle: %(matter)s. Report in by %(due)s"),
+            t_type=TYPE_NAMES[whistle.type],
+            street=whistle.street.name,
+            matter=whistle.matter.name,
+            due=f"{timezone.localtime(d.report_in_due):%m-%d %H:%M}",
+        ),
         whistle_url(whistle.pk),
         email=True,
     )

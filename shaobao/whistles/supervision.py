@@ -28,10 +28,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from shaobao.core.calendar import add_working_days
+from shaobao.core.delivery import row_fields
+from shaobao.core.messages import render
 from shaobao.core.models import Event, Notification
-from shaobao.core.notifications import digest_on_commit
+from shaobao.core.notifications import digest_on_commit, msg
 from shaobao.intake import people
 from shaobao.org.models import Membership
 from shaobao.whistles.models import (
@@ -59,7 +62,7 @@ class Stage:
     stage: str  # "report_in" / "finish"
     also_claim: str | None = None  # an earlier stage claimed too, so it is not done after the fact
     before_column: str | None = None  # only while this later deadline is still ahead
-    text: str = ""
+    text: str = ""  # the bell's message id, around %(whistle)s
     index: str = ""  # the partial index the stage walks (named to SQLite, see _due_sql)
 
 
@@ -67,25 +70,25 @@ STAGES = (
     Stage(
         ClaimStage.REPORT_IN_WARNING, "report_in_warn_at", ("summoned",),
         SupervisionKind.WARNING, "report_in", before_column="report_in_due",
-        text="预警：吹哨 #{w} 报到期限将至（{due}）/ report-in due soon",
+        text=N_("Warning: whistle #%(whistle)s is due to report in soon"),
         index="summons_ri_warn_due_open",
     ),
     Stage(
         ClaimStage.REPORT_IN_OVERDUE, "report_in_due", ("summoned",),
         SupervisionKind.SUPERVISION, "report_in", also_claim=ClaimStage.REPORT_IN_WARNING,
-        text="督办：吹哨 #{w} 报到已超时（{due}）/ report-in overdue",
+        text=N_("Supervision: whistle #%(whistle)s is overdue to report in"),
         index="summons_ri_due_open",
     ),
     Stage(
         ClaimStage.FINISH_WARNING, "finish_warn_at", OPEN,
         SupervisionKind.WARNING, "finish", before_column="finish_due",
-        text="预警：吹哨 #{w} 办结期限将至（{due}）/ finish due soon",
+        text=N_("Warning: whistle #%(whistle)s is due to finish soon"),
         index="summons_fin_warn_due_open",
     ),
     Stage(
         ClaimStage.FINISH_OVERDUE, "finish_due", OPEN,
         SupervisionKind.SUPERVISION, "finish", also_claim=ClaimStage.FINISH_WARNING,
-        text="督办：吹哨 #{w} 办结已超时（{due}）/ finish overdue",
+        text=N_("Supervision: whistle #%(whistle)s is overdue to finish"),
         index="summons_fin_due_open",
     ),
 )  # fmt: skip
@@ -219,16 +222,32 @@ def _board_url() -> str:
 
 @dataclass
 class _Texts:
-    """The bell rows' text and link around the whistle id (and the dispatchers' count), as SQL pieces."""
+    """The bell rows' text (in the default language) and link around the whistle id, their message id, and the
+    dispatchers' line around the count, as SQL pieces."""
 
     text_prefix: str
     text_suffix: str
+    message: str
     url_prefix: str
     url_suffix: str
-    disp: tuple[str, str, str]  # dispatcher line: prefix, middle, suffix around the count (twice)
+    disp: tuple[
+        str, str, str
+    ]  # dispatchers' line: prefix and suffix of the text around the count, message id
     board: str
     now: object  # the sweep time as the backend stores it
     data: str  # the events' JSON
+
+
+DISPATCHER_TEXTS = {
+    "report_in": N_("Supervision: %(n)s unit(s) overdue to report in on your street's whistles"),
+    "finish": N_("Supervision: %(n)s unit(s) overdue to finish on your street's whistles"),
+}
+
+
+def _around(message: str, key: str) -> tuple[str, str]:
+    """The default language's text of `message` before and after the value of `key`."""
+    marker = "987654321"
+    return tuple(render(message, {key: marker}, settings.LANGUAGE_CODE).split(marker, 1))
 
 
 def _texts(stage: Stage, now: dt.datetime) -> _Texts:
@@ -236,14 +255,19 @@ def _texts(stage: Stage, now: dt.datetime) -> _Texts:
 
     marker = "987654321"
     url_prefix, url_suffix = whistle_url(int(marker)).split(marker, 1)
-    text_prefix, text_suffix = stage.text.split("{w}", 1)
-    label = "报到" if stage.stage == "report_in" else "办结"
+    disp = DISPATCHER_TEXTS[stage.stage]
     return _Texts(
-        text_prefix, text_suffix.replace("（{due}）", ""), url_prefix, url_suffix,
-        ("督办：本街乡吹哨有 ", f" 个单位{label}超时 / ", " unit(s) overdue"),
+        *_around(stage.text, "whistle"), stage.text, url_prefix, url_suffix,
+        (*_around(disp, "n"), disp),
         _board_url() if stage.kind == SupervisionKind.SUPERVISION else "",
         _db_time(now), json.dumps({"stage": stage.stage, "kind": stage.kind}),
     )  # fmt: skip
+
+
+def _json_of(key: str, sql_value: str, pg: bool) -> str:
+    """SQL for the notification's params {key: value} (a number column)."""
+    text = f"'{{\"{key}\": ' || CAST({sql_value} AS TEXT) || '}}'"
+    return f"CAST({text} AS jsonb)" if pg else text
 
 
 @dataclass
@@ -285,15 +309,15 @@ def _batch_pg_sql(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts)
         f"note, data) SELECT %s, c.id, %s, NULL, %s, c.state, c.state, '', CAST(%s AS jsonb) FROM c)",
         f"ord AS (INSERT INTO {order_t} (summons_id, kind, stage, issued_at, resolved_at, escalated_at, note) "
         f"SELECT c.id, %s, %s, %s, NULL, NULL, %s FROM c)",
-        f"bell AS (INSERT INTO {notif_t} (user_id, text, url, created_at) "
-        f"SELECT m.user_id, %s || CAST(c.whistle_id AS TEXT) || %s, %s || CAST(c.whistle_id AS TEXT) || %s, %s "
-        f"FROM c {staff_sql} RETURNING user_id)",
+        f"bell AS (INSERT INTO {notif_t} (user_id, text, message, params, url, created_at) "
+        f"SELECT m.user_id, %s || CAST(c.whistle_id AS TEXT) || %s, %s, {_json_of('whistle', 'c.whistle_id', True)}, "
+        f"%s || CAST(c.whistle_id AS TEXT) || %s, %s FROM c {staff_sql} RETURNING user_id)",
     ]
     params = [
         *due_params, stage.key, tx.now,
         Summons._meta.label_lower, stage.key, tx.now, tx.data,
         stage.kind, stage.stage, tx.now, stage.key,
-        tx.text_prefix, tx.text_suffix, tx.url_prefix, tx.url_suffix, tx.now, *staff_params,
+        tx.text_prefix, tx.text_suffix, tx.message, tx.url_prefix, tx.url_suffix, tx.now, *staff_params,
     ]  # fmt: skip
     tail = ""
     if stage.also_claim:
@@ -308,8 +332,8 @@ def _batch_pg_sql(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts)
         disp_sql, disp_params = _dispatchers_sql("c")
         parts.append(f"disp AS ({disp_sql})")
         parts.append(
-            f"dbell AS (INSERT INTO {notif_t} (user_id, text, url, created_at) SELECT user_id, "
-            f"%s || CAST(n AS TEXT) || %s || CAST(n AS TEXT) || %s, %s, %s FROM disp)"
+            f"dbell AS (INSERT INTO {notif_t} (user_id, text, message, params, url, created_at) SELECT user_id, "
+            f"%s || CAST(n AS TEXT) || %s, %s, {_json_of('n', 'n', True)}, %s, %s FROM disp)"
         )
         params += [*disp_params, *tx.disp, tx.board, tx.now]
         tail = " UNION ALL SELECT 'user', user_id, n, NULL, NULL FROM disp"
@@ -369,12 +393,12 @@ def _batch_generic(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts
         )
         staff_sql, staff_params = _unit_staff_join()
         cur.execute(
-            f"INSERT INTO {notif_t} (user_id, text, url, created_at, read_at) "
-            f"SELECT m.user_id, %s || CAST(c.whistle_id AS TEXT) || %s, "
-            f"%s || CAST(c.whistle_id AS TEXT) || %s, %s, NULL "
+            f"INSERT INTO {notif_t} (user_id, text, message, params, url, created_at, read_at) "
+            f"SELECT m.user_id, %s || CAST(c.whistle_id AS TEXT) || %s, %s, "
+            f"{_json_of('whistle', 'c.whistle_id', False)}, %s || CAST(c.whistle_id AS TEXT) || %s, %s, NULL "
             f"FROM (SELECT id, whistle_id, unit_id FROM {summons_t} WHERE id IN ({id_list})) c {staff_sql} "
             f"RETURNING user_id",
-            [tx.text_prefix, tx.text_suffix, tx.url_prefix, tx.url_suffix, tx.now, *staff_params],
+            [tx.text_prefix, tx.text_suffix, tx.message, tx.url_prefix, tx.url_suffix, tx.now, *staff_params],
         )
         out.per_user.update(int(r[0]) for r in cur.fetchall())
         if stage.kind == SupervisionKind.SUPERVISION:
@@ -385,8 +409,12 @@ def _batch_generic(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts
             rows = []
             for uid, n in cur.fetchall():
                 out.per_user[int(uid)] += int(n)
-                pre, mid, suf = tx.disp
-                rows.append(Notification(user_id=uid, text=f"{pre}{n}{mid}{n}{suf}", url=tx.board))
+                pre, suf, message = tx.disp
+                rows.append(
+                    Notification(
+                        user_id=uid, text=f"{pre}{n}{suf}", message=message, params={"n": n}, url=tx.board
+                    )
+                )
             Notification.objects.bulk_create(rows)
     return out
 
@@ -514,11 +542,15 @@ def _escalate(now: dt.datetime, batch: int, result: SweepResult) -> None:
                     coordinators[street.pk] = set(people.coordinators(street))
                 if o.summons.unit_id not in leaders:
                     leaders[o.summons.unit_id] = set(people.unit_staff([o.summons.unit_id], ("unit_leader",)))
-                text = (
-                    f"提级督办：{o.summons.unit.name}（吹哨 #{o.summons.whistle_id}）督办未办结 / escalated"
+                fields = row_fields(
+                    msg(
+                        N_("Escalated: %(unit)s did not act on a supervision order (whistle #%(whistle)s)"),
+                        unit=o.summons.unit.name,
+                        whistle=o.summons.whistle_id,
+                    )
                 )
                 rows += [
-                    Notification(user_id=u, text=text, url=f"/whistles/{o.summons.whistle_id}/")
+                    Notification(user_id=u, url=f"/whistles/{o.summons.whistle_id}/", **fields)
                     for u in coordinators[street.pk] | leaders[o.summons.unit_id]
                 ]
             Notification.objects.bulk_create(rows)
