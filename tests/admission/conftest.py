@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from shaobao.admission import actions
+from tests.api.conftest import anon, api_as  # noqa: F401 - the API fixtures, for test_api
 
 
 def today() -> dt.date:

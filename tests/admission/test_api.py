@@ -11,7 +11,7 @@ import pytest
 from shaobao.admission.models import AdmissionRequest, CatalogueEntry
 from tests.admission.conftest import today
 from tests.admission.test_race import _race
-from tests.api.conftest import anon, api_as, assert_error  # noqa: F401 - fixtures
+from tests.api.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 
