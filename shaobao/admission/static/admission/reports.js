@@ -13,9 +13,9 @@
     xAxis: { type: "category", data: data.units, axisLabel: { rotate: 35, interval: 0 } },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: names[0], type: "bar", stack: "n", data: data.approved },
-      { name: names[1], type: "bar", stack: "n", data: data.refused },
-      { name: names[2], type: "bar", stack: "n", data: data.pending }
+      { name: names[0], type: "bar", stack: "n", color: "#2e8b57", data: data.approved },
+      { name: names[1], type: "bar", stack: "n", color: "#c0392b", data: data.refused },
+      { name: names[2], type: "bar", stack: "n", color: "#e0a030", data: data.pending }
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });
