@@ -109,3 +109,21 @@ class MarkForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     answer = forms.CharField(label=_("answer"), required=False, widget=_ROWS2)
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=EntryKind.choices)
+    name = forms.CharField(label=_("name"), max_length=200)
+    outside = forms.BooleanField(label=_("signboard on the outside of the building"), required=False)
+    basis = forms.CharField(label=_("legal or policy basis"), widget=_ROWS2, max_length=1000)
+    unit = forms.ChoiceField(label=_("department concerned"), required=False)
+    communities = forms.MultipleChoiceField(
+        label=_("communities concerned (none chosen: all)"), required=False
+    )
+    valid_from = forms.DateField(label=_("from"), widget=_DATE)
+    valid_until = forms.DateField(label=_("until (empty: no end)"), required=False, widget=_DATE)
+
+    def __init__(self, *args, units=(), communities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("none"))] + [(u.code, u.name) for u in units]
+        self.fields["communities"].choices = [(c.code, f"{c.parent.name} {c.name}") for c in communities]

@@ -7,6 +7,7 @@ from shaobao.admission import views
 app_name = "admission"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("entries/new/", views.entry_new, name="entry_new"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +19,7 @@ from shaobao.admission.forms import (
     AcknowledgeForm,
     CatalogueFilterForm,
     DecideForm,
+    EntryForm,
     MarkFilterForm,
     MarkForm,
     RequestFilterForm,
@@ -88,8 +90,50 @@ def catalogue(request):
             "may_file": access.filing_units(user).exists(),
             "may_mark": access.marking_communities(user).exists(),
             "show_requests": access.may_see_requests(user),
+            "may_add": access.is_district_decider(user, district),
         },
     )
+
+
+@web_view
+def entry_new(request):
+    """The district adds an entry to its catalogue (seeding it, or a change decided outside the requests)."""
+    user = request.user
+    district = access.user_district(user)
+    if not access.is_district_decider(user, district):
+        raise Forbidden(_("Only the district's coordinators may change its catalogue."))
+    units = _district_units(district)
+    form = EntryForm(request.POST or None, units=units, communities=_district_communities(district))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = actions.do_add_entry(
+                    actor=user,
+                    district=district,
+                    name=data["name"],
+                    kind=data["kind"],
+                    basis=data["basis"],
+                    unit=units.get(code=data["unit"]) if data["unit"] else None,
+                    communities=data["communities"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    outside=data["outside"],
+                )
+            except NotFound:
+                raise
+            except DomainError as exc:
+                add_action_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("Entry %(code)s added to the catalogue.") % {"code": entry.code})
+                return redirect(reverse("admission:catalogue") + f"?q={entry.code}")
+        else:
+            status = 400
+    response = render(request, "admission/entry_form.html", {"form": form})
+    response.status_code = status
+    return response
 
 
 # --- admission requests -------------------------------------------------------------------------------

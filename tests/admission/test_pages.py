@@ -158,3 +158,26 @@ def test_reports_and_their_xlsx(world, add_entry, file_request):
     per_community = {row[2]: row for row in wb.worksheets[2].iter_rows(min_row=2, values_only=True)}
     assert per_community["承平里社区"][3] == 1  # one duty by law
     assert client_for(world.users["dispatcher"]).get("/admission/reports/").status_code == 403
+
+
+def test_the_coordinator_adds_an_entry_and_a_seventh_outside_signboard_is_refused(world, add_entry):
+    for i in range(6):
+        add_entry(name=f"牌子{i}", kind="signboard", outside=True)
+    coordinator = client_for(world.users["coordinator"])
+    assert "/admission/entries/new/" in coordinator.get("/admission/").content.decode()
+    form = {
+        "kind": "signboard",
+        "name": "第七块牌子",
+        "basis": "区文件",
+        "outside": "on",
+        "valid_from": today().isoformat(),
+    }
+    response = coordinator.post("/admission/entries/new/", form)
+    assert response.status_code == 400 and "6" in response.content.decode()
+    assert not CatalogueEntry.objects.filter(name="第七块牌子").exists()
+    form.update(kind="duty", name="组织开展邻里节", outside="", unit="CGZF")
+    response = coordinator.post("/admission/entries/new/", form)
+    assert response.status_code == 302
+    assert CatalogueEntry.objects.get(name="组织开展邻里节").code == "LZ-001"
+    for persona in ("lead_handler", "dispatcher"):
+        assert client_for(world.users[persona]).get("/admission/entries/new/").status_code == 403

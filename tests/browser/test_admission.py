@@ -105,6 +105,7 @@ def test_the_admission_pages_of_the_demo_speak_one_language_and_fit_a_phone(live
             f"/admission/requests/{refused.pk}/",
             "/admission/marks/",
             "/admission/reports/",
+            "/admission/entries/new/",
         ],
         "handler": ["/admission/requests/new/", "/admission/marks/"],
         "dispatcher": ["/admission/", "/admission/marks/new/", "/admission/marks/"],
