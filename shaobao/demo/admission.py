@@ -411,7 +411,15 @@ def _load_marks(district: Division, units: dict, communities: list[Division]) ->
             "该事项的准入申请已被区里驳回",
             False,
         ),
-        (communities[0], "SJJ", "通知社区书记参加食品安全协管员例会", MarkGround.ABSENT, None, "", False),
+        (
+            communities[0],
+            "CGZF",
+            "要求社区每日报送违法建设巡查日报",
+            MarkGround.ABSENT,
+            None,
+            "目录只准入每周汇总的巡查台账，每日报送不在目录中",
+            False,
+        ),
     ]
     marks = []
     for i, (community, unit_code, task, ground, entry, note, acknowledged) in enumerate(specs):
