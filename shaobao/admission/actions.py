@@ -69,7 +69,7 @@ def _refuse(
     )
     exc = error(_both(summary), fields={k: _both(v) for k, v in errors.items()}, code=code)
     exc.page_message = (
-        "；".join(str(v) for v in errors.values()) if len(errors) > 1 else str(next(iter(errors.values())))
+        "; ".join(str(v) for v in errors.values()) if len(errors) > 1 else str(next(iter(errors.values())))
     )
     return exc
 
