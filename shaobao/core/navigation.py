@@ -36,6 +36,7 @@ MENU: list[MenuItem] = [
         frozenset({"street_dispatcher", "street_leader", "unit_leader"} | DISTRICT),
     ),
     MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
+    MenuItem(_("Task admission"), "admission:catalogue", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]

@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher, make_pa
 from django.db import transaction
 from django.utils import timezone
 
+from shaobao.demo.admission import load_admission
 from shaobao.demo.fixtures.matters import DOMAINS, MATTERS, OVERRIDES, parse_limit
 from shaobao.demo.fixtures.units import (
     DISTRICT_UNITS,
@@ -80,6 +81,7 @@ def load_demo_district() -> DemoLoad:
         if note:
             result.notes.append(note)
         result.users = _load_users(units, streets)
+        result.notes.append(load_admission(district, communities))
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result
