@@ -6,7 +6,6 @@ the actions directly; `core.notifications` is the actions' entry point (it queue
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -15,8 +14,6 @@ from django.core.mail import send_mail
 
 from shaobao.core.messages import Msg, email_text, stored_text
 from shaobao.core.models import Notification
-
-log = logging.getLogger(__name__)
 
 
 def row_fields(text: str | Msg) -> dict:
@@ -32,39 +29,22 @@ def create_rows(user_ids: Iterable[int], text: str | Msg, url: str = "") -> list
     return Notification.objects.bulk_create(rows)
 
 
-def send_emails(user_ids: Iterable[int], text: str | Msg, url: str = "") -> int:
-    """One e-mail per user with an address; failures are logged, never raised (the bell still works)."""
+def email_recipients(user_ids: Iterable[int]) -> list[int]:
+    """The active users among `user_ids` who have an e-mail address."""
     users = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).exclude(email="")
-    sent = 0
-    text = email_text(text)
-    body = f"{text}\n\n{url}" if url else text
-    for user in users:
-        try:
-            sent += send_mail(
-                subject=f"[哨报 Shaobao] {text[:60]}",
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-            )
-        except Exception:  # noqa: BLE001 - a broken mail server must not break the queue
-            log.exception("could not send notification e-mail to user %s", user.pk)
-    return sent
+    return sorted(users.values_list("pk", flat=True))
 
 
-def deliver(user_ids: Iterable[int], text: str | Msg, url: str = "", *, email: bool = True) -> int:
-    """Create the in-app rows and send the e-mails (what the queued task does)."""
-    ids = sorted(set(user_ids))
-    if not ids:
+def send_email(user_id: int, text: str | Msg, url: str = "") -> int:
+    """One user's e-mail (both languages). A failure raises: the queue retries this one e-mail with backoff
+    and records its final failure for the administrator, without sending the others twice."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None:
         return 0
-    create_rows(ids, text, url)
-    if email:
-        send_emails(ids, text, url)
-    return len(ids)
-
-
-def send_digests(counts: dict, template: str) -> int:
-    """One e-mail per user: `template` formatted with n = that user's count (e.g. overdue items)."""
-    sent = 0
-    for uid, n in sorted((int(k), int(v)) for k, v in counts.items()):
-        sent += send_emails([uid], template.format(n=n))
-    return sent
+    text = email_text(text)
+    return send_mail(
+        subject=f"[哨报 Shaobao] {text[:60]}",
+        message=f"{text}\n\n{url}" if url else text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )

@@ -11,15 +11,31 @@ from shaobao.core import delivery
 
 
 @db_task(retries=4, retry_delay=30, retry_backoff=2)
-def deliver_notification(user_ids: list[int], text: str, url: str = "", email: bool = True) -> int:
-    return delivery.deliver(user_ids, text, url, email=email)
+def deliver_notification(user_ids: list[int], text, url: str = "", email: bool = True) -> int:
+    """The bell rows, then one queued e-mail per recipient with an address."""
+    rows = delivery.create_rows(user_ids, text, url)
+    if email:
+        send_notification_emails(user_ids, text, url)
+    return len(rows)
 
 
 @db_task(retries=4, retry_delay=60, retry_backoff=2)
-def send_notification_emails(user_ids: list[int], text: str, url: str = "") -> int:
-    return delivery.send_emails(user_ids, text, url)
+def send_notification_emails(user_ids: list[int], text, url: str = "") -> int:
+    """Fan out: one task per e-mail, so a failing address is retried (and recorded) on its own."""
+    recipients = delivery.email_recipients(user_ids)
+    for uid in recipients:
+        send_notification_email(uid, text, url)
+    return len(recipients)
+
+
+@db_task(retries=4, retry_delay=60, retry_backoff=2)
+def send_notification_email(user_id: int, text, url: str = "") -> int:
+    return delivery.send_email(user_id, text, url)
 
 
 @db_task(retries=4, retry_delay=60, retry_backoff=2)
 def send_digest_emails(counts: dict, template: str) -> int:
-    return delivery.send_digests(counts, template)
+    """One e-mail per user: `template` formatted with n = that user's count (e.g. overdue items)."""
+    for uid, n in sorted((int(k), int(v)) for k, v in counts.items()):
+        send_notification_email(uid, template.format(n=n))
+    return len(counts)

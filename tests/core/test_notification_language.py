@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from shaobao.core.delivery import send_emails
+from shaobao.core.delivery import send_email
 from shaobao.core.models import Notification
 from shaobao.whistles.supervision import sweep
 from tests.intake.flow import blow, lead_of, new_demand
@@ -65,6 +65,6 @@ def test_an_email_carries_both_languages(world):
     from shaobao.core.messages import Msg
 
     mail.outbox.clear()
-    send_emails([world.users["dispatcher"].pk], Msg(note.message, note.params))
+    send_email(world.users["dispatcher"].pk, Msg(note.message, note.params))
     body = mail.outbox[0].body
     assert f"新诉求 {d.tracking_code}" in body and f"New demand {d.tracking_code}" in body

@@ -128,3 +128,34 @@ def test_the_admin_lists_failures_and_its_index_counts_the_unresolved(client, dj
     failure.refresh_from_db()
     assert failure.resolved and failure.resolved_at is not None
     assert "No failed task to look at." in client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_failing_mail_address_is_retried_alone_and_recorded_while_the_others_get_theirs_once(
+    world, monkeypatch
+):
+    from django.core import mail
+
+    from shaobao.core import delivery
+    from shaobao.core.models import Notification
+    from shaobao.core.tasks import deliver_notification
+
+    good, bad = world.users["dispatcher"], world.users["street_leader"]
+    good.email, bad.email = "good@example.org", "bad@example.org"
+    good.save(), bad.save()
+    real_send = delivery.send_mail
+
+    def send(**kwargs):
+        if kwargs["recipient_list"] == ["bad@example.org"]:
+            raise ConnectionRefusedError("mail server refused")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(delivery, "send_mail", send)
+    mail.outbox.clear()
+    deliver_notification([good.pk, bad.pk], "通知", "/x/")
+    _run_due_retries()
+
+    assert Notification.objects.filter(text="通知").count() == 2  # the bell rows, written once
+    assert [m.to for m in mail.outbox] == [["good@example.org"]]  # the good address got one e-mail only
+    failure = TaskFailure.objects.get()
+    assert failure.task_name.endswith("send_notification_email") and str(bad.pk) in failure.args_summary
+    assert "mail server refused" in failure.error and failure.attempts == 5
