@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shaobao.forces import actions
 from shaobao.forces.models import Cadre, VillagePost
+from tests.api.conftest import api_as  # noqa: F401 - the API client fixture, for test_api
 from tests.conftest import make_user
 from tests.factories import UserFactory
 
