@@ -157,3 +157,11 @@ def test_reports_and_export(forces, world):
     assert len(wb.sheetnames) == 4
     rows = list(wb.worksheets[1].iter_rows(min_row=3, values_only=True))
     assert ("enforcement" in {r[1] for r in rows}) and sum(r[2] for r in rows) == 2
+
+
+def test_board_forces_view_for_the_district_only(forces, world):
+    r = client_for(world.users["coordinator"]).get("/platform/forces/")
+    assert r.status_code == 200 and 'id="forces-panel"' in r.content.decode()
+    assert r.context["panels"][0]["context"]["forces_coverage"]["total"] == 2
+    assert r.context["panels"][0]["context"]["forces_vacant_posts"] == 1
+    assert client_for(world.users["dispatcher"]).get("/platform/forces/").status_code == 403
