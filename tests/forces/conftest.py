@@ -31,6 +31,10 @@ class Forces:
 
 @pytest.fixture
 def forces(world) -> Forces:
+    return make_forces(world)
+
+
+def make_forces(world) -> Forces:
     today = timezone.localdate()
     u = world.users
     u["unit_leader_lead"] = u["lead_leader"]
