@@ -21,6 +21,7 @@ urlpatterns = [
     path("evaluation/", include("shaobao.evaluation.urls")),
     path("platform/", include("shaobao.platform.urls")),
     path("admission/", include("shaobao.admission.urls")),
+    path("forces/", include("shaobao.forces.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

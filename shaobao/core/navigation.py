@@ -37,6 +37,8 @@ MENU: list[MenuItem] = [
     ),
     MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
     MenuItem(_("Task admission"), "admission:catalogue", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Forces sent down"), "forces:deployment_list", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("My deployment"), "forces:me", frozenset({"deployed_cadre"})),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]

@@ -29,6 +29,7 @@ from shaobao.demo.fixtures.units import (
     is_town,
     street_unit_code,
 )
+from shaobao.demo.forces import load_forces
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
 from shaobao.org.divisions import import_district
 from shaobao.org.geo import invalidate_index
@@ -82,6 +83,7 @@ def load_demo_district() -> DemoLoad:
             result.notes.append(note)
         result.users = _load_users(units, streets)
         result.notes.append(load_admission(district, communities))
+        result.notes.append(load_forces(district).summary())
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shaobao.core.errors import NotFound
+from shaobao.intake import extensions
 from shaobao.intake.models import Demand
 from shaobao.org.access import require_member
 
@@ -24,7 +25,10 @@ def access_demand(user, demand_id) -> Demand:
         .first()
     )
     if demand is None:
-        raise _not_found(demand_id)
+        # Someone the street asked to handle it outside its staff (a deployed cadre: intake.extensions).
+        demand = Demand.objects.select_related("street", "assigned_unit").filter(pk=pk).first()
+        if demand is None or not extensions.is_extra_handler(user, demand):
+            raise _not_found(demand_id)
     return demand
 
 

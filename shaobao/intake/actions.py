@@ -620,7 +620,11 @@ def do_finish_self_handling(*, actor, demand_id: int, note: str) -> Demand:
         raise ValidationFailed("请说明办理结果 / Describe what was done", fields={"note": "required"})
     with transaction.atomic():
         demand = lock_demand(actor, demand_id)
-        if not (actor.is_superuser or people.acts_for_unit(actor, demand.assigned_unit_id)):
+        if not (
+            actor.is_superuser
+            or people.acts_for_unit(actor, demand.assigned_unit_id)
+            or extensions.is_extra_handler(actor, demand)
+        ):
             _require_triage(actor, demand)
         transition(demand, "finish_self_handling", actor=actor, note=note, handled_at=timezone.now())
         notify_on_commit(

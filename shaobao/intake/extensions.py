@@ -51,3 +51,18 @@ def set_whistle_form(builder: Callable[..., Any]) -> None:
 
 def whistle_form(*args, **kwargs):
     return None if _whistle_form is None else _whistle_form(*args, **kwargs)
+
+
+# Forces sent down (above intake) installs who else may handle a demand the street handles itself: a
+# cadre deployed to the street whom its dispatcher assigned to that demand (三在一听).
+_handler_checks: list[Callable[[Any, Any], bool]] = []
+
+
+def add_handler_check(check: Callable[[Any, Any], bool]) -> None:
+    """`check(user, demand)` → True when `user` may read the demand and report it handled."""
+    if check not in _handler_checks:
+        _handler_checks.append(check)
+
+
+def is_extra_handler(user, demand) -> bool:
+    return any(check(user, demand) for check in _handler_checks)

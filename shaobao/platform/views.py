@@ -64,6 +64,20 @@ def map_json(request):
     return response
 
 
+@require_GET
+@web_view
+def forces(request):
+    """The board's forces view: the panels of forces sent down (`forces_board.FORCES_PANELS`)."""
+    from shaobao.platform.forces_board import panels
+
+    district = selectors.board_district(request.user)
+    return render(
+        request,
+        "platform/forces.html",
+        {"district": district, "now": timezone.now(), "panels": panels(request.user, district)},
+    )
+
+
 # --- emergency broadcasts (应急广播) -----------------------------------------------------------------
 
 
