@@ -38,6 +38,10 @@ class Teams:
 
 @pytest.fixture
 def teams(world) -> Teams:
+    return make_teams(world)
+
+
+def make_teams(world) -> Teams:
     cadres = [
         Cadre.objects.create(
             name=f"干部{i:02d}", district=world.district, unit=world.lead_unit if i < 3 else None
