@@ -29,6 +29,7 @@ from shaobao.demo.fixtures.units import (
     street_unit_code,
 )
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
+from shaobao.demo.workteams import load_workteams
 from shaobao.org.divisions import import_district
 from shaobao.org.geo import invalidate_index
 from shaobao.org.models import Division, GazetteerEntry, Grid, Membership, Unit, User
@@ -80,6 +81,7 @@ def load_demo_district() -> DemoLoad:
         if note:
             result.notes.append(note)
         result.users = _load_users(units, streets)
+        result.notes.append(load_workteams(district).summary())
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result
