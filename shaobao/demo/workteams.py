@@ -9,6 +9,7 @@ the overdue figures stay real-looking whenever the demo is loaded.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from dataclasses import dataclass
 
@@ -123,7 +124,6 @@ def load_workteams(district: Division, now: dt.datetime | None = None) -> DemoTe
     rng = random.Random(SEED)
     now = now or timezone.now()
     tz = local_tz()
-    today = now.astimezone(tz).date()
     communities = list(
         Division.objects.filter(level="community", code__startswith=prefix)
         .select_related("parent")
@@ -196,7 +196,30 @@ def load_workteams(district: Division, now: dt.datetime | None = None) -> DemoTe
     for m in members:
         by_team.setdefault(m.team_id, []).append(m)
 
-    # Plans, visits, reviews.
+    # Plans, visits, reviews. Deadlines may fall in a year the holiday data does not cover yet: the
+    # calendar then counts Monday-Friday and warns once per day, which would flood the load's output.
+    calendar_log = logging.getLogger("shaobao.core.calendar")
+    level = calendar_log.level
+    calendar_log.setLevel(logging.ERROR)
+    try:
+        measures, visits, reviews = _activity(teams, by_team, rng, now)
+    finally:
+        calendar_log.setLevel(level)
+    Measure.objects.bulk_create(measures, batch_size=1000)
+    HouseholdVisit.objects.bulk_create(visits, batch_size=1000)
+    TeamReview.objects.bulk_create(reviews, batch_size=1000)
+    WorkTeam.objects.bulk_update(teams, ["last_reviewed_at"], batch_size=500)
+    _member_login(district, by_team[teams[0].pk][0])
+
+    result.teams, result.cadres = len(teams), len(cadres)
+    result.measures, result.visits, result.reviews = len(measures), len(visits), len(reviews)
+    return result
+
+
+def _activity(teams, by_team, rng: random.Random, now: dt.datetime):
+    """Each team's plan (measures, some overdue), household visits and reviews (some teams overdue)."""
+    tz = local_tz()
+    today = now.astimezone(tz).date()
     measures, visits, reviews = [], [], []
     for team in teams:
         crew = by_team[team.pk]
@@ -259,15 +282,7 @@ def load_workteams(district: Division, now: dt.datetime | None = None) -> DemoTe
             last = at
             at += dt.timedelta(days=rng.randint(9, 13))
         team.last_reviewed_at = last
-    Measure.objects.bulk_create(measures, batch_size=1000)
-    HouseholdVisit.objects.bulk_create(visits, batch_size=1000)
-    TeamReview.objects.bulk_create(reviews, batch_size=1000)
-    WorkTeam.objects.bulk_update(teams, ["last_reviewed_at"], batch_size=500)
-    _member_login(district, by_team[teams[0].pk][0])
-
-    result.teams, result.cadres = len(teams), len(cadres)
-    result.measures, result.visits, result.reviews = len(measures), len(visits), len(reviews)
-    return result
+    return measures, visits, reviews
 
 
 def _member_login(district: Division, seat: WorkTeamMember) -> None:
