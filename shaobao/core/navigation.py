@@ -37,7 +37,11 @@ MENU: list[MenuItem] = [
     ),
     MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
-    MenuItem(_("Village work teams"), "workteams:team_list", frozenset(STREET | UNIT | DISTRICT | {"deployed_cadre"})),
+    MenuItem(
+        _("Village work teams"),
+        "workteams:team_list",
+        frozenset(STREET | UNIT | DISTRICT | {"deployed_cadre"}),
+    ),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]
 
