@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "shaobao.routing",
     "shaobao.forces",
     "shaobao.admission",
+    "shaobao.workteams",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("platform/", include("shaobao.platform.urls")),
     path("admission/", include("shaobao.admission.urls")),
     path("forces/", include("shaobao.forces.urls")),
+    path("work-teams/", include("shaobao.workteams.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

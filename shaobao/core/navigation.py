@@ -40,6 +40,11 @@ MENU: list[MenuItem] = [
     MenuItem(_("Forces sent down"), "forces:deployment_list", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("My deployment"), "forces:me", frozenset({"deployed_cadre"})),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
+    MenuItem(
+        _("Village work teams"),
+        "workteams:team_list",
+        frozenset(STREET | UNIT | DISTRICT | {"deployed_cadre"}),
+    ),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]
 

@@ -31,6 +31,7 @@ from shaobao.demo.fixtures.units import (
 )
 from shaobao.demo.forces import load_forces
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
+from shaobao.demo.workteams import load_workteams
 from shaobao.org.divisions import import_district
 from shaobao.org.geo import invalidate_index
 from shaobao.org.models import Division, GazetteerEntry, Grid, Membership, Unit, User
@@ -84,6 +85,7 @@ def load_demo_district() -> DemoLoad:
         result.users = _load_users(units, streets)
         result.notes.append(load_admission(district, communities))
         result.notes.append(load_forces(district).summary())
+        result.notes.append(load_workteams(district).summary())
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result
