@@ -1,21 +1,26 @@
 """The coordination board's forces view (/platform/forces/): one panel per app of forces sent down.
 
-Each entry is (template, context function path); the function is called as `fn(user, district)` and
-answers the template's context. Forces' own panel is here; the village work teams' and the check-ins'
+Each entry is (template, context function path); the function is called as `fn(user, district)` (or
+`fn(user)` when it takes one argument) and answers the template's context. Forces' own panel is here; the village work teams' and the check-ins'
 panels are added by appending their line."""
 
 from __future__ import annotations
+
+import inspect
 
 from django.utils.module_loading import import_string
 
 # A panel template reads its context as `panel` (e.g. `panel.forces_coverage`).
 FORCES_PANELS: list[tuple[str, str]] = [
     ("forces/_board_panel.html", "shaobao.forces.selectors.board_panel"),
+    ("workteams/_board_panel.html", "shaobao.workteams.selectors.board_panel"),
 ]
 
 
 def panels(user, district) -> list[dict]:
     out = []
     for template, path in FORCES_PANELS:
-        out.append({"template": template, "context": import_string(path)(user, district)})
+        fn = import_string(path)
+        args = (user, district) if len(inspect.signature(fn).parameters) > 1 else (user,)
+        out.append({"template": template, "context": fn(*args)})
     return out
