@@ -36,6 +36,8 @@ MENU: list[MenuItem] = [
         frozenset({"street_dispatcher", "street_leader", "unit_leader"} | DISTRICT),
     ),
     MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
+    MenuItem(_("Delegated powers"), "powers:power_list", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Street's powers"), "powers:street_powers", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]
