@@ -53,3 +53,32 @@ def power_data(world, **kw) -> dict:
 @pytest.fixture
 def power(world, team_a):
     return do_create_power(actor=world.users["coordinator"], district=world.district, **power_data(world))
+
+
+@pytest.fixture
+def login(client, world):
+    def as_(role: str):
+        client.force_login(world.users[role])
+        return client
+
+    return as_
+
+
+def xlsx(rows: list[list], header: list[str] | None = None) -> bytes:
+    """An .xlsx file with the powers layout's header (or `header`) and `rows`."""
+    import io
+
+    from openpyxl import Workbook
+
+    from shaobao.core.xlsx import append_row
+    from shaobao.powers.io import COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "powers"
+    ws.append(header or [c.header for c in COLUMNS])
+    for row in rows:
+        append_row(ws, row)  # formula-like text stays text, as a careful user's file would hold it
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
