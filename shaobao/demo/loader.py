@@ -28,6 +28,7 @@ from shaobao.demo.fixtures.units import (
     is_town,
     street_unit_code,
 )
+from shaobao.demo.powers import load_powers
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
 from shaobao.org.divisions import import_district
 from shaobao.org.geo import invalidate_index
@@ -80,6 +81,7 @@ def load_demo_district() -> DemoLoad:
         if note:
             result.notes.append(note)
         result.users = _load_users(units, streets)
+        result.notes.append(load_powers(district))
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result
