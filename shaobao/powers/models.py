@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shaobao.org.models import Division, Unit
 
@@ -104,10 +105,10 @@ class PowerMatter(models.Model):
 
 
 class PowerChange(models.TextChoices):
-    CREATED = "created", _("created")
-    EDITED = "edited", _("edited")
-    IMPORTED = "imported", _("imported")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    CREATED = "created", pgettext_lazy("power change", "created")
+    EDITED = "edited", pgettext_lazy("power change", "edited")
+    IMPORTED = "imported", pgettext_lazy("power change", "imported")
+    WITHDRAWN = "withdrawn", pgettext_lazy("power change", "withdrawn")
 
 
 class PowerVersion(models.Model):
