@@ -37,7 +37,7 @@ class PowerForm(forms.Form):
     department = forms.ChoiceField(label=_("department"))
     streets = forms.MultipleChoiceField(label=_("streets/townships"), widget=forms.CheckboxSelectMultiple)
     effective_date = forms.DateField(
-        label=_("effective date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("effective date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     matters = forms.MultipleChoiceField(
         label=_("matters covered"), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
