@@ -95,17 +95,10 @@ def _specs() -> list[tuple[str, str, str, str, str, list[str]]]:
     """(code, name, category, department, legal basis, matters), TOTAL of them."""
     out = []
     counters = {c: 0 for c in PREFIX}
-    # the 城管执法 penalties (with their matters) first, then round-robin through subjects and categories
-    pairs = [(s, c) for c, _ in MIX for s in SUBJECTS]
-    seen = set()
-    for subject, category in pairs:
-        key = (subject[1], category)
-        if key in seen:
-            continue
-        seen.add(key)
-    order = sorted(
-        seen, key=lambda k: ([c for c, _ in MIX].index(k[1]), [s[1] for s in SUBJECTS].index(k[0]))
-    )
+    # Category by category, subject by subject (the 城管执法 penalties with their matters first), then again
+    # with the aggravating circumstances that make separate powers in the real lists, until TOTAL.
+    categories = [c for c, _ in MIX]
+    order = [(s[1], c) for c in categories for s in SUBJECTS]
     by_subject = {s[1]: s for s in SUBJECTS}
     wanted = {c: round(TOTAL * share) for c, share in MIX}
     wanted["penalty"] += TOTAL - sum(wanted.values())
@@ -191,6 +184,7 @@ def load_powers(district: Division) -> str:
             [PowerMatter(power=by_code[code], matter_code=m) for code, *_r, matters in specs for m in matters]
         )
         street_codes = sorted(s.code for s in streets)
+        unit_codes = {u.pk: code for code, u in units.items()}
         matters_of = {code: sorted(matters) for code, *_r, matters in specs}
         PowerVersion.objects.bulk_create(
             [
@@ -205,7 +199,7 @@ def load_powers(district: Division) -> str:
                         "name": p.name,
                         "category": p.category,
                         "legal_basis": p.legal_basis,
-                        "department": p.department_id and units_by_id(units)[p.department_id],
+                        "department": unit_codes[p.department_id],
                         "streets": street_codes,
                         "effective_date": p.effective_date.isoformat(),
                         "matters": matters_of.get(p.code, []),
@@ -285,10 +279,6 @@ def load_powers(district: Division) -> str:
         f"赋权清单 / delegated powers: {len(specs)} powers to {len(streets)} streets ({linked} matter links), "
         f"{len(staff)} stationed staff, {len(recs)} recommendations"
     )
-
-
-def units_by_id(units: dict[str, Unit]) -> dict[int, str]:
-    return {u.pk: code for code, u in units.items()}
 
 
 def load_street_notes(district: Division) -> str:
