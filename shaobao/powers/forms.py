@@ -76,6 +76,7 @@ class NoteForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("answer"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label=_("The answer is final"))
 
 
 class RecommendForm(forms.Form):

@@ -120,8 +120,9 @@ def test_street_files_a_note_the_unit_answers_on_the_pages(world, login, team_a)
     html = client.get(reverse("powers:street_powers")).content.decode()
     assert "请加快" in html
     url = reverse("powers:note_answer", args=[note.pk])
-    assert client.post(url, {"answer": "已安排"}).status_code == 302
-    assert client.post(url, {"answer": "再答"}).status_code == 409
+    assert client.post(url, {"answer": "已安排"}).status_code == 400  # not confirmed
+    assert client.post(url, {"answer": "已安排", "confirm": "on"}).status_code == 302
+    assert client.post(url, {"answer": "再答", "confirm": "on"}).status_code == 409
 
 
 def test_recommendation_on_the_pages(world, login):
