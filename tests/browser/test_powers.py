@@ -19,6 +19,22 @@ from tests.powers.conftest import xlsx
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Routing keeps a duty list's keyword model per list id, and the page a proposal for a minute: a list
+    of an earlier test with the same id must not answer here."""
+    from django.core.cache import cache
+
+    from shaobao.routing import duplicates, places, registry
+
+    for clear in (registry.clear_cache, places.clear_cache, duplicates.clear_cache, cache.clear):
+        clear()
+    yield
+    for clear in (registry.clear_cache, places.clear_cache, duplicates.clear_cache, cache.clear):
+        clear()
+
+
 GOOD = [
     "CF0001",
     "对违法建设的行政处罚",
