@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "shaobao.forces",
     "shaobao.admission",
     "shaobao.workteams",
+    "shaobao.powers",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",

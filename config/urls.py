@@ -23,6 +23,7 @@ urlpatterns = [
     path("admission/", include("shaobao.admission.urls")),
     path("forces/", include("shaobao.forces.urls")),
     path("work-teams/", include("shaobao.workteams.urls")),
+    path("powers/", include("shaobao.powers.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

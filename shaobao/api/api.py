@@ -10,6 +10,7 @@ from shaobao.api.auth import API_AUTH
 from shaobao.api.renderers import RENDERER
 from shaobao.api.routers import admission, demands, evaluation, forces, inbox, reference, whistles
 from shaobao.api.routers import workteams as workteams_router
+from shaobao.api.routers import powers as powers_router
 
 DESCRIPTION = """
 哨报 Shaobao JSON API —「街乡吹哨、部门报到」.
@@ -52,3 +53,4 @@ api.add_router("", evaluation.router)
 api.add_router("", admission.router)
 api.add_router("", forces.router)
 api.add_router("", workteams_router.router)
+api.add_router("", powers_router.router)

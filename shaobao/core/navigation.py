@@ -39,6 +39,8 @@ MENU: list[MenuItem] = [
     MenuItem(_("Task admission"), "admission:catalogue", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("Forces sent down"), "forces:deployment_list", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("My deployment"), "forces:me", frozenset({"deployed_cadre"})),
+    MenuItem(_("Delegated powers"), "powers:power_list", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Street's powers"), "powers:street_powers", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(
         _("Village work teams"),

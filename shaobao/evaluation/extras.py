@@ -27,6 +27,7 @@ class UnitFigure:
 PROVIDERS: list[str] = [
     # "shaobao.<app>.evaluation.<NAME>",
     "shaobao.forces.evaluation.HOST_ASSESSMENT",
+    "shaobao.powers.figures.URGE_NOTES",
 ]
 
 

@@ -18,7 +18,7 @@ from shaobao.duties.models import Matter
 from shaobao.duties.selectors import duty_list_in_force, rule_for
 from shaobao.org.models import Division, Unit
 from shaobao.org.places import PlaceMatch, guess_place
-from shaobao.routing import registry
+from shaobao.routing import extensions, registry
 from shaobao.routing.classifier import _softmax
 from shaobao.routing.cold_start import KeywordClassifier
 from shaobao.routing.duplicates import DuplicateCandidate, find_duplicates
@@ -63,6 +63,15 @@ class PlaceChoice:
 
 
 @dataclass
+class SelfHandlingReason:
+    """Why the proposal is the street's own unit: the delegated power it holds (shown on the triage page)."""
+
+    power_code: str
+    power_name: str
+    since: object  # datetime.date: the day the power took effect
+
+
+@dataclass
 class Proposal:
     matters: list[MatterChoice] = field(default_factory=list)
     street: PlaceChoice | None = None
@@ -74,6 +83,9 @@ class Proposal:
     method: str = ""
     model_version: int | None = None
     model_id: int | None = None
+    # Set when the street holds the enforcement power of the matter (`routing.extensions`): the lead unit
+    # is then the street's own team, to handle itself rather than whistle to the department.
+    self_handling: SelfHandlingReason | None = None
 
     @property
     def matter(self) -> MatterChoice | None:
@@ -219,6 +231,11 @@ def propose(
         rule = rule_for(matter, street_obj)
         proposal.lead_unit = UnitChoice(rule.lead_unit.pk, rule.lead_unit.code, rule.lead_unit.name)
         proposal.supporting_units = [UnitChoice(u.pk, u.code, u.name) for u in rule.supporting_units]
+        own = extensions.self_handling(matter_code=matter.code, street=street_obj)
+        if own is not None:
+            proposal.lead_unit = UnitChoice(own.unit.pk, own.unit.code, own.unit.name)
+            proposal.supporting_units = []
+            proposal.self_handling = SelfHandlingReason(own.power_code, own.power_name, own.since)
 
     if find_duplicates_too and street_obj is not None:
         proposal.duplicates = find_duplicates(

@@ -44,3 +44,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"{month.summary()} ({time.monotonic() - started:.1f} s)"))
+        from shaobao.demo.powers import load_street_notes
+
+        notes = load_street_notes(district)
+        if notes:
+            self.stdout.write(self.style.SUCCESS(notes))
