@@ -26,6 +26,7 @@ class UnitFigure:
 
 PROVIDERS: list[str] = [
     # "shaobao.<app>.evaluation.<NAME>",
+    "shaobao.keytasks.evaluation.OVERDUE_KEY_TASKS",
 ]
 
 
