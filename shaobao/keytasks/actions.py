@@ -351,7 +351,13 @@ def do_choose_topic(
                                        community_obj.pk if community_obj else None,
                                        grid_obj.pk if grid_obj else None, level)  # fmt: skip
     place = (grid_obj or community_obj or street_obj).name
+    same = Topic.objects.filter(
+        district=district, month=month, matter=matter_obj, level=level, street=street_obj,
+        community=community_obj, grid=grid_obj,
+    )  # fmt: skip
     with transaction.atomic():
+        if same.exists():  # (the unique constraint also answers on PostgreSQL; SQLite ignores its NULLs rule)
+            raise Conflict("本月已选过这个题目 / this topic was already chosen for the month")
         task = _create_task(
             actor, district, title=title or f"每月一题 {month}：{place}{matter_obj.name}", lead=lead,
             others=others, due=due, now=now, description=measures, number=f"T{month}",

@@ -97,6 +97,10 @@ class Candidate:
         return (self.count - self.previous_average) / max(self.previous_average, 1.0)
 
     @property
+    def order(self) -> tuple:
+        return (self.matter_id, self.street_id, self.community_id or 0, self.grid_id or 0)
+
+    @property
     def key(self) -> tuple:
         return (self.level, self.matter_id, self.street_id, self.community_id, self.grid_id)
 
@@ -196,8 +200,8 @@ def compute(district: Division, month: str) -> Candidates:
                 levels[key].repeat_calls += calls
     eligible = [c for c in levels.values() if c.count >= min_count() and c.level != "grid"]
     hot = [c for c in levels.values() if c.count >= min_count() and c.level == "grid"]
-    frequent = sorted(eligible + hot, key=lambda c: (-c.count, c.level != "street", c.key[1:]))
-    rising = sorted((c for c in eligible + hot if c.rise > 0), key=lambda c: (-c.rise, -c.count, c.key[1:]))
+    frequent = sorted(eligible + hot, key=lambda c: (-c.count, c.level != "street", c.order))
+    rising = sorted((c for c in eligible + hot if c.rise > 0), key=lambda c: (-c.rise, -c.count, c.order))
     frequent, rising = _dedupe(frequent), _dedupe(rising)
     n = top_n()
     frequent, rising = frequent[:n], rising[:n]
