@@ -36,6 +36,9 @@ MENU: list[MenuItem] = [
         frozenset({"street_dispatcher", "street_leader", "unit_leader"} | DISTRICT),
     ),
     MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
+    MenuItem(_("Key tasks"), "keytasks:list", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Monthly topics"), "keytasks:topics", frozenset(DISTRICT)),
+    MenuItem(_("Accountability"), "keytasks:referrals", frozenset(DISTRICT)),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]

@@ -68,11 +68,15 @@ def test_progress_by_lead_unit_completes_and_participants_add_notes(world, make_
     assert exc.value.fields == {"percent": "lead_unit_only"}
     actions.do_report_progress(actor=world.users["supporting_handler"], key_task_id=task.pk, note="已配合")
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_report_progress(actor=world.users["lead_handler"], key_task_id=task.pk, note="x", percent=20)
+        actions.do_report_progress(
+            actor=world.users["lead_handler"], key_task_id=task.pk, note="x", percent=20
+        )
     assert exc.value.fields == {"percent": "decrease"}
     with pytest.raises(Forbidden):
         actions.do_report_progress(actor=world.users["section_handler"], key_task_id=task.pk, note="x")
-    actions.do_report_progress(actor=world.users["lead_handler"], key_task_id=task.pk, note="完成", percent=100)
+    actions.do_report_progress(
+        actor=world.users["lead_handler"], key_task_id=task.pk, note="完成", percent=100
+    )
     task.refresh_from_db()
     assert task.state == "done" and task.progress == 100 and task.done_at
     assert ProgressReport.objects.filter(key_task=task).count() == 3
@@ -80,7 +84,9 @@ def test_progress_by_lead_unit_completes_and_participants_add_notes(world, make_
         actions.do_report_progress(actor=world.users["lead_handler"], key_task_id=task.pk, note="again")
 
 
-def test_sweep_warns_at_75_percent_then_supervises_then_escalates(world, make_task, django_capture_on_commit_callbacks):
+def test_sweep_warns_at_75_percent_then_supervises_then_escalates(
+    world, make_task, django_capture_on_commit_callbacks
+):
     start = at(2026, 3, 2, 9)
     task = make_task(now=start, days_ahead=8)
     before_warn = task.warn_at - dt.timedelta(minutes=1)
@@ -138,7 +144,9 @@ def test_overdue_counts_per_lead_unit_evaluation_figure_and_board(world, make_ta
     assert selectors.overdue_by_lead_unit(now=check) == {world.lead_unit.pk: 1, world.supporting_unit.pk: 1}
     figure = next(f for f in extras.figures() if f.code == "overdue_key_tasks")
     assert figure.higher_is_better is False
-    values = figure.compute({world.lead_unit.pk, world.supporting_unit.pk, world.section_a.pk}, Period.month("2026-03"))
+    values = figure.compute(
+        {world.lead_unit.pk, world.supporting_unit.pk, world.section_a.pk}, Period.month("2026-03")
+    )
     assert values == {world.lead_unit.pk: 1, world.supporting_unit.pk: 1}
     assert figure.compute({world.lead_unit.pk}, Period.month("2026-02")) == {}
     panel = selectors.board_panel(world.users["coordinator"], now=check)

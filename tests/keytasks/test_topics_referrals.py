@@ -27,7 +27,13 @@ def month_set(world):
     other = MatterFactory(duty_list=draft, code="CG-002", name="占道经营", lead_unit=world.lead_unit)
     third = MatterFactory(duty_list=draft, code="CG-003", name="噪声扰民", lead_unit=world.lead_unit)
     for i, phone in enumerate(["13900000001"] * 3 + ["13900000002"] * 2 + [""]):
-        demand(world, at(2026, 3, 2 + i), community=world.community_a1, grid=world.grid_a1 if i < 4 else None, phone=phone)
+        demand(
+            world,
+            at(2026, 3, 2 + i),
+            community=world.community_a1,
+            grid=world.grid_a1 if i < 4 else None,
+            phone=phone,
+        )
     for month in (12, 1, 2):
         demand(world, at(2025 if month == 12 else 2026, month, 10), community=world.community_a1)
     for i in range(8):
@@ -116,13 +122,23 @@ def test_referrals_gather_facts_and_are_for_the_district_only(world, make_task):
     order = _ignored_order(world)
     coordinator = world.users["coordinator"]
     referral = actions.do_refer(
-        actor=coordinator, kind="ignored_order", supervision_order=order.pk, reason="督办不理", now=at(2026, 3, 10)
+        actor=coordinator,
+        kind="ignored_order",
+        supervision_order=order.pk,
+        reason="督办不理",
+        now=at(2026, 3, 10),
     )
     assert referral.unit == world.lead_unit and referral.whistle_id == order.summons.whistle_id
     actions_seen = {f["action"] for f in referral.facts}
     assert "order_supervision" in actions_seen and any(f["source"] == "audit" for f in referral.facts)
     with pytest.raises(Conflict):
-        actions.do_refer(actor=coordinator, kind="ignored_order", supervision_order=order.pk, reason="x", now=at(2026, 3, 10))
+        actions.do_refer(
+            actor=coordinator,
+            kind="ignored_order",
+            supervision_order=order.pk,
+            reason="x",
+            now=at(2026, 3, 10),
+        )
     for name in ("lead_leader", "dispatcher", "street_leader", "resident"):
         user = world.users[name]
         with pytest.raises(Forbidden):
@@ -139,18 +155,38 @@ def test_referral_grounds_are_checked(world, make_task):
     coordinator = world.users["coordinator"]
     order = _ignored_order(world)
     with pytest.raises(ValidationFailed) as exc:  # issued today: not yet ignored
-        actions.do_refer(actor=coordinator, kind="ignored_order", supervision_order=order.pk, reason="x", now=at(2026, 3, 2, 11))
+        actions.do_refer(
+            actor=coordinator,
+            kind="ignored_order",
+            supervision_order=order.pk,
+            reason="x",
+            now=at(2026, 3, 2, 11),
+        )
     assert exc.value.fields == {"supervision_order": "not_ignored"}
     task = make_task(days_ahead=3)
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_refer(actor=coordinator, kind="overdue_task", key_task=task.pk, reason="x", now=task.deadline + dt.timedelta(days=2))
+        actions.do_refer(
+            actor=coordinator,
+            kind="overdue_task",
+            key_task=task.pk,
+            reason="x",
+            now=task.deadline + dt.timedelta(days=2),
+        )
     assert exc.value.fields == {"key_task": "not_long_overdue"}
     supervision.sweep(task.deadline)
     referral = actions.do_refer(
-        actor=coordinator, kind="overdue_task", key_task=task.pk, reason="长期逾期", now=task.deadline + dt.timedelta(days=20)
+        actor=coordinator,
+        kind="overdue_task",
+        key_task=task.pk,
+        reason="长期逾期",
+        now=task.deadline + dt.timedelta(days=20),
     )
     assert referral.unit == world.lead_unit
-    assert {"key_task_created", "key_task_overdue", "order_supervision", "deadline"} <= {f["action"] for f in referral.facts}
+    assert {"key_task_created", "key_task_overdue", "order_supervision", "deadline"} <= {
+        f["action"] for f in referral.facts
+    }
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_refer(actor=coordinator, kind="repeated_rework", whistle=order.summons.whistle_id, reason="x")
+        actions.do_refer(
+            actor=coordinator, kind="repeated_rework", whistle=order.summons.whistle_id, reason="x"
+        )
     assert exc.value.fields == {"whistle": "not_repeated"}
