@@ -227,7 +227,6 @@ class Topic(models.Model):
             models.UniqueConstraint(
                 fields=["district", "month", "matter", "level", "street", "community", "grid"],
                 name="unique_topic_per_month",
-                nulls_distinct=False,
             )
         ]
 

@@ -44,3 +44,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"{month.summary()} ({time.monotonic() - started:.1f} s)"))
+        from shaobao.demo.keytasks import load_key_tasks
+
+        started = time.monotonic()
+        key_tasks = load_key_tasks(district)
+        self.stdout.write(self.style.SUCCESS(f"{key_tasks.summary()} ({time.monotonic() - started:.1f} s)"))
