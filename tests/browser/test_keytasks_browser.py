@@ -50,7 +50,7 @@ def test_coordinator_picks_a_topic_and_sees_the_chart(world, live_server, browse
     context.close()
 
 
-def test_a_unit_reports_progress_on_a_phone_in_english(world, make_task, live_server, browser, screenshots):
+def test_a_unit_reports_progress_on_a_phone_in_english(world, make_task, live_server, browser, screenshots):  # noqa: F811
     task = make_task(now=timezone.now(), days_ahead=30)
     base = live_server.url
     context = _context(browser, base, "en", {"width": 375, "height": 812})
