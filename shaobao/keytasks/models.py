@@ -292,3 +292,27 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.unit}"
+
+
+class DemandMonthCount(models.Model):
+    """Demands per month and (matter, street, community, grid), for months that have settled (ended
+    TOPIC_SETTLE_DAYS ago): the topic candidates read the 3 months before the month from here instead of
+    re-reading their demands. Written once per month by `topics.ensure_rolled` (plain ids, no foreign keys:
+    a summary, never joined)."""
+
+    month = models.CharField(max_length=7)
+    matter_id = models.BigIntegerField()
+    street_id = models.BigIntegerField()
+    community_id = models.BigIntegerField(null=True)
+    grid_id = models.BigIntegerField(null=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "street_id"])]
+
+
+class RolledMonth(models.Model):
+    """A month whose `DemandMonthCount` rows are written (unique: written once)."""
+
+    month = models.CharField(max_length=7, unique=True)
+    rolled_at = models.DateTimeField(default=timezone.now)

@@ -18,12 +18,14 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from shaobao.core.calendar import local_tz
 from shaobao.duties.models import Matter
 from shaobao.intake.models import Demand
+from shaobao.keytasks.models import DemandMonthCount, RolledMonth
 from shaobao.org.models import Division, Grid
 
 PREVIOUS_MONTHS = 3
@@ -131,37 +133,100 @@ def _base(district: Division, start: dt.datetime, end: dt.datetime):
     )
 
 
-def _groups(district: Division, month: str) -> tuple[dict, dict]:
-    """Query 1 and 2: {(matter, street, community, grid): [n, prev1..prev3 oldest first]} and
-    {(matter, street, community): (repeat callers, their calls)}."""
-    m0, m1 = month_bounds(month)
-    bounds = [month_bounds(month, -k) for k in range(PREVIOUS_MONTHS, 0, -1)]  # oldest first
-    counts = {
-        "n": Count("id", filter=Q(received_at__gte=m0)),
-        **{
-            f"p{i}": Count("id", filter=Q(received_at__gte=a, received_at__lt=b))
-            for i, (a, b) in enumerate(bounds)
-        },
-    }
+def settle_days() -> int:
+    """A month's demands are taken as settled (rolled up for good) this many days after it ends."""
+    return int(getattr(settings, "TOPIC_SETTLE_DAYS", 7))
+
+
+def _db_time(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def ensure_rolled(month: str, *, now: dt.datetime | None = None) -> bool:
+    """Write the month's `DemandMonthCount` rows once, if it has settled; True when they are there."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    if RolledMonth.objects.filter(month=month).exists():
+        return True
+    start, end = month_bounds(month)
+    if end + dt.timedelta(days=settle_days()) > now:
+        return False
     rows = (
-        _base(district, bounds[0][0], m1)
+        Demand.objects.filter(
+            received_at__gte=start, received_at__lt=end, matter__isnull=False, street__isnull=False
+        )
         .values_list("matter_id", "street_id", "community_id", "grid_id")
-        .annotate(**counts)
-        .order_by()
-    )
-    groups = {(m, s, c, g): [n, *prev] for m, s, c, g, n, *prev in rows}
-    repeats = (
-        _base(district, m0, m1)
-        .exclude(reporter_phone="")
-        .values_list("matter_id", "street_id", "community_id", "reporter_phone")
         .annotate(n=Count("id"))
-        .filter(n__gt=1)
         .order_by()
     )
-    callers: dict = defaultdict(lambda: [0, 0])
-    for m, s, c, _phone, n in repeats:
-        callers[(m, s, c)][0] += 1
-        callers[(m, s, c)][1] += n
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                RolledMonth.objects.create(month=month)
+        except IntegrityError:
+            return True  # another process rolled it up
+        DemandMonthCount.objects.bulk_create(
+            [DemandMonthCount(month=month, matter_id=m, street_id=s, community_id=c, grid_id=g, n=n)
+             for m, s, c, g, n in rows],
+            batch_size=2000,
+        )  # fmt: skip
+    return True
+
+
+def _month_sql(streets: list[int]) -> str:
+    """One pass over the month's demands: counts per (matter, street, community, grid) ("g" rows) and the
+    repeat callers per (matter, street, community) ("p" rows: phones, their calls)."""
+    table = Demand._meta.db_table
+    ids = ", ".join(str(int(s)) for s in streets) or "NULL"
+    keys = "matter_id, street_id, community_id"
+    return (
+        f"WITH t AS (SELECT {keys}, grid_id, reporter_phone, COUNT(*) AS c FROM {table} "
+        f"WHERE received_at >= %s AND received_at < %s AND matter_id IS NOT NULL AND street_id IN ({ids}) "
+        f"GROUP BY {keys}, grid_id, reporter_phone), "
+        f"p AS (SELECT {keys}, SUM(c) AS pc FROM t WHERE reporter_phone <> '' "
+        f"GROUP BY {keys}, reporter_phone HAVING SUM(c) > 1) "
+        f"SELECT 'g', {keys}, grid_id, SUM(c), 0 FROM t GROUP BY {keys}, grid_id "
+        f"UNION ALL SELECT 'p', {keys}, NULL, COUNT(*), SUM(pc) FROM p GROUP BY {keys}"
+    )
+
+
+def _groups(district: Division, month: str, now: dt.datetime | None = None) -> tuple[dict, dict]:
+    """{(matter, street, community, grid): [n, prev1..prev3 oldest first]} and
+    {(matter, street, community): (repeat callers, their calls)}: one pass over the month's demands; the
+    3 months before from their monthly counts when settled (else counted from the demands)."""
+    streets = _streets(district)
+    m0, m1 = month_bounds(month)
+    groups: dict = defaultdict(lambda: [0] * (PREVIOUS_MONTHS + 1))
+    callers: dict = {}
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # A short aggregate: compiling it (JIT) costs more than it saves; the hash of the month's
+            # (place, phone) groups fits in memory instead of spilling to disk.
+            cur.execute("SET LOCAL jit = off")
+            cur.execute("SET LOCAL work_mem = '128MB'")
+        cur.execute(_month_sql(streets), [_db_time(m0), _db_time(m1)])
+        for kind, m, s, c, g, n, calls in cur.fetchall():
+            if kind == "g":
+                groups[(m, s, c, g)][0] += int(n)
+            else:
+                callers[(m, s, c)] = (int(n), int(calls))
+    for i, k in enumerate(range(PREVIOUS_MONTHS, 0, -1), 1):
+        a, b = month_bounds(month, -k)
+        label = month_label(a)
+        if ensure_rolled(label, now=now):
+            rows = DemandMonthCount.objects.filter(month=label, street_id__in=streets).values_list(
+                "matter_id", "street_id", "community_id", "grid_id", "n"
+            )
+        else:
+            rows = (
+                _base(district, a, b)
+                .values_list("matter_id", "street_id", "community_id", "grid_id")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+        for m, s, c, g, n in rows:
+            groups[(m, s, c, g)][i] += n
     return groups, callers
 
 

@@ -190,3 +190,17 @@ def test_referral_grounds_are_checked(world, make_task):
             actor=coordinator, kind="repeated_rework", whistle=order.summons.whistle_id, reason="x"
         )
     assert exc.value.fields == {"whistle": "not_repeated"}
+
+
+def test_settled_months_are_rolled_up_once_and_recent_ones_read_from_the_demands(world, month_set):
+    from shaobao.keytasks.models import DemandMonthCount, RolledMonth
+
+    topics.compute(world.district, "2026-03")
+    assert set(RolledMonth.objects.values_list("month", flat=True)) == {"2025-12", "2026-01", "2026-02"}
+    assert DemandMonthCount.objects.filter(month="2026-02").count() == 2
+    assert topics.ensure_rolled("2026-03", now=at(2026, 4, 3)) is False  # not settled yet
+    assert topics.ensure_rolled("2026-03", now=at(2026, 4, 9)) is True
+    before = RolledMonth.objects.count()
+    assert (
+        topics.ensure_rolled("2026-03", now=at(2026, 4, 9)) is True and RolledMonth.objects.count() == before
+    )
