@@ -1,11 +1,13 @@
 """Monthly topic candidates (每月一题): the month's most frequent and fastest-rising problems by matter and
-place, from the demands, in two aggregate queries.
+place, from the demands, in two aggregate queries over the month and the monthly counts of the 3 before.
 
-1. Demands of the month and of the 3 months before, in the district's streets, with a matter, grouped by
-   (matter, street, community, grid), counted per month (COUNT … FILTER, or CASE on SQLite): one range
-   scan of `received_at`.
+1. Demands of the month, in the district's streets, with a matter, grouped by (matter, street, community,
+   grid): one range scan of `received_at`.
 2. Repeat callers of the month: the same phone more than once for the same matter and place
    (GROUP BY matter, street, community, phone HAVING COUNT(*) > 1).
+3. The 3 months before: `DemandMonthCount` rows, written once per month when it has settled
+   (TOPIC_SETTLE_DAYS after its end; `ensure_rolled`, also run nightly by a huey task); a month not yet
+   settled is counted from the demands.
 The groups are summed up in Python to three levels — street, community, grid (the hot-spot cluster) —
 and ranked: most frequent (count), fastest rising (count against the average of the 3 months before).
 Repeat places: grids of the place where the matter came up more than once in the month.
@@ -174,43 +176,44 @@ def ensure_rolled(month: str, *, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def _month_sql(streets: list[int]) -> str:
-    """One pass over the month's demands: counts per (matter, street, community, grid) ("g" rows) and the
-    repeat callers per (matter, street, community) ("p" rows: phones, their calls)."""
-    table = Demand._meta.db_table
-    ids = ", ".join(str(int(s)) for s in streets) or "NULL"
-    keys = "matter_id, street_id, community_id"
-    return (
-        f"WITH t AS (SELECT {keys}, grid_id, reporter_phone, COUNT(*) AS c FROM {table} "
-        f"WHERE received_at >= %s AND received_at < %s AND matter_id IS NOT NULL AND street_id IN ({ids}) "
-        f"GROUP BY {keys}, grid_id, reporter_phone), "
-        f"p AS (SELECT {keys}, SUM(c) AS pc FROM t WHERE reporter_phone <> '' "
-        f"GROUP BY {keys}, reporter_phone HAVING SUM(c) > 1) "
-        f"SELECT 'g', {keys}, grid_id, SUM(c), 0 FROM t GROUP BY {keys}, grid_id "
-        f"UNION ALL SELECT 'p', {keys}, NULL, COUNT(*), SUM(pc) FROM p GROUP BY {keys}"
-    )
-
-
 def _groups(district: Division, month: str, now: dt.datetime | None = None) -> tuple[dict, dict]:
     """{(matter, street, community, grid): [n, prev1..prev3 oldest first]} and
-    {(matter, street, community): (repeat callers, their calls)}: one pass over the month's demands; the
-    3 months before from their monthly counts when settled (else counted from the demands)."""
+    {(matter, street, community): (repeat callers, their calls)}: two aggregates over the month's demands
+    (counts per place; phones more than once per matter and place), the 3 months before from their
+    monthly counts when settled (else counted from the demands).
+
+    (Measured on 10M demands: one query doing both over the month — a CTE of (place, phone) groups read
+    twice — cost about twice the two queries.)"""
     streets = _streets(district)
     m0, m1 = month_bounds(month)
     groups: dict = defaultdict(lambda: [0] * (PREVIOUS_MONTHS + 1))
-    callers: dict = {}
-    with transaction.atomic(), connection.cursor() as cur:
+    callers: dict = defaultdict(lambda: [0, 0])
+    month_rows = Demand.objects.filter(
+        received_at__gte=m0, received_at__lt=m1, matter__isnull=False, street_id__in=streets
+    )
+    with transaction.atomic():
         if connection.vendor == "postgresql":
-            # A short aggregate: compiling it (JIT) costs more than it saves; the hash of the month's
-            # (place, phone) groups fits in memory instead of spilling to disk.
-            cur.execute("SET LOCAL jit = off")
-            cur.execute("SET LOCAL work_mem = '128MB'")
-        cur.execute(_month_sql(streets), [_db_time(m0), _db_time(m1)])
-        for kind, m, s, c, g, n, calls in cur.fetchall():
-            if kind == "g":
-                groups[(m, s, c, g)][0] += int(n)
-            else:
-                callers[(m, s, c)] = (int(n), int(calls))
+            with connection.cursor() as cur:
+                # Short aggregates: compiling them (JIT) costs more than it saves; the hash of the month's
+                # (place, phone) groups fits in memory instead of spilling to disk.
+                cur.execute("SET LOCAL jit = off")
+                cur.execute("SET LOCAL work_mem = '128MB'")
+        for m, s, c, g, n in (
+            month_rows.values_list("matter_id", "street_id", "community_id", "grid_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            groups[(m, s, c, g)][0] += n
+        repeats = (
+            month_rows.exclude(reporter_phone="")
+            .values_list("matter_id", "street_id", "community_id", "reporter_phone")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by()
+        )
+        for m, s, c, _phone, n in repeats:
+            callers[(m, s, c)][0] += 1
+            callers[(m, s, c)][1] += n
     for i, k in enumerate(range(PREVIOUS_MONTHS, 0, -1), 1):
         a, b = month_bounds(month, -k)
         label = month_label(a)
