@@ -210,8 +210,11 @@ def _insert(cursor, d: _Dialect, model, columns: dict[str, str], source: str, ct
     return cursor.rowcount
 
 
-def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, user, now) -> dict:
-    """Whistles (30 % of demands), their summonses, the demands, the links and the ratings."""
+def _generate_sql(
+    cursor, d: _Dialect, n_demands: int, streets, units, matters, user, now, demand_columns=None
+) -> dict:
+    """Whistles (30 % of demands), their summonses, the demands, the links and the ratings.
+    `demand_columns(d)` may give other expressions for some demand columns (bench_topics: phones)."""
     from shaobao.evaluation.models import UnitRating
     from shaobao.intake.models import Demand
     from shaobao.whistles.models import Summons, Whistle
@@ -370,6 +373,7 @@ def _generate_sql(cursor, d: _Dialect, n_demands: int, streets, units, matters, 
                 "called_back_at": d.ts("cba"),
                 "solved": "CASE WHEN cba IS NOT NULL THEN (so < 0.85) END",
                 "satisfaction": f"CASE WHEN cba IS NOT NULL THEN {sats} ELSE '' END",
+                **(demand_columns(d) if demand_columns else {}),
             },
             "dc",
             [
@@ -447,7 +451,7 @@ def _pg_fast_load(tables: list[str]) -> list[str]:
     return recreate
 
 
-def _load(n_demands, streets, units, matters, user, now) -> tuple[dict, dict]:
+def _load(n_demands, streets, units, matters, user, now, demand_columns=None) -> tuple[dict, dict]:
     """Generate the history in the database; on PostgreSQL without indexes, which are rebuilt after."""
     from django.db import connection, transaction
 
@@ -461,7 +465,15 @@ def _load(n_demands, streets, units, matters, user, now) -> tuple[dict, dict]:
             cur.execute("SET maintenance_work_mem = '1GB'")
         with transaction.atomic():
             counts, timings = _generate_sql(
-                cur, _Dialect(connection.vendor), n_demands, streets, units, matters, user, now
+                cur,
+                _Dialect(connection.vendor),
+                n_demands,
+                streets,
+                units,
+                matters,
+                user,
+                now,
+                demand_columns,
             )
         if pg:
             started = time.perf_counter()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "shaobao.admission",
     "shaobao.workteams",
     "shaobao.powers",
+    "shaobao.keytasks",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",

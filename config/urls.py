@@ -24,6 +24,7 @@ urlpatterns = [
     path("forces/", include("shaobao.forces.urls")),
     path("work-teams/", include("shaobao.workteams.urls")),
     path("powers/", include("shaobao.powers.urls")),
+    path("key-tasks/", include("shaobao.keytasks.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

@@ -41,6 +41,9 @@ MENU: list[MenuItem] = [
     MenuItem(_("My deployment"), "forces:me", frozenset({"deployed_cadre"})),
     MenuItem(_("Delegated powers"), "powers:power_list", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("Street's powers"), "powers:street_powers", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Key tasks"), "keytasks:list", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("Monthly topics"), "keytasks:topics", frozenset(DISTRICT)),
+    MenuItem(_("Accountability"), "keytasks:referrals", frozenset(DISTRICT)),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(
         _("Village work teams"),

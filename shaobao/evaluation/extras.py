@@ -28,6 +28,7 @@ PROVIDERS: list[str] = [
     # "shaobao.<app>.evaluation.<NAME>",
     "shaobao.forces.evaluation.HOST_ASSESSMENT",
     "shaobao.powers.figures.URGE_NOTES",
+    "shaobao.keytasks.evaluation.OVERDUE_KEY_TASKS",
 ]
 
 

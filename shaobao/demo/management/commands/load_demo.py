@@ -7,8 +7,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from shaobao.core.errors import DomainError
+from shaobao.demo.keytasks import load_key_tasks
 from shaobao.demo.loader import load_demo_district
 from shaobao.demo.month import simulate_month
+from shaobao.demo.powers import load_street_notes
 from shaobao.org.models import Division
 
 
@@ -44,8 +46,9 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(f"{month.summary()} ({time.monotonic() - started:.1f} s)"))
-        from shaobao.demo.powers import load_street_notes
-
         notes = load_street_notes(district)
         if notes:
             self.stdout.write(self.style.SUCCESS(notes))
+        started = time.monotonic()
+        key_tasks = load_key_tasks(district)
+        self.stdout.write(self.style.SUCCESS(f"{key_tasks.summary()} ({time.monotonic() - started:.1f} s)"))
