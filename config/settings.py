@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "shaobao.whistles",
     "shaobao.routing",
     "shaobao.forces",
+    "shaobao.checkin",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",
