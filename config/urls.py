@@ -20,6 +20,7 @@ urlpatterns = [
     path("whistles/", include("shaobao.whistles.urls")),
     path("evaluation/", include("shaobao.evaluation.urls")),
     path("platform/", include("shaobao.platform.urls")),
+    path("checkin/", include("shaobao.checkin.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

@@ -88,8 +88,10 @@ def organisations_for(user, *, q: str = "", street: str = "", community: str = "
         qs = qs.filter(unit__code=unit)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(skills__icontains=q) | Q(resources__icontains=q))
-    return qs.select_related("community", "street", "unit").annotate(
-        member_count=Count("members", filter=Q(members__is_active=True), distinct=True)
+    return (
+        qs.select_related("community", "street", "unit")
+        .order_by("community__code", "name", "id")
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True), distinct=True))
     )
 
 

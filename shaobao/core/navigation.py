@@ -36,6 +36,8 @@ MENU: list[MenuItem] = [
         frozenset({"street_dispatcher", "street_leader", "unit_leader"} | DISTRICT),
     ),
     MenuItem(_("Coordination platform"), "platform:board", frozenset(DISTRICT)),
+    MenuItem(_("Community check-in"), "checkin:members", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("My services"), "checkin:me", frozenset({"checkin_member"})),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
 ]
