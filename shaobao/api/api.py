@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Swagger
 from shaobao.api import errors
 from shaobao.api.auth import API_AUTH
 from shaobao.api.renderers import RENDERER
-from shaobao.api.routers import demands, evaluation, inbox, reference, whistles
+from shaobao.api.routers import checkin, demands, evaluation, inbox, reference, whistles
 
 DESCRIPTION = """
 哨报 Shaobao JSON API —「街乡吹哨、部门报到」.
@@ -48,3 +48,4 @@ api.add_router("", whistles.router)
 api.add_router("", inbox.router)
 api.add_router("", inbox.public_router)
 api.add_router("", evaluation.router)
+api.add_router("", checkin.router)
