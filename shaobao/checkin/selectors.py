@@ -172,7 +172,9 @@ def records_for(
         qs = qs.filter(served_on__gte=date_from)
     if date_to:
         qs = qs.filter(served_on__lte=date_to)
-    return qs.select_related("member", "community", "need", "organisation").order_by("-served_on", "-id")
+    return qs.select_related("member__community", "community", "need", "organisation").order_by(
+        "-served_on", "-id"
+    )
 
 
 def needs_for(user, *, community: str = "", street: str = "", state: str = "", kind: str = ""):
@@ -214,7 +216,7 @@ def schedule_of(user, *, community: str = ""):
     posts = list(posts.select_related("community").order_by("community__code", "name"))
     shifts = (
         PostShift.objects.filter(post__in=posts)
-        .select_related("member")
+        .select_related("member__community")
         .order_by("weekday", "starts_at", "member__name")
     )
     by_post: dict[int, list] = {p.pk: [] for p in posts}
