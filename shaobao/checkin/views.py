@@ -82,7 +82,7 @@ def options(pairs, selected: str = "", *, blank: str | None = None):
         '<option value="{}"{}>{}</option>',
         ((v, mark_safe(" selected") if str(v) == selected else "", label) for v, label in pairs),
     )
-    return head + body
+    return mark_safe(head + body)  # both parts escaped above
 
 
 def _community_options(request, communities):

@@ -197,3 +197,14 @@ def test_service_posts_schedule_on_the_page(client, ci):
     assert response.status_code == 302
     body = client_for(client, ci.users["member_user"]).get("/checkin/posts/").content.decode()
     assert "承平里党群服务站" in body and "09:00" in body
+
+
+def test_the_check_in_forms_offer_the_managed_communities_and_organisations(client, ci):
+    c = client_for(client, ci.users["dispatcher"])
+    body = c.get("/checkin/").content.decode()
+    assert f'<option value="{ci.community_a1.code}">{ci.community_a1.name}</option>' in body
+    assert f'<option value="{ci.org.pk}">{ci.org.name}</option>' in body
+    assert (
+        f'value="{ci.community_b1.code}">'
+        not in body.split('name="community" required')[1].split("</select>")[0]
+    )
