@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "shaobao.workteams",
     "shaobao.powers",
     "shaobao.keytasks",
+    "shaobao.checkin",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("work-teams/", include("shaobao.workteams.urls")),
     path("powers/", include("shaobao.powers.urls")),
     path("key-tasks/", include("shaobao.keytasks.urls")),
+    path("checkin/", include("shaobao.checkin.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

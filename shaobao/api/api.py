@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Swagger
 from shaobao.api import errors
 from shaobao.api.auth import API_AUTH
 from shaobao.api.renderers import RENDERER
-from shaobao.api.routers import admission, demands, evaluation, forces, inbox, keytasks, reference, whistles
+from shaobao.api.routers import admission, checkin, demands, evaluation, forces, inbox, keytasks, reference, whistles
 from shaobao.api.routers import workteams as workteams_router
 from shaobao.api.routers import powers as powers_router
 
@@ -55,3 +55,4 @@ api.add_router("", forces.router)
 api.add_router("", workteams_router.router)
 api.add_router("", powers_router.router)
 api.add_router("", keytasks.router)
+api.add_router("", checkin.router)

@@ -44,6 +44,8 @@ MENU: list[MenuItem] = [
     MenuItem(_("Key tasks"), "keytasks:list", frozenset(STREET | UNIT | DISTRICT)),
     MenuItem(_("Monthly topics"), "keytasks:topics", frozenset(DISTRICT)),
     MenuItem(_("Accountability"), "keytasks:referrals", frozenset(DISTRICT)),
+    MenuItem(_("Community check-in"), "checkin:members", frozenset(STREET | UNIT | DISTRICT)),
+    MenuItem(_("My services"), "checkin:me", frozenset({"checkin_member"})),
     MenuItem(_("Report a problem"), "intake:public_form", frozenset({"resident"})),
     MenuItem(
         _("Village work teams"),

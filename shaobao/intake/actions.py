@@ -154,6 +154,7 @@ def do_receive_demand(
             actor,
             people.STREET_STAFF_ROLES | people.UNIT_STAFF_ROLES | people.DISTRICT_DECIDERS,
         )
+        and not extensions.may_report_in(channel, actor)  # a channel of its own (see extensions)
     ):
         raise Forbidden("居民请通过网上渠道提交 / Residents submit through the web channel")
     errors = _validate_demand_input(

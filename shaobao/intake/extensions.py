@@ -66,3 +66,16 @@ def add_handler_check(check: Callable[[Any, Any], bool]) -> None:
 
 def is_extra_handler(user, demand) -> bool:
     return any(check(user, demand) for check in _handler_checks)
+# --- reporters outside the staff: who may send a demand in a channel of their own --------------------
+_channel_reporters: dict[str, Callable[[Any], bool]] = {}
+
+
+def add_channel_reporter(channel: str, may_report: Callable[[Any], bool]) -> None:
+    """`may_report(user)` → True when a signed-in user without a staff role may send demands in `channel`
+    (the check-in app: a registered courier, rider or driver in the new-employment channel)."""
+    _channel_reporters[channel] = may_report
+
+
+def may_report_in(channel: str, user) -> bool:
+    check = _channel_reporters.get(channel)
+    return bool(check is not None and check(user))

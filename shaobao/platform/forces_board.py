@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 FORCES_PANELS: list[tuple[str, str]] = [
     ("forces/_board_panel.html", "shaobao.forces.selectors.board_panel"),
     ("workteams/_board_panel.html", "shaobao.workteams.selectors.board_panel"),
+    ("checkin/_board_panel.html", "shaobao.checkin.selectors.board_panel"),
 ]
 
 

@@ -1,0 +1,368 @@
+"""双报到 over the API: organisations and members checked in to communities, and their service records
+(issue 11, part 5). Same permissions as the pages (`shaobao.checkin.access`); members' names and phones come
+masked as on the pages (`checkin.privacy`). Views only parse → act → serialize; the rules are in
+`shaobao.checkin.actions` (a member checked in twice to the same community: 400 naming `community`, nothing
+written).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from shaobao.api.pagination import PagePagination
+from shaobao.api.schemas import error_responses
+from shaobao.checkin import actions, privacy, selectors
+from shaobao.checkin.access import access_record, require_checkin_staff, require_checkin_user
+from shaobao.checkin.models import MemberCheckin, MemberKind, OrganisationCheckin, RecordState, ServiceRecord
+from shaobao.core.errors import ValidationFailed
+
+router = Router(tags=["checkin 双报到"])
+
+LIST_ERRORS = error_responses(400, 401, 403)
+CREATE_ERRORS = error_responses(400, 401, 403, 404)
+FROM_HELP = "YYYY-MM-DD：期间第一天（含）/ first day of the period, included"
+TO_HELP = "YYYY-MM-DD：期间最后一天（含）/ last day of the period, included"
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+
+class PlaceOut(Schema):
+    code: str
+    name: str
+
+
+class OrganisationIn(Schema):
+    community: str = Field(..., description="社区代码 / community code (12 digits)")
+    unit: str | None = Field(
+        None, description="单位代码（区属单位）/ unit code, when the organisation is a unit"
+    )
+    name: str = Field(
+        "", max_length=100, description="组织名称（单位缺省为单位名称）/ name (default: the unit's)"
+    )
+    skills: str = Field("", max_length=300)
+    resources: str = Field("", max_length=300)
+    contact: str = Field("", max_length=60)
+    checked_in_on: dt.date | None = None
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    unit: str | None
+    community: PlaceOut
+    street: PlaceOut
+    skills: str
+    resources: str
+    checked_in_on: dt.date
+    is_active: bool
+
+
+class MemberIn(Schema):
+    community: str = Field(..., description="居住地社区代码 / code of the community where the member lives")
+    name: str = Field(..., max_length=60)
+    phone: str = Field(..., max_length=20)
+    kind: MemberKind = Field(MemberKind.PARTY_MEMBER, description="成员类别 / kind of member (stable codes)")
+    organisation: int | None = Field(None, description="报到组织编号 / id of a checked-in organisation")
+    employer: str = Field("", max_length=100)
+    skills: str = Field("", max_length=300)
+    resources: str = Field("", max_length=300)
+    username: str | None = Field(
+        None, description="账号（获得报到成员角色）/ an account, given the member role"
+    )
+    checked_in_on: dt.date | None = None
+
+
+class MemberOut(Schema):
+    id: int
+    name: str = Field(..., description="无权查看时为掩码 / masked unless you manage the community")
+    phone: str = Field(..., description="掩码 / masked (unmask on the member page, logged)")
+    kind: MemberKind
+    community: PlaceOut
+    street: PlaceOut
+    organisation: int | None
+    employer: str
+    skills: str
+    resources: str
+    checked_in_on: dt.date
+    is_active: bool
+
+
+class RecordIn(Schema):
+    what: str = Field(..., max_length=200)
+    hours: Decimal = Field(..., description="0 < hours ≤ 24")
+    served_on: dt.date | None = None
+    member: int | None = Field(None, description="成员编号（本人可省略）/ member id (omit for yourself)")
+    need: int | None = Field(None, description="需求编号 / id of the need served")
+    confirmation_code: str = Field(
+        "", max_length=8, description="居民确认码 / the resident's confirmation code"
+    )
+    note: str = Field("", max_length=200)
+
+
+class RecordOut(Schema):
+    id: int
+    member: int
+    organisation: int | None
+    community: PlaceOut
+    need: int | None
+    what: str
+    hours: Decimal
+    served_on: dt.date
+    state: RecordState
+    confirm_method: str
+
+
+class ConfirmIn(Schema):
+    confirmed: bool = True
+    note: str = Field("", max_length=200)
+
+
+def _place(d) -> dict:
+    return {"code": d.code, "name": d.name}
+
+
+def _org(o: OrganisationCheckin) -> dict:
+    return {
+        "id": o.pk,
+        "name": o.name,
+        "unit": o.unit.code if o.unit_id else None,
+        "community": _place(o.community),
+        "street": _place(o.street),
+        "skills": o.skills,
+        "resources": o.resources,
+        "checked_in_on": o.checked_in_on,
+        "is_active": o.is_active,
+    }
+
+
+def _member(user, m: MemberCheckin) -> dict:
+    contact = privacy.member_contact(user, m)
+    return {
+        "id": m.pk,
+        "name": contact["name"],
+        "phone": contact["phone"],
+        "kind": m.kind,
+        "community": _place(m.community),
+        "street": _place(m.street),
+        "organisation": m.organisation_id,
+        "employer": m.employer,
+        "skills": m.skills,
+        "resources": m.resources,
+        "checked_in_on": m.checked_in_on,
+        "is_active": m.is_active,
+    }
+
+
+def _record(r: ServiceRecord) -> dict:
+    return {
+        "id": r.pk,
+        "member": r.member_id,
+        "organisation": r.organisation_id,
+        "community": _place(r.community),
+        "need": r.need_id,
+        "what": r.what,
+        "hours": r.hours,
+        "served_on": r.served_on,
+        "state": r.state,
+        "confirm_method": r.confirm_method,
+    }
+
+
+class _Mapped:
+    """A queryset whose slices are mapped to dicts: count() asks the database, a slice is one query."""
+
+    def __init__(self, qs, fn):
+        self.qs, self.fn = qs, fn
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def all(self):
+        return self
+
+    def __getitem__(self, item):
+        return [self.fn(row) for row in self.qs[item]]
+
+
+class Filters(Schema):
+    community: str | None = Field(None, description="社区代码 / community code")
+    street: str | None = Field(None, description="街乡代码 / street code")
+    unit: str | None = Field(None, description="单位代码 / unit code (the organisation's unit)")
+    date_from: dt.date | None = Field(None, alias="from", description=FROM_HELP)
+    date_to: dt.date | None = Field(None, alias="to", description=TO_HELP)
+
+
+def _period(filters: Filters) -> dict:
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        raise ValidationFailed(
+            "结束日期早于开始日期 / The period ends before it starts", fields={"to": "before_from"}
+        )
+    return {"date_from": filters.date_from, "date_to": filters.date_to}
+
+
+# --- check-ins -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/checkins/organisations",
+    response={200: list[OrganisationOut], **LIST_ERRORS},
+    summary="报到组织 / Checked-in organisations",
+)
+@paginate(PagePagination)
+def list_organisations(request: HttpRequest, filters: Query[Filters]):
+    """Scoped like the pages; `from`/`to` filter the check-in date."""
+    require_checkin_staff(request.user)
+    period = _period(filters)
+    qs = selectors.organisations_for(
+        request.user, community=filters.community or "", street=filters.street or "", unit=filters.unit or ""
+    )
+    if period["date_from"]:
+        qs = qs.filter(checked_in_on__gte=period["date_from"])
+    if period["date_to"]:
+        qs = qs.filter(checked_in_on__lte=period["date_to"])
+    return _Mapped(qs, _org)
+
+
+@router.post(
+    "/checkins/organisations",
+    response={201: OrganisationOut, **CREATE_ERRORS},
+    summary="组织报到 / Check an organisation in",
+)
+def create_organisation(request: HttpRequest, payload: OrganisationIn):
+    org = actions.do_check_in_organisation(
+        actor=request.user,
+        community_code=payload.community,
+        unit_code=payload.unit,
+        name=payload.name,
+        skills=payload.skills,
+        resources=payload.resources,
+        contact=payload.contact,
+        checked_in_on=payload.checked_in_on,
+    )
+    return Status(201, _org(org))
+
+
+class MemberFilters(Filters):
+    organisation: int | None = Field(None, description="报到组织编号 / organisation id")
+    kind: str | None = Field(
+        None, description="成员类别，或 new_employment 表示新就业群体 / a member kind, or new_employment"
+    )
+
+
+@router.get(
+    "/checkins/members",
+    response={200: list[MemberOut], **LIST_ERRORS},
+    summary="报到成员 / Checked-in members",
+)
+@paginate(PagePagination)
+def list_members(request: HttpRequest, filters: Query[MemberFilters]):
+    """Scoped like the pages (a member sees their own); names and phones masked as on the pages; `from`/`to`
+    filter the check-in date."""
+    require_checkin_user(request.user)
+    qs = selectors.members_for(
+        request.user,
+        community=filters.community or "",
+        street=filters.street or "",
+        unit=filters.unit or "",
+        organisation=str(filters.organisation or ""),
+        kind=filters.kind or "",
+        **_period(filters),
+    )
+    user = request.user
+    return _Mapped(qs, lambda m: _member(user, m))
+
+
+@router.post(
+    "/checkins/members",
+    response={201: MemberOut, **CREATE_ERRORS},
+    summary="成员报到 / Check a member in",
+    description="400 `community: already_checked_in` when the same phone or account is checked in to that "
+    "community already; nothing is written.",
+)
+def create_member(request: HttpRequest, payload: MemberIn):
+    member = actions.do_check_in_member(
+        actor=request.user,
+        community_code=payload.community,
+        name=payload.name,
+        phone=payload.phone,
+        kind=payload.kind,
+        organisation_id=payload.organisation,
+        employer=payload.employer,
+        skills=payload.skills,
+        resources=payload.resources,
+        username=payload.username,
+        checked_in_on=payload.checked_in_on,
+    )
+    return Status(201, _member(request.user, member))
+
+
+# --- service records -------------------------------------------------------------------------------
+
+
+class RecordFilters(Filters):
+    member: int | None = None
+    organisation: int | None = None
+    state: RecordState | None = None
+
+
+@router.get(
+    "/service-records",
+    response={200: list[RecordOut], **LIST_ERRORS},
+    summary="服务记录 / Service records",
+)
+@paginate(PagePagination)
+def list_records(request: HttpRequest, filters: Query[RecordFilters]):
+    """`from`/`to` filter the day served. Person-times count the `confirmed` records only."""
+    require_checkin_user(request.user)
+    qs = selectors.records_for(
+        request.user,
+        community=filters.community or "",
+        street=filters.street or "",
+        unit=filters.unit or "",
+        member=str(filters.member or ""),
+        organisation=str(filters.organisation or ""),
+        state=filters.state or "",
+        **_period(filters),
+    )
+    return _Mapped(qs, _record)
+
+
+@router.post(
+    "/service-records",
+    response={201: RecordOut, **CREATE_ERRORS},
+    summary="记录服务 / Record a service",
+    description="With the need's `confirmation_code` (given to the resident) the record is confirmed at once; "
+    "without it, it awaits the community's confirmation.",
+)
+def create_record(request: HttpRequest, payload: RecordIn):
+    record = actions.do_record_service(
+        actor=request.user,
+        what=payload.what,
+        hours=payload.hours,
+        served_on=payload.served_on,
+        member_id=payload.member,
+        need_id=payload.need,
+        confirmation_code=payload.confirmation_code,
+        note=payload.note,
+    )
+    return Status(201, _record(record))
+
+
+@router.post(
+    "/service-records/{record_id}/confirm",
+    response={200: RecordOut, **error_responses(400, 401, 403, 404, 409)},
+    summary="确认服务 / Confirm (or reject) a service",
+)
+def confirm_record(request: HttpRequest, record_id: int, payload: ConfirmIn):
+    access_record(request.user, record_id)
+    record = actions.do_confirm_service(
+        actor=request.user, record_id=record_id, confirmed=payload.confirmed, note=payload.note
+    )
+    return _record(record)

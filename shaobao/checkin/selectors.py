@@ -1,0 +1,387 @@
+"""Reads of 双报到: the lists (scoped by `checkin.access`), filters, person-times and the board panel.
+
+A person-time (人次) is one confirmed service record; hours are the confirmed records' hours. Recorded but
+unconfirmed (or rejected) services do not count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from shaobao.checkin.access import (
+    reach,
+    visible_members,
+    visible_needs,
+    visible_organisations,
+    visible_posts,
+    visible_records,
+)
+from shaobao.checkin.models import (
+    NEW_EMPLOYMENT_KINDS,
+    MemberCheckin,
+    Need,
+    NeedState,
+    PostShift,
+    RecordState,
+)
+from shaobao.checkin.privacy import person_search
+from shaobao.org.models import Division
+
+CONFIRMED = Q(state=RecordState.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: dt.date
+    last: dt.date
+
+    @property
+    def label(self) -> str:
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+
+
+def default_period(today: dt.date | None = None) -> Period:
+    """The last 30 days, today included."""
+    today = today or timezone.localdate()
+    return Period(today - dt.timedelta(days=29), today)
+
+
+def parse_period(date_from: str | None, date_to: str | None) -> tuple[Period, dict[str, str]]:
+    """A period from two ISO dates (either may be missing: the last 30 days); errors by field name."""
+    errors: dict[str, str] = {}
+    default = default_period()
+    days = {}
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value:
+            try:
+                days[name] = dt.date.fromisoformat(str(value))
+            except ValueError:
+                errors[name] = "invalid"
+    first = days.get("from", default.first if "to" not in days else days["to"] - dt.timedelta(days=29))
+    last = days.get("to", default.last if "from" not in days else max(first, default.last))
+    if not errors and last < first:
+        errors["to"] = "before_from"
+    return Period(first, last), errors
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+
+def _territory_filters(qs, *, street: str = "", community: str = "", organisation: str = ""):
+    if street:
+        qs = qs.filter(street__code=Division.full_code(street)) if street.isdigit() else qs.none()
+    if community:
+        qs = qs.filter(community__code=Division.full_code(community)) if community.isdigit() else qs.none()
+    if organisation:
+        qs = qs.filter(organisation_id=int(organisation)) if str(organisation).isdigit() else qs.none()
+    return qs
+
+
+def organisations_for(user, *, q: str = "", street: str = "", community: str = "", unit: str = ""):
+    qs = _territory_filters(visible_organisations(user), street=street, community=community)
+    if unit:
+        qs = qs.filter(unit__code=unit)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(skills__icontains=q) | Q(resources__icontains=q))
+    return (
+        qs.select_related("community", "street", "unit")
+        .order_by("community__code", "name", "id")
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True), distinct=True))
+    )
+
+
+def members_for(
+    user,
+    *,
+    q: str = "",
+    street: str = "",
+    community: str = "",
+    organisation: str = "",
+    kind: str = "",
+    unit: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+):
+    """Members visible to the user, filtered; `q` searches skills and resources, and names and phones only
+    where the user may see them (`privacy.person_search`)."""
+    qs = _territory_filters(
+        visible_members(user), street=street, community=community, organisation=organisation
+    )
+    if kind == "new_employment":
+        qs = qs.filter(kind__in=list(NEW_EMPLOYMENT_KINDS))
+    elif kind:
+        qs = qs.filter(kind=kind)
+    if unit:
+        qs = qs.filter(organisation__unit__code=unit)
+    if date_from:
+        qs = qs.filter(checked_in_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(checked_in_on__lte=date_to)
+    if q:
+        qs = qs.filter(Q(skills__icontains=q) | Q(resources__icontains=q) | person_search(user, q))
+    return qs.select_related("community", "street", "organisation").order_by("-checked_in_on", "-id")
+
+
+def with_service_totals(members: list[MemberCheckin], period: Period | None = None) -> list[MemberCheckin]:
+    """Set `.person_times` and `.hours` (confirmed services, in the period if given) on a page of members:
+    one grouped query over the page's ids (the index member, state, served_on), whatever the list's size."""
+    from shaobao.checkin.models import ServiceRecord
+
+    ids = [m.pk for m in members]
+    records = ServiceRecord.objects.filter(CONFIRMED, member_id__in=ids)
+    if period is not None:
+        records = records.filter(served_on__gte=period.first, served_on__lte=period.last)
+    totals = {
+        row["member_id"]: row
+        for row in records.values("member_id").annotate(n=Count("id"), h=Sum("hours")).order_by()
+    }
+    for m in members:
+        row = totals.get(m.pk)
+        m.person_times = row["n"] if row else 0
+        m.hours = row["h"] if row else 0
+    return members
+
+
+def records_for(
+    user,
+    *,
+    street: str = "",
+    community: str = "",
+    organisation: str = "",
+    member: str = "",
+    unit: str = "",
+    state: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+):
+    qs = _territory_filters(
+        visible_records(user), street=street, community=community, organisation=organisation
+    )
+    if member:
+        qs = qs.filter(member_id=int(member)) if str(member).isdigit() else qs.none()
+    if unit:
+        qs = qs.filter(organisation__unit__code=unit)
+    if state:
+        qs = qs.filter(state=state)
+    if date_from:
+        qs = qs.filter(served_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(served_on__lte=date_to)
+    return qs.select_related("member__community", "community", "need", "organisation").order_by(
+        "-served_on", "-id"
+    )
+
+
+def needs_for(user, *, community: str = "", street: str = "", state: str = "", kind: str = ""):
+    qs = _territory_filters(visible_needs(user), street=street, community=community)
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return (
+        qs.select_related("community", "demand")
+        .annotate(taken=Count("takings"))
+        .order_by("state", "-published_at", "-id")
+    )
+
+
+def communities_for(user):
+    """The communities a user's filters and pickers list: those of their territory, or their own."""
+    r = reach(user)
+    qs = Division.objects.filter(level="community")
+    if r.everything:
+        return qs.order_by("code")
+    q = Q(pk__in=r.community_ids) | Q(parent_id__in=r.view_street_ids)
+    for prefix in r.district_prefixes:
+        q |= Q(code__startswith=prefix)
+    if r.member_ids:
+        q |= Q(pk__in=MemberCheckin.objects.filter(pk__in=r.member_ids).values("community_id"))
+    return qs.filter(q).order_by("code")
+
+
+def managed_communities(user):
+    from shaobao.checkin.access import may_manage
+
+    return [c for c in communities_for(user).select_related("parent") if may_manage(user, c)]
+
+
+def schedule_of(user, *, community: str = ""):
+    """Service posts with their weekly shifts, by day."""
+    posts = _territory_filters(visible_posts(user), community=community).filter(is_active=True)
+    posts = list(posts.select_related("community").order_by("community__code", "name"))
+    shifts = (
+        PostShift.objects.filter(post__in=posts)
+        .select_related("member__community")
+        .order_by("weekday", "starts_at", "member__name")
+    )
+    by_post: dict[int, list] = {p.pk: [] for p in posts}
+    for s in shifts:
+        by_post[s.post_id].append(s)
+    for p in posts:
+        p.shift_list = by_post[p.pk]
+    return posts
+
+
+def my_member_rows(user):
+    return list(
+        MemberCheckin.objects.filter(pk__in=reach(user).member_ids).select_related(
+            "community", "organisation"
+        )
+    )
+
+
+def open_needs_for_member(user):
+    """The open needs of the member's communities that they have not taken yet."""
+    r = reach(user)
+    communities = MemberCheckin.objects.filter(pk__in=r.member_ids).values("community_id")
+    return (
+        Need.objects.filter(community_id__in=communities, state=NeedState.OPEN)
+        .exclude(takings__member_id__in=r.member_ids)
+        .select_related("community")
+        .annotate(taken=Count("takings"))
+        .order_by("-published_at")
+    )
+
+
+def taken_needs_for_member(user):
+    r = reach(user)
+    return (
+        Need.objects.filter(takings__member_id__in=r.member_ids)
+        .select_related("community")
+        .distinct()
+        .order_by("-published_at")
+    )
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def _records_in(user, period: Period, **filters):
+    return records_for(user, **filters).filter(
+        CONFIRMED, served_on__gte=period.first, served_on__lte=period.last
+    )
+
+
+HOURS = Coalesce(Sum("hours"), Value(0), output_field=DecimalField(max_digits=12, decimal_places=1))
+
+
+def person_times_by(user, period: Period, group: str, *, limit: int | None = None, **filters) -> list[dict]:
+    """Person-times and hours per member, organisation or community over the period, most first."""
+    fields = {
+        "member": ("member_id", "member__name", "member__community__name"),
+        "organisation": ("organisation_id", "organisation__name", "organisation__community__name"),
+        "community": ("community_id", "community__name", "street__name"),
+        "street": ("street_id", "street__name", "street__parent__name"),
+    }[group]
+    qs = _records_in(user, period, **filters).order_by()
+    if group == "organisation":
+        qs = qs.filter(organisation__isnull=False)
+    rows = (
+        qs.values(*fields)
+        .annotate(person_times=Count("id"), hours=HOURS, members=Count("member_id", distinct=True))
+        .order_by("-person_times", fields[1])
+    )
+    rows = rows[:limit] if limit else rows
+    return [
+        {
+            "id": r[fields[0]],
+            "name": r[fields[1]],
+            "where": r[fields[2]],
+            "person_times": r["person_times"],
+            "hours": r["hours"],
+            "members": r["members"],
+        }
+        for r in rows
+    ]
+
+
+def totals(user, period: Period, **filters) -> dict:
+    agg = _records_in(user, period, **filters).aggregate(
+        person_times=Count("id"), hours=HOURS, members=Count("member_id", distinct=True)
+    )
+    pending = records_for(user, **filters).filter(state=RecordState.RECORDED).count()
+    return {**agg, "pending": pending}
+
+
+def coverage(user, *, street: str = "") -> list[dict]:
+    """Per community of the user's territory: organisations and members checked in (active), new-employment
+    members among them, open needs and service posts."""
+    communities = communities_for(user).select_related("parent")
+    if street:
+        communities = communities.filter(parent__code=Division.full_code(street)) if street.isdigit() else []
+    communities = list(communities)
+    ids = [c.pk for c in communities]
+    orgs = dict(
+        visible_organisations(user)
+        .filter(community_id__in=ids, is_active=True)
+        .values("community_id")
+        .annotate(n=Count("id"))
+        .values_list("community_id", "n")
+        .order_by()
+    )
+    members = {
+        row["community_id"]: row
+        for row in visible_members(user)
+        .filter(community_id__in=ids, is_active=True)
+        .values("community_id")
+        .annotate(n=Count("id"), ne=Count("id", filter=Q(kind__in=list(NEW_EMPLOYMENT_KINDS))))
+        .order_by()
+    }
+    needs = dict(
+        visible_needs(user)
+        .filter(community_id__in=ids, state=NeedState.OPEN)
+        .values("community_id")
+        .annotate(n=Count("id"))
+        .values_list("community_id", "n")
+        .order_by()
+    )
+    posts = dict(
+        visible_posts(user)
+        .filter(community_id__in=ids, is_active=True)
+        .values("community_id")
+        .annotate(n=Count("id"))
+        .values_list("community_id", "n")
+        .order_by()
+    )
+    out = []
+    for c in communities:
+        m = members.get(c.pk) or {"n": 0, "ne": 0}
+        out.append(
+            {
+                "id": c.pk,
+                "code": c.code,
+                "name": c.name,
+                "street": c.parent.name if c.parent_id else "",
+                "organisations": orgs.get(c.pk, 0),
+                "members": m["n"],
+                "new_employment": m["ne"],
+                "open_needs": needs.get(c.pk, 0),
+                "posts": posts.get(c.pk, 0),
+            }
+        )
+    return out
+
+
+def board_panel(user) -> dict:
+    """The coordination board's forces view: 双报到 in the user's territory over the last 30 days."""
+    period = default_period()
+    cov = coverage(user)
+    figures = totals(user, period)
+    return {
+        "period": period,
+        "organisations": sum(c["organisations"] for c in cov),
+        "members": sum(c["members"] for c in cov),
+        "new_employment": sum(c["new_employment"] for c in cov),
+        "communities": len(cov),
+        "covered": sum(1 for c in cov if c["organisations"] or c["members"]),
+        "open_needs": sum(c["open_needs"] for c in cov),
+        "person_times": figures["person_times"],
+        "hours": figures["hours"],
+        "pending": figures["pending"],
+        "top_communities": person_times_by(user, period, "community", limit=5),
+    }

@@ -1,0 +1,165 @@
+"""/api/v1/checkins/* and /api/v1/service-records: lists scoped and filtered, creates, errors naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from shaobao.api.actions import do_issue_token
+from shaobao.checkin import actions
+from shaobao.checkin.models import MemberCheckin, ServiceRecord
+from shaobao.core.models import Event
+from tests.api.conftest import ApiClient, assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(ci):
+    def make(persona: str) -> ApiClient:
+        _, raw = do_issue_token(user=ci.users[persona], name=f"test-{persona}")
+        return ApiClient(raw)
+
+    return make
+
+
+def test_check_in_a_member_and_list_members(api, ci):
+    client = api("dispatcher")
+    response = client.post(
+        "/api/v1/checkins/members",
+        {"community": ci.community_a1.code, "name": "周强", "phone": "13600001234", "kind": "courier"},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["kind"], body["phone"], body["community"]["code"]) == (
+        "courier",
+        "136****1234",
+        ci.community_a1.code,
+    )
+    listing = client.get(
+        "/api/v1/checkins/members", {"community": ci.community_a1.code, "page_size": 2}
+    ).json()
+    assert listing["count"] == 3 and len(listing["results"]) == 2 and listing["next"]
+    riders = client.get("/api/v1/checkins/members", {"kind": "new_employment"}).json()
+    assert {r["kind"] for r in riders["results"]} == {"courier", "delivery_rider"}
+    by_unit = client.get("/api/v1/checkins/members", {"unit": ci.lead_unit.code}).json()
+    assert [r["id"] for r in by_unit["results"]] == [ci.member.pk]
+
+
+def test_double_check_in_is_400_naming_the_field_and_writes_nothing(api, ci):
+    client = api("dispatcher")  # (issuing its token is an audit event too)
+    before = (MemberCheckin.objects.count(), Event.objects.count())
+    response = client.post(
+        "/api/v1/checkins/members",
+        {"community": ci.community_a1.code, "name": "李红梅", "phone": "13900001111"},
+    )
+    error = assert_error(response, 400)
+    assert error["fields"] == {"community": "already_checked_in"}
+    assert (MemberCheckin.objects.count(), Event.objects.count()) == before
+
+
+def test_an_unknown_kind_is_400_naming_kind(api, ci):
+    response = api("dispatcher").post(
+        "/api/v1/checkins/members",
+        {"community": ci.community_a1.code, "name": "周强", "phone": "13600001234", "kind": "astronaut"},
+    )
+    assert "kind" in assert_error(response, 400)["fields"]
+    assert MemberCheckin.objects.count() == 2
+
+
+def test_a_period_that_ends_before_it_starts_is_400(api, ci):
+    response = api("dispatcher").get("/api/v1/service-records", {"from": "2026-05-10", "to": "2026-05-01"})
+    assert assert_error(response, 400)["fields"] == {"to": "before_from"}
+
+
+def test_lists_are_scoped_like_the_pages(api, ci):
+    assert api("dispatcher_b").get("/api/v1/checkins/members").json()["count"] == 0
+    assert api("coordinator").get("/api/v1/checkins/members").json()["count"] == 2
+    assert [r["id"] for r in api("member_user").get("/api/v1/checkins/members").json()["results"]] == [
+        ci.member.pk
+    ]
+    assert_error(api("resident").get("/api/v1/checkins/members"), 403)
+    assert_error(api("member_user").get("/api/v1/checkins/organisations"), 403)
+    assert_error(ApiClient().get("/api/v1/checkins/members"), 401)
+
+
+def test_organisations_list_and_create(api, ci):
+    client = api("committee_handler")
+    response = client.post(
+        "/api/v1/checkins/organisations", {"community": ci.community_a1.code, "name": "平谷中学党支部"}
+    )
+    assert response.status_code == 201
+    again = client.post(
+        "/api/v1/checkins/organisations", {"community": ci.community_a1.code, "name": "平谷中学党支部"}
+    )
+    assert assert_error(again, 400)["fields"] == {"community": "already_checked_in"}
+    names = [o["name"] for o in client.get("/api/v1/checkins/organisations").json()["results"]]
+    assert sorted(names) == sorted([ci.lead_unit.name, "平谷中学党支部"])
+    assert_error(
+        api("dispatcher_b").post(
+            "/api/v1/checkins/organisations", {"community": ci.community_a1.code, "name": "x"}
+        ),
+        403,
+    )
+
+
+def test_record_a_service_and_confirm_it(api, ci):
+    member = api("member_user")
+    response = member.post("/api/v1/service-records", {"what": "义务理发", "hours": "1.5"})
+    assert response.status_code == 201, response.content
+    record = response.json()
+    assert (record["state"], record["member"], record["hours"]) == ("recorded", ci.member.pk, "1.5")
+    assert_error(member.post(f"/api/v1/service-records/{record['id']}/confirm", {}), 403)
+    confirmed = api("dispatcher").post(f"/api/v1/service-records/{record['id']}/confirm", {})
+    assert confirmed.json()["state"] == "confirmed"
+    listing = api("coordinator").get(
+        "/api/v1/service-records", {"state": "confirmed", "community": ci.community_a1.code}
+    )
+    assert [r["id"] for r in listing.json()["results"]] == [record["id"]]
+
+
+def test_bad_hours_are_400_naming_hours_and_nothing_written(api, ci):
+    response = api("member_user").post("/api/v1/service-records", {"what": "义务理发", "hours": "30"})
+    assert assert_error(response, 400)["fields"] == {"hours": "out_of_range"}
+    assert not ServiceRecord.objects.exists()
+
+
+def test_a_code_confirms_a_service_through_the_api(api, ci):
+    need = actions.do_publish_need(
+        actor=ci.users["dispatcher"], community_code=ci.community_a1.code, title="送药"
+    )
+    actions.do_take_need(actor=ci.users["rider_user"], need_id=need.pk)
+    response = api("rider_user").post(
+        "/api/v1/service-records",
+        {"what": "送药上门", "hours": "0.5", "need": need.pk, "confirmation_code": need.confirmation_code},
+    )
+    assert response.json()["state"] == "confirmed"
+
+
+def test_a_rider_reports_through_the_demands_api_in_the_new_employment_channel(api, ci):
+    response = api("rider_user").post(
+        "/api/v1/demands",
+        {
+            "channel": "new_employment",
+            "kind": "report",
+            "subject": "井盖缺失",
+            "body": "路口井盖缺失",
+            "lat": 40.145,
+            "lng": 117.105,
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["channel"] == "new_employment"
+    assert_error(
+        api("member_user").post(
+            "/api/v1/demands", {"channel": "new_employment", "kind": "report", "subject": "x", "body": "y"}
+        ),
+        403,
+    )
+
+
+def test_the_codes_are_listed_in_the_openapi_schema(api, ci):
+    schema = api("dispatcher").get("/api/v1/openapi.json").json()
+    text = str(schema)
+    for code in ("party_member", "courier", "delivery_rider", "ride_hailing_driver", "recorded", "confirmed"):
+        assert code in text
+    assert "/api/v1/checkins/members" in schema["paths"] and "/api/v1/service-records" in schema["paths"]
