@@ -8,9 +8,19 @@ from ninja import NinjaAPI, Swagger
 from shaobao.api import errors
 from shaobao.api.auth import API_AUTH
 from shaobao.api.renderers import RENDERER
-from shaobao.api.routers import admission, checkin, demands, evaluation, forces, inbox, keytasks, reference, whistles
-from shaobao.api.routers import workteams as workteams_router
-from shaobao.api.routers import powers as powers_router
+from shaobao.api.routers import (
+    admission,
+    checkin,
+    demands,
+    evaluation,
+    forces,
+    inbox,
+    keytasks,
+    powers,
+    reference,
+    whistles,
+    workteams,
+)
 
 DESCRIPTION = """
 哨报 Shaobao JSON API —「街乡吹哨、部门报到」.
@@ -52,7 +62,7 @@ api.add_router("", inbox.public_router)
 api.add_router("", evaluation.router)
 api.add_router("", admission.router)
 api.add_router("", forces.router)
-api.add_router("", workteams_router.router)
-api.add_router("", powers_router.router)
+api.add_router("", workteams.router)
+api.add_router("", powers.router)
 api.add_router("", keytasks.router)
 api.add_router("", checkin.router)

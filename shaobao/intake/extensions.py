@@ -66,6 +66,8 @@ def add_handler_check(check: Callable[[Any, Any], bool]) -> None:
 
 def is_extra_handler(user, demand) -> bool:
     return any(check(user, demand) for check in _handler_checks)
+
+
 # --- reporters outside the staff: who may send a demand in a channel of their own --------------------
 _channel_reporters: dict[str, Callable[[Any], bool]] = {}
 

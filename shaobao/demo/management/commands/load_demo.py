@@ -7,8 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from shaobao.core.errors import DomainError
-from shaobao.demo.keytasks import load_key_tasks
 from shaobao.demo.checkin import load_checkin_demo
+from shaobao.demo.keytasks import load_key_tasks
 from shaobao.demo.loader import load_demo_district
 from shaobao.demo.month import simulate_month
 from shaobao.demo.powers import load_street_notes
