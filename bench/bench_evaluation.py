@@ -9,7 +9,9 @@ The history is generated inside the database by a few INSERT … SELECT statemen
 PostgreSQL with the loaded tables' indexes dropped and rebuilt after). Then it runs the full rollup, times
 the ranking of all units and streets for the last complete month and for a 30-day range, the evaluation
 pages (index, matters, drill-down) through Django's test client, and the recent-window rollup pass.
-BENCH_EVAL_REUSE=1 keeps the history already generated (re-measure after a code change).
+BENCH_EVAL_REUSE=1 keeps the history already generated (re-measure after a code change); with it,
+BENCH_EVAL_READS_ONLY=1 skips the rollup too. BENCH_EVAL_DBS=postgresql measures one database and keeps the
+other's last figures (marked `carried_from`).
 Run one worker by hand: `python bench/bench_evaluation.py --worker --demands 1000000 [--reuse] [--load-only]`
 (with DATABASE_URL).
 """
@@ -39,6 +41,8 @@ def run(args) -> dict:
     pg_n = int(os.environ.get("BENCH_EVAL_PG_DEMANDS", 10_000_000 * scale))
     sq_n = int(os.environ.get("BENCH_EVAL_SQLITE_DEMANDS", 1_000_000 * scale))
     reuse = os.environ.get("BENCH_EVAL_REUSE") == "1"
+    reads_only = reuse and os.environ.get("BENCH_EVAL_READS_ONLY") == "1"  # the rollup already done
+    only = set(filter(None, os.environ.get("BENCH_EVAL_DBS", "postgresql,sqlite").split(",")))
     out = {}
     for name, url, n in (
         ("postgresql", PG_URL, pg_n),
@@ -46,16 +50,33 @@ def run(args) -> dict:
     ):
         if n <= 0:
             continue
-        out[name] = _worker_process(url, n, reuse)
+        if name not in only:
+            out.update(_carried(name))
+            continue
+        out[name] = _worker_process(url, n, reuse, reads_only)
     return out
 
 
-def _worker_process(url: str, demands: int, reuse: bool = False) -> dict:
+def _carried(name: str) -> dict:
+    """A database left out of this run (BENCH_EVAL_DBS) keeps its last figures, marked with their date."""
+    previous = ROOT / "bench" / "results" / "evaluation.json"
+    if not previous.exists():
+        return {}
+    record = json.loads(previous.read_text())
+    figures = record.get("figures", {}).get(name)
+    if not figures:
+        return {}
+    return {name: {**figures, "carried_from": figures.get("carried_from") or record.get("at")}}
+
+
+def _worker_process(url: str, demands: int, reuse: bool = False, reads_only: bool = False) -> dict:
     env = dict(os.environ, DATABASE_URL=url, SHAOBAO_VAR_DIR=VAR_DIR, DEBUG="0", CONN_MAX_AGE="600")
     env.pop("SHAOBAO_TESTING", None)
     cmd = [sys.executable, str(Path(__file__)), "--worker", "--demands", str(demands)]
     if reuse:
         cmd.append("--reuse")
+    if reads_only:
+        cmd.append("--reads-only")
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
