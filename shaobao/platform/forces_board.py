@@ -1,7 +1,7 @@
 """The coordination board's forces view (/platform/forces/): one panel per app of forces sent down.
 
 Each entry is (template, context function path); the function is called as `fn(user, district)` (or
-`fn(user)` when it takes one argument) and answers the template's context. Forces' own panel is here; the village work teams' and the check-ins'
+`fn(user)` when it requires one argument) and answers the template's context. Forces' own panel is here; the village work teams' and the check-ins'
 panels are added by appending their line."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def panels(user, district) -> list[dict]:
     out = []
     for template, path in FORCES_PANELS:
         fn = import_string(path)
-        args = (user, district) if len(inspect.signature(fn).parameters) > 1 else (user,)
+        required = [p for p in inspect.signature(fn).parameters.values() if p.default is inspect.Parameter.empty]
+        args = (user, district) if len(required) > 1 else (user,)
         out.append({"template": template, "context": fn(*args)})
     return out

@@ -58,6 +58,7 @@ ALLOWED_ASCII = {
 }
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
 TOKEN = re.compile(r"[A-Za-z0-9_]+")
+CODE_WITH_DIGITS = re.compile(r"[A-Za-z0-9_]*[0-9][A-Za-z0-9_]*")
 MASKED = re.compile(r"[\u3400-\u9fff]{1,2}\*+")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
@@ -169,7 +170,10 @@ def words_out_of_language(
     for text in texts:
         if zh and not ASCII_WORD.search(text) or not zh and not CJK.search(text):
             continue
-        rest = user_data.strip(text) if user_data else text
+        # Codes with digits (tracking codes) go first, whole: stripping a short user-data string out of the
+        # middle of one (a two-letter name) would leave a letters-only piece that looks like a word.
+        rest = CODE_WITH_DIGITS.sub(" ", text) if zh else text
+        rest = user_data.strip(rest) if user_data else rest
         rest = MASKED.sub(" ", rest)  # a resident's masked name (张**) is user data too
         if zh:
             for token in TOKEN.findall(rest):

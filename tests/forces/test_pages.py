@@ -162,6 +162,8 @@ def test_reports_and_export(forces, world):
 def test_board_forces_view_for_the_district_only(forces, world):
     r = client_for(world.users["coordinator"]).get("/platform/forces/")
     assert r.status_code == 200 and 'id="forces-panel"' in r.content.decode()
+    # The village work teams' and the check-ins' panels are on the same view.
+    assert 'id="workteams-panel"' in r.content.decode() and 'id="checkin-panel"' in r.content.decode()
     assert r.context["panels"][0]["context"]["forces_coverage"]["total"] == 2
     assert r.context["panels"][0]["context"]["forces_vacant_posts"] == 1
     assert client_for(world.users["dispatcher"]).get("/platform/forces/").status_code == 403
