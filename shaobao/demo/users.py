@@ -101,3 +101,26 @@ def per_unit_accounts() -> list[DemoUser]:
         elif m.role == "street_dispatcher" and not m.unit and name == dispatcher_username(m.division.code):
             dispatchers.append(DemoUser(name, m.user.first_name, m.role, None, m.division.code))
     return handlers + dispatchers
+
+
+# Accounts the apps' demo modules create beside the eight role accounts (forces sent down, village work teams,
+# 双报到): listed with the others when they are present.
+APP_USERNAMES = ("cadre", "teammember", "member", "rider")
+
+
+def app_accounts() -> list[DemoUser]:
+    """The apps' demo accounts present in the database, each with its first role (read back from memberships)."""
+    from shaobao.org.models import Membership
+
+    rows = (
+        Membership.objects.filter(user__username__in=APP_USERNAMES)
+        .select_related("user", "unit", "division")
+        .order_by("id")
+    )
+    seen: dict[str, DemoUser] = {}
+    for m in rows:
+        name = m.user.username
+        if name not in seen:
+            unit = m.unit.code if m.unit else None
+            seen[name] = DemoUser(name, m.user.first_name, m.role, unit, m.division.code)
+    return [seen[n] for n in APP_USERNAMES if n in seen]

@@ -144,7 +144,18 @@ def test_demo_users_json_and_logins(demo, client):
     table = StringIO()
     call_command("demo_users", "--table", stdout=table)
     assert all(u["username"] in table.getvalue() for u in users) and "shaobao-demo" in table.getvalue()
-    assert table.getvalue().count("shaobao-demo") == 8, "the table lists the role accounts, not all 502"
+    # The eight role accounts and the apps' own (deployed cadre, work-team member, checked-in member, rider),
+    # not every generated handler and dispatcher.
+    assert table.getvalue().count("shaobao-demo") == 12, "the table lists the role accounts, not all 502"
+    for username, role in (
+        ("cadre", "deployed_cadre"),
+        ("teammember", "deployed_cadre"),
+        ("member", "checkin_member"),
+        ("rider", "checkin_member"),
+    ):
+        line = next(line for line in table.getvalue().splitlines() if line.split()[0] == username)
+        assert f"({role})" in line
+        assert client.login(username=username, password="shaobao-demo"), username
 
 
 def test_load_demo_twice_and_if_empty(demo):

@@ -11,7 +11,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from shaobao.demo.users import DEMO_USERS, DemoUser, per_unit_accounts
+from shaobao.demo.users import DEMO_USERS, DemoUser, app_accounts, per_unit_accounts
 from shaobao.org.models import Division, Role, Unit, User
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 "username", flat=True
             )
         )
-        users = [u for u in DEMO_USERS if u.username in present]
+        users = [u for u in DEMO_USERS if u.username in present] + app_accounts()
         extra = per_unit_accounts()
         if options["json"]:
             self.stdout.write(json.dumps([u.as_json() for u in users + extra], ensure_ascii=False))
