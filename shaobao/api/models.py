@@ -43,3 +43,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"
+
+
+# Open311's records live beside its views; imported here so that Django registers them in this app.
+from shaobao.api.open311.models import (  # noqa: E402, F401
+    Open311Request,
+    Open311Token,
+    ServiceAttribute,
+    ServiceAttributeValue,
+)
