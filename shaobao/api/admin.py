@@ -26,7 +26,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 # --- Open311 (docs/open311.md) ---------------------------------------------------------------------
 
-from shaobao.api.open311.models import (  # noqa: E402
+from shaobao.api.models_open311 import (  # noqa: E402
     LIST_DATATYPES,
     Open311Request,
     ServiceAttribute,

@@ -45,8 +45,8 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"
 
 
-# Open311's records live beside its views; imported here so that Django registers them in this app.
-from shaobao.api.open311.models import (  # noqa: E402, F401
+# Open311's records (shaobao/api/open311/ uses them); imported here so that Django registers them.
+from shaobao.api.models_open311 import (  # noqa: E402, F401
     Open311Request,
     Open311Token,
     ServiceAttribute,

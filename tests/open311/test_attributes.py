@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shaobao.api.open311.models import Open311Request, ServiceAttribute, ServiceAttributeValue
+from shaobao.api.models_open311 import Open311Request, ServiceAttribute, ServiceAttributeValue
 from shaobao.intake.models import Demand
 from tests.open311.conftest import assert_open311_error, both, post
 
@@ -18,7 +18,12 @@ IN_GRID_A1 = {"lat": "40.145", "long": "117.105"}
 @pytest.fixture
 def defined(world):
     size = ServiceAttribute.objects.create(
-        service_code="CG-001", code="size", datatype="singlevaluelist", required=True, order=1, description="违建规模"
+        service_code="CG-001",
+        code="size",
+        datatype="singlevaluelist",
+        required=True,
+        order=1,
+        description="违建规模",
     )
     ServiceAttributeValue.objects.create(attribute=size, key="small", name="10平方米以下", order=1)
     ServiceAttributeValue.objects.create(attribute=size, key="large", name="10平方米以上", order=2)
@@ -37,7 +42,12 @@ def defined(world):
         service_code="CG-001", code="seen", datatype="datetime", order=5, description="发现时间"
     )
     ServiceAttribute.objects.create(
-        service_code="CG-001", code="note", variable=False, datatype="text", order=6, description="请勿填写个人信息"
+        service_code="CG-001",
+        code="note",
+        variable=False,
+        datatype="text",
+        order=6,
+        description="请勿填写个人信息",
     )
 
 
@@ -45,7 +55,14 @@ def test_service_lists_metadata_and_its_definition(world, defined):
     [service, _unclassified] = both("services", "services")
     assert service["metadata"] is True
     definition = both("services/CG-001", "service_definition")
-    assert [a["code"] for a in definition["attributes"]] == ["size", "floors", "pole", "kinds", "seen", "note"]
+    assert [a["code"] for a in definition["attributes"]] == [
+        "size",
+        "floors",
+        "pole",
+        "kinds",
+        "seen",
+        "note",
+    ]
     size = definition["attributes"][0]
     assert size == {
         "variable": True,
@@ -90,7 +107,11 @@ def test_valid_attributes_are_stored_on_the_demand(world, defined, api_key, fmt)
 
 
 def test_json_body_attributes(world, defined, api_key):
-    body = {"api_key": api_key("resident"), "service_code": "CG-001", "attribute": {"size": "small", "kinds": ["yard"]}}
+    body = {
+        "api_key": api_key("resident"),
+        "service_code": "CG-001",
+        "attribute": {"size": "small", "kinds": ["yard"]},
+    }
     response = post("requests", {**body, **IN_GRID_A1}, as_json=True)
     assert response.status_code == 201, response.content
     assert Open311Request.objects.get().attributes == {"size": "small", "kinds": ["yard"]}

@@ -108,7 +108,12 @@ def test_unknown_format_unknown_path_and_wrong_method(world):
 def test_xml_escapes_what_clients_type(world, api_key):
     response = post(
         "requests",
-        {"api_key": api_key("resident"), "service_code": "CG-001", "description": "<b>&amp;</b>\x01", **IN_GRID_A1},
+        {
+            "api_key": api_key("resident"),
+            "service_code": "CG-001",
+            "description": "<b>&amp;</b>\x01",
+            **IN_GRID_A1,
+        },
         "xml",
     )
     assert response.status_code == 201, response.content

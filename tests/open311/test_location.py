@@ -39,7 +39,11 @@ def test_public_read_is_coarsened_to_about_100_m(world):
 
 def test_every_point_of_a_cell_reads_the_same(settings):
     settings.OPEN311_COARSEN_METRES = 100
-    cells = {coarsen(40.145 + i * 0.00001, 117.105 + j * 0.00001) for i in range(0, 100, 7) for j in range(0, 100, 7)}
+    cells = {
+        coarsen(40.145 + i * 0.00001, 117.105 + j * 0.00001)
+        for i in range(0, 100, 7)
+        for j in range(0, 100, 7)
+    }
     # ~110 m × 85 m of points fall in at most 2 × 2 cells of 100 m
     assert 1 <= len(cells) <= 4
     for cell in cells:

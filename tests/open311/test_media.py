@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
+from shaobao.api.models_open311 import MediaState, Open311Request
 from shaobao.api.open311 import media
-from shaobao.api.open311.models import MediaState, Open311Request
 from shaobao.api.open311.tasks import store_media
 from shaobao.intake.models import DemandPhoto
 from tests.open311.conftest import post
@@ -81,7 +81,14 @@ def allow_local(settings):
 
 def request_with(world, api_key, url) -> Open311Request:
     response = post(
-        "requests", {"api_key": api_key("resident"), "service_code": "CG-001", "lat": "40.145", "long": "117.105", "media_url": url}
+        "requests",
+        {
+            "api_key": api_key("resident"),
+            "service_code": "CG-001",
+            "lat": "40.145",
+            "long": "117.105",
+            "media_url": url,
+        },
     )
     assert response.status_code == 201, response.content
     return Open311Request.objects.get(demand__tracking_code=response.json()[0]["service_request_id"])
@@ -116,14 +123,27 @@ def test_the_local_server_is_refused_by_default(world, api_key, server, settings
     assert not DemandPhoto.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x.png", "http://user:pw@example.org/x.png", "http://example.org:22/x"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/x.png", "http://user:pw@example.org/x.png", "http://example.org:22/x"]
+)
 def test_bad_urls_are_refused_at_once(world, api_key, url):
-    response = post("requests", {"api_key": api_key("resident"), "service_code": "CG-001", "lat": "40.145", "long": "117.105", "media_url": url})
+    response = post(
+        "requests",
+        {
+            "api_key": api_key("resident"),
+            "service_code": "CG-001",
+            "lat": "40.145",
+            "long": "117.105",
+            "media_url": url,
+        },
+    )
     assert response.status_code == 400
     assert not Open311Request.objects.exists()
 
 
-def test_an_image_is_stored_as_a_photo_of_the_demand(world, api_key, server, allow_local, django_capture_on_commit_callbacks):
+def test_an_image_is_stored_as_a_photo_of_the_demand(
+    world, api_key, server, allow_local, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         record = request_with(world, api_key, f"{server}/to-ok")  # through a redirect
     record.refresh_from_db()
@@ -146,7 +166,9 @@ def test_an_image_is_stored_as_a_photo_of_the_demand(world, api_key, server, all
         ("/missing.png", "404"),
     ],
 )
-def test_wrong_type_oversized_and_redirects_inside_are_refused(world, api_key, server, allow_local, path, reason):
+def test_wrong_type_oversized_and_redirects_inside_are_refused(
+    world, api_key, server, allow_local, path, reason
+):
     record = request_with(world, api_key, f"{server}{path}")
     assert store_media(record.pk) == MediaState.REFUSED
     record.refresh_from_db()

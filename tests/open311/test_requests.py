@@ -104,7 +104,9 @@ def test_public_read_shows_no_personal_data(world, api_key):
     assert shown["status"] == "open"
     assert shown["service_code"] == "CG-001" and shown["service_name"] == "违法建设"
     assert shown["description"] == "违法建设"  # the subject, as on the tracking page; not the body
-    assert shown["address"] == "承平里社区，滨河街道，平谷区"  # community, street, district: not the typed address
+    assert (
+        shown["address"] == "承平里社区，滨河街道，平谷区"
+    )  # community, street, district: not the typed address
     assert shown["address_id"] == world.community_a1.code
     assert (shown["lat"], shown["long"]) != (40.145, 117.105)  # coarsened (see test_location.py)
     text = json.dumps(response.json(), ensure_ascii=False)
@@ -182,7 +184,9 @@ def test_unclassified_service_can_be_reported(world, api_key):
 
 
 def test_comma_lists_for_service_code_and_status(world, api_key):
-    classified = Demand.objects.get(tracking_code=post(form(api_key("resident"))).json()[0]["service_request_id"])
+    classified = Demand.objects.get(
+        tracking_code=post(form(api_key("resident"))).json()[0]["service_request_id"]
+    )
     untriaged = demand_in(world, "received")
     closed = demand_in(world, "closed")
 
@@ -268,4 +272,6 @@ def test_media_url_is_stored_and_returned(world, api_key, settings):
     code = post(form(api_key("resident"), media_url=url)).json()[0]["service_request_id"]
     [shown] = Client().get(f"/open311/v2/requests/{code}.json").json()
     assert shown["media_url"] == url
-    assert "media_url" in assert_open311_error(post(form(api_key("resident"), media_url="ftp://x/y.jpg")), 400)
+    assert "media_url" in assert_open311_error(
+        post(form(api_key("resident"), media_url="ftp://x/y.jpg")), 400
+    )

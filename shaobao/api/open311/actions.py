@@ -20,9 +20,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_noop as N_
 
+from shaobao.api.models_open311 import MediaState, Open311Request, Open311Token
 from shaobao.api.open311 import attributes as attrs
+from shaobao.api.open311 import tasks
 from shaobao.api.open311.errors import Open311Error
-from shaobao.api.open311.models import MediaState, Open311Request, Open311Token
 from shaobao.api.open311.selectors import UNCLASSIFIED, attributes_of, service_matter
 from shaobao.core import audit
 from shaobao.core.errors import ValidationFailed
@@ -218,8 +219,6 @@ def do_receive_request(
             created_by=actor,
         )
         if record.media_url:
-            from shaobao.api.open311 import tasks
-
             transaction.on_commit(lambda: tasks.fetch_media(record.pk))
     return demand
 
@@ -265,8 +264,6 @@ def do_accept_request(*, actor, district: Division, **fields) -> Open311Token:
     payload["district_id"] = district.pk
     with transaction.atomic():
         token = Open311Token.objects.create(token=secrets.token_hex(12), created_by=actor, payload=payload)
-        from shaobao.api.open311 import tasks
-
         transaction.on_commit(lambda: tasks.create_from_token(token.pk))
     return token
 
@@ -377,3 +374,6 @@ def earlier_follow_up(demand: Demand, actor, client_update_id: str) -> int | Non
         .first()
     )
     return found
+
+
+tasks.set_creator(do_create_from_token)

@@ -14,7 +14,7 @@ import re
 
 from django.utils.dateparse import parse_datetime
 
-from shaobao.api.open311.models import AttributeDatatype, ServiceAttribute
+from shaobao.api.models_open311 import AttributeDatatype, ServiceAttribute
 from shaobao.core.errors import ValidationFailed
 
 FORM_KEY_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")

@@ -20,8 +20,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shaobao.api.models_open311 import LIST_DATATYPES, Open311Request, Open311Token, ServiceAttribute
 from shaobao.api.open311.errors import Open311Error
-from shaobao.api.open311.models import LIST_DATATYPES, Open311Request, Open311Token, ServiceAttribute
 from shaobao.core.models import Event
 from shaobao.duties.models import Matter
 from shaobao.duties.selectors import duty_list_in_force, matter_in_force

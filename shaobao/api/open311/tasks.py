@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from shaobao.api.open311 import actions, media
-from shaobao.api.open311.models import MediaState, Open311Request
+from shaobao.api.models_open311 import MediaState, Open311Request
+from shaobao.api.open311 import media
 from shaobao.intake.models import DemandPhoto
 
 
@@ -20,9 +20,21 @@ def fetch_media(request_id: int) -> str:
     return store_media(request_id)
 
 
+# `actions` queues these tasks, so this module does not import it: actions installs its creator here.
+_creator = None
+
+
+def set_creator(creator) -> None:
+    """`creator(token_id)` → the token, once its request is created (`actions.do_create_from_token`)."""
+    global _creator
+    _creator = creator
+
+
 @db_task(retries=3, retry_delay=30, retry_backoff=2)
 def create_from_token(token_id: int) -> int | None:
-    return actions.do_create_from_token(token_id).demand_id
+    if _creator is None:
+        raise RuntimeError("shaobao.api.open311.actions is not loaded: no creator for Open311 tokens")
+    return _creator(token_id).demand_id
 
 
 def store_media(request_id: int) -> str:

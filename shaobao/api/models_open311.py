@@ -1,4 +1,4 @@
-"""Open311's own records (app label `api`; imported by `shaobao/api/models.py`).
+"""Open311's own records (imported by `shaobao/api/models.py`; used by `shaobao/api/open311/`).
 
 - `ServiceAttribute` (+ `ServiceAttributeValue`): what a service needs beyond the description, e.g. a
   pothole's size or a street light's pole number: GeoReport's service definition. Kept by matter code (the
