@@ -326,7 +326,9 @@ def do_post_update(
     if not Demand.objects.filter(tracking_code=code).exists():
         raise Open311Error(404, f"service_request_id {service_request_id} not found")
     with transaction.atomic():
-        demand = Demand.objects.select_for_update().select_related("street").get(tracking_code=code)
+        demand = (
+            Demand.objects.select_for_update(of=("self",)).select_related("street").get(tracking_code=code)
+        )
         if client_update_id:
             earlier = earlier_follow_up(demand, actor, client_update_id)
             if earlier is not None:
