@@ -140,3 +140,27 @@ def test_every_bad_attribute_is_named_at_once(world, defined, api_key):
     data = {"api_key": api_key("resident"), "service_code": "CG-001", "attribute[floors]": "x", **IN_GRID_A1}
     text = assert_open311_error(post("requests", data), 400)
     assert "attribute[size]" in text and "attribute[floors]" in text
+
+
+def test_attributes_are_edited_in_the_admin(world, defined):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="root", is_staff=True, is_superuser=True)
+    c = Client()
+    c.force_login(staff)
+    listed = c.get("/admin/api/serviceattribute/")
+    assert listed.status_code == 200 and "违建规模" in listed.content.decode()
+    size = ServiceAttribute.objects.get(code="size")
+    assert c.get(f"/admin/api/serviceattribute/{size.pk}/change/").status_code == 200
+    assert c.get("/admin/api/open311request/").status_code == 200
+
+
+def test_demo_attributes_load_idempotently(db):
+    from shaobao.demo.open311 import ATTRIBUTES, load_open311_attributes
+
+    load_open311_attributes()
+    load_open311_attributes()
+    assert ServiceAttribute.objects.count() == len(ATTRIBUTES)
+    assert ServiceAttribute.objects.get(service_code="CJ-005", code="size").values.count() == 3
