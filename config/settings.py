@@ -297,3 +297,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Open311 (docs/open311.md): points in public reads are coarsened to a cell of about this many metres (exact
+# only for staff tokens); a request's media_url is fetched by the worker under these limits.
+OPEN311_COARSEN_METRES = float(os.environ.get("OPEN311_COARSEN_METRES", "100"))
+OPEN311_MEDIA_TIMEOUT = float(os.environ.get("OPEN311_MEDIA_TIMEOUT", "10"))
+OPEN311_MEDIA_MAX_BYTES = int(os.environ.get("OPEN311_MEDIA_MAX_BYTES", str(8 * 1024 * 1024)))

@@ -43,3 +43,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"
+
+
+# Open311's records (shaobao/api/open311/ uses them); imported here so that Django registers them.
+from shaobao.api.models_open311 import (  # noqa: E402, F401
+    Open311Request,
+    Open311Token,
+    ServiceAttribute,
+    ServiceAttributeValue,
+)

@@ -1,11 +1,34 @@
-"""Open311 test helpers: the API token fixtures of tests/api, and the error-array check."""
+"""Open311 test helpers: API keys, the published shapes as XML Schemas (tests/open311/schemas/, written from
+the spec's field tables: the spec publishes no XSD), and the Spark convention that maps the XML onto the
+JSON, so every read is checked in both formats and the two must say the same thing."""
 
 from __future__ import annotations
 
+import functools
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
 import pytest
+import xmlschema
+from django.test import Client
 
 from shaobao.api.actions import do_issue_token
 from tests.api.conftest import anon  # noqa: F401 - re-exported fixture
+
+SCHEMAS = Path(__file__).parent / "schemas"
+# The spec's containers and their items (Spark convention): these become JSON arrays.
+CONTAINERS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "errors": "error",
+    "service_request_updates": "request_update",
+}
+BASE = "/open311/v2"
 
 
 @pytest.fixture
@@ -19,11 +42,79 @@ def api_key(world):
     return make
 
 
+@functools.cache
+def schema(name: str) -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(SCHEMAS / f"{name}.xsd"))
+
+
+def spark(element: ET.Element):
+    """XML → the JSON the spec's Spark convention makes of it (every leaf as text)."""
+    children = list(element)
+    if element.tag in CONTAINERS:
+        assert all(c.tag == CONTAINERS[element.tag] for c in children), element.tag
+        return [spark(c) for c in children]
+    if children:
+        return {c.tag: spark(c) for c in children}
+    return element.text or ""
+
+
+def as_text(value):
+    """JSON → the same with every leaf as the XML's text."""
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def check_xml(response, schema_name: str):
+    """A valid document of that schema, UTF-8 with its declaration, served as text/xml; → the root."""
+    assert response["Content-Type"] == "text/xml; charset=utf-8", response["Content-Type"]
+    body = response.content
+    assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?>'), body[:60]
+    schema(schema_name).validate(body.decode("utf-8"))
+    return ET.fromstring(body)
+
+
+def check_json(response):
+    assert response["Content-Type"] == "application/json; charset=utf-8", response["Content-Type"]
+    return json.loads(response.content.decode("utf-8"))
+
+
+def both(path: str, schema_name: str, params: dict | None = None, status: int = 200, client=None):
+    """GET `path`.xml and `path`.json: each valid, the same content. Returns the JSON."""
+    c = client or Client()
+    as_xml = c.get(f"{BASE}/{path}.xml", params or {})
+    as_json = c.get(f"{BASE}/{path}.json", params or {})
+    assert (as_xml.status_code, as_json.status_code) == (status, status), (as_xml.content, as_json.content)
+    root = check_xml(as_xml, schema_name)
+    data = check_json(as_json)
+    assert spark(root) == as_text(data)
+    return data
+
+
+def post(path: str, data: dict, fmt: str = "json", *, as_json: bool = False, **headers):
+    url = f"{BASE}/{path}.{fmt}"
+    if as_json:
+        return Client().post(url, json.dumps(data), content_type="application/json", headers=headers)
+    return Client().post(url, data, headers=headers)
+
+
+def parsed(response, schema_name: str):
+    """A response in either format → its JSON-shaped content (XML checked against the schema)."""
+    if response["Content-Type"].startswith("text/xml"):
+        return spark(check_xml(response, schema_name))
+    return check_json(response)
+
+
 def assert_open311_error(response, status: int) -> str:
-    """`[{"code": status, "description": "..."}]` with that HTTP status; returns the descriptions."""
+    """The spec's error list, with that HTTP status, in the response's format; returns the descriptions."""
     assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    body = parsed(response, "errors")
     assert isinstance(body, list) and body
-    assert all(set(e) == {"code", "description"} and e["code"] == status for e in body)
+    assert all(set(e) == {"code", "description"} and str(e["code"]) == str(status) for e in body)
     return " | ".join(e["description"] for e in body)

@@ -1,4 +1,5 @@
-"""Open311 services: the published duty list's matters in force, one district at a time; JSON only."""
+"""Open311 services: the published duty list's matters in force, one district at a time, and the
+unclassified service."""
 
 from __future__ import annotations
 
@@ -23,7 +24,16 @@ def test_services_list_the_matters_in_force(world):
             "type": "realtime",
             "keywords": "违建,私搭乱建",
             "group": "城市管理",
-        }
+        },
+        {
+            "service_code": "unclassified",
+            "service_name": "待分类",
+            "description": response.json()[1]["description"],
+            "metadata": False,
+            "type": "realtime",
+            "keywords": "",
+            "group": "其他",
+        },
     ]
 
 
@@ -31,7 +41,7 @@ def test_draft_duty_list_is_not_published_as_services(world):
     draft = DutyListFactory(district=world.district, name="草稿", version=2)
     MatterFactory(duty_list=draft, code="DRAFT-1", domain=DomainFactory(), lead_unit=world.lead_unit)
     codes = [s["service_code"] for s in Client().get("/open311/v2/services.json").json()]
-    assert codes == ["CG-001"]  # the only published district is the default jurisdiction
+    assert codes == ["CG-001", "unclassified"]  # the only published district is the default jurisdiction
 
 
 def test_unknown_jurisdiction_is_404(world):
@@ -47,11 +57,6 @@ def test_service_definition_has_no_attributes(world):
 def test_unknown_service_is_404(world):
     text = assert_open311_error(Client().get("/open311/v2/services/NOPE.json"), 404)
     assert "NOPE" in text
-
-
-@pytest.mark.parametrize("path", ["/open311/v2/services.xml", "/open311/v2/requests.xml"])
-def test_xml_is_refused_with_a_json_error(world, path):
-    assert "json" in assert_open311_error(Client().get(path), 400)
 
 
 def test_unknown_path_and_wrong_method(world):

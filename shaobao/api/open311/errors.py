@@ -1,9 +1,11 @@
-"""Open311's error shape: a JSON array `[{"code": <HTTP status>, "description": "..."}]`."""
+"""Open311's error shape, in the request's format: `<errors><error><code/><description/></error></errors>`
+in XML, `[{"code": <HTTP status>, "description": "..."}]` in JSON."""
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+from django.http import HttpResponse
 
+from shaobao.api.open311.render import render
 from shaobao.core.errors import DomainError
 
 
@@ -14,13 +16,13 @@ class Open311Error(Exception):
         self.description = description
 
 
-def error_response(status: int, *descriptions: str) -> JsonResponse:
+def error_response(status: int, *descriptions: str, fmt: str = "xml") -> HttpResponse:
     body = [{"code": status, "description": d} for d in descriptions]
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    return render(fmt, "errors", body, status=status)
 
 
-def from_domain_error(exc: DomainError) -> JsonResponse:
+def from_domain_error(exc: DomainError, fmt: str = "xml") -> HttpResponse:
     """One entry per bad field (named as Open311 names it), else the message."""
     if exc.fields:
-        return error_response(exc.status, *(f"{name}: {text}" for name, text in exc.fields.items()))
-    return error_response(exc.status, exc.message)
+        return error_response(exc.status, *(f"{name}: {text}" for name, text in exc.fields.items()), fmt=fmt)
+    return error_response(exc.status, exc.message, fmt=fmt)

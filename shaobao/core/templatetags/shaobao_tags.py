@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "promote_to_lead": _("promoted to lead unit"),
     "extension_granted": _("extension granted"),
     "extension_refused": _("extension refused"),
+    "resident_follow_up": _("resident follow-up (Open311)"),
 }
 
 
