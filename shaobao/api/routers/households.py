@@ -345,7 +345,7 @@ class BoardOut(Schema):
 
 @router.get(
     "/emergencies/{broadcast_id}/board",
-    response={200: BoardOut, **error_responses(401, 403, 404)},
+    response={200: BoardOut, **error_responses(400, 401, 403, 404)},
     summary="到户看板 / Households reached, moved, missing per grid",
 )
 def board(request: HttpRequest, broadcast_id: int):
