@@ -27,7 +27,9 @@ def test_demo_households(client):
     assert GridWorker.objects.filter(kind="part_time").exists()
     n = Household.objects.count()
     assert 2000 <= n <= 10000
-    assert all(h.startswith("100") and len(h) == 11 for h in Household.objects.values_list("head_phone", flat=True))
+    assert all(
+        h.startswith("100") and len(h) == 11 for h in Household.objects.values_list("head_phone", flat=True)
+    )
     sizes = set(HouseholdGroup.objects.annotate(n=Count("households")).values_list("n", flat=True))
     assert sizes == {5}
     assert not HouseholdGroup.objects.filter(lead__isnull=True).exists()
