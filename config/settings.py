@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "shaobao.checkin",
     "shaobao.evaluation",
     "shaobao.platform",
+    "shaobao.households",
     "shaobao.api",
     "shaobao.demo",
 ]

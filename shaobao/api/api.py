@@ -14,6 +14,7 @@ from shaobao.api.routers import (
     demands,
     evaluation,
     forces,
+    households,
     inbox,
     keytasks,
     powers,
@@ -66,3 +67,4 @@ api.add_router("", workteams.router)
 api.add_router("", powers.router)
 api.add_router("", keytasks.router)
 api.add_router("", checkin.router)
+api.add_router("", households.router)

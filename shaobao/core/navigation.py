@@ -53,6 +53,7 @@ MENU: list[MenuItem] = [
         frozenset(STREET | UNIT | DISTRICT | {"deployed_cadre"}),
     ),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
+    MenuItem(_("Grids and households"), "households:grids", frozenset(STREET | DISTRICT)),
 ]
 
 

@@ -21,6 +21,7 @@ from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
 from shaobao.core.notifications import create_rows, email_on_commit
 from shaobao.intake import people
 from shaobao.org.models import STREET_ROLES, UNIT_ROLES, Division, Membership
+from shaobao.platform import extensions
 from shaobao.platform.models import Broadcast, BroadcastLevel, BroadcastReceipt
 
 # The bell and the e-mails speak Chinese whatever the reader's language (as every other notification).
@@ -66,9 +67,17 @@ def recipient_ids(district: Division, streets: list[Division]) -> list[int]:
 
 
 def do_send_broadcast(
-    *, actor, district: Division, streets: Iterable = (), title: str, body: str, level: str
+    *,
+    actor,
+    district: Division,
+    streets: Iterable = (),
+    title: str,
+    body: str,
+    level: str,
+    options: dict | None = None,
 ) -> Broadcast:
-    """Alert the people of some (or all) streets of the district at once; returns the broadcast."""
+    """Alert the people of some (or all) streets of the district at once; returns the broadcast. `options`
+    are handed to the apps above (`extensions.run_sent_hooks`), e.g. {"households": True}."""
     if not may_broadcast(actor, district):
         raise Forbidden(
             "只有本区统筹协调员或管理员可以发布应急广播 / Only the district's coordinators may send broadcasts"
@@ -134,6 +143,7 @@ def do_send_broadcast(
         url = broadcast_url(broadcast.pk)
         create_rows(recipients, text, url)
         email_on_commit(recipients, f"{text}\n\n{body}", url)
+        extensions.run_sent_hooks(broadcast, actor, dict(options or {}))
     return broadcast
 
 

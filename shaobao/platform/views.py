@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.intake.views import paginate, perform, web_view
 from shaobao.intake.views_support import map_context
-from shaobao.platform import actions, selectors
+from shaobao.platform import actions, extensions, selectors
 from shaobao.platform.models import BroadcastLevel
 
 OVERDUE_PER_PAGE = 50
@@ -48,6 +48,7 @@ def board(request):
             "broadcasts": selectors.recent_broadcasts(district),
             "broadcast_streets": sorted(street_rows, key=lambda r: r["code"]),  # the form's choices
             "broadcast_levels": BroadcastLevel.choices,
+            "broadcast_options": extensions.send_options(),
             **map_context(),
         },
     )
@@ -94,6 +95,7 @@ def send_broadcast(request):
         title=request.POST.get("title", ""),
         body=request.POST.get("body", ""),
         level=request.POST.get("level", ""),
+        options={name: True for name, _label in extensions.send_options() if request.POST.get(name)},
     )
     if broadcast is not None:
         n = broadcast.receipts.count()
@@ -113,6 +115,7 @@ def broadcast_detail(request, pk: int):
             "own": own,
             "receipts": receipts,
             "acknowledged": sum(1 for r in receipts if r.acknowledged_at),
+            "extra_links": extensions.detail_links(request.user, broadcast),
         },
     )
 

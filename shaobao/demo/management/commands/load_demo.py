@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shaobao.core.errors import DomainError
 from shaobao.demo.checkin import load_checkin_demo
+from shaobao.demo.households import load_households_demo
 from shaobao.demo.keytasks import load_key_tasks
 from shaobao.demo.loader import load_demo_district
 from shaobao.demo.month import simulate_month
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         checkin = load_checkin_demo(Division.objects.get(code=Division.full_code("110117"), level="district"))
         self.stdout.write(self.style.SUCCESS(f"{checkin.summary()} ({time.monotonic() - started:.1f} s)"))
+        started = time.monotonic()
+        homes = load_households_demo(Division.objects.get(code=Division.full_code("110117"), level="district"))
+        self.stdout.write(self.style.SUCCESS(f"{homes.summary()} ({time.monotonic() - started:.1f} s)"))
         if options["no_month"]:
             return
         started = time.monotonic()
