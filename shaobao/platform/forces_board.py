@@ -22,7 +22,9 @@ def panels(user, district) -> list[dict]:
     out = []
     for template, path in FORCES_PANELS:
         fn = import_string(path)
-        required = [p for p in inspect.signature(fn).parameters.values() if p.default is inspect.Parameter.empty]
+        required = [
+            p for p in inspect.signature(fn).parameters.values() if p.default is inspect.Parameter.empty
+        ]
         args = (user, district) if len(required) > 1 else (user,)
         out.append({"template": template, "context": fn(*args)})
     return out

@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from shaobao.core.errors import Forbidden, NotFound
-from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS
+from shaobao.demo.users import APP_USERNAMES, DEMO_PASSWORD, DEMO_USERS
 from shaobao.duties.selectors import duty_list_in_force
 from shaobao.intake import actions as intake
 from shaobao.org.models import Division, Membership, Unit, User
@@ -75,7 +75,9 @@ def test_every_unit_has_one_handler_and_every_street_one_dispatcher(demo):
         scope = scope_of(user)
         assert scope.roles == {"street_dispatcher"} and scope.street_ids == {street.pk}, street.code
 
-    assert len(listed) == len(DEMO_USERS) + len(units) + len(streets)
+    # The role accounts, the apps' accounts (cadre, team member, checked-in member, rider, group lead), one
+    # handler per unit and one dispatcher per street.
+    assert len(listed) == len(DEMO_USERS) + len(APP_USERNAMES) + len(units) + len(streets)
     for u in listed:
         assert authenticate(username=u["username"], password=u["password"]), u["username"]
 

@@ -144,9 +144,10 @@ def test_demo_users_json_and_logins(demo, client):
     table = StringIO()
     call_command("demo_users", "--table", stdout=table)
     assert all(u["username"] in table.getvalue() for u in users) and "shaobao-demo" in table.getvalue()
-    # The eight role accounts and the apps' own (deployed cadre, work-team member, checked-in member, rider),
+    # The eight role accounts and the apps' own (deployed cadre, work-team member, checked-in member, rider,
+    # group lead),
     # not every generated handler and dispatcher.
-    assert table.getvalue().count("shaobao-demo") == 12, "the table lists the role accounts, not all 502"
+    assert table.getvalue().count("shaobao-demo") == 13, "the table lists the role accounts, not all 502"
     for username, role in (
         ("cadre", "deployed_cadre"),
         ("teammember", "deployed_cadre"),

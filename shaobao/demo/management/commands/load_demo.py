@@ -43,7 +43,9 @@ class Command(BaseCommand):
         checkin = load_checkin_demo(Division.objects.get(code=Division.full_code("110117"), level="district"))
         self.stdout.write(self.style.SUCCESS(f"{checkin.summary()} ({time.monotonic() - started:.1f} s)"))
         started = time.monotonic()
-        homes = load_households_demo(Division.objects.get(code=Division.full_code("110117"), level="district"))
+        homes = load_households_demo(
+            Division.objects.get(code=Division.full_code("110117"), level="district")
+        )
         self.stdout.write(self.style.SUCCESS(f"{homes.summary()} ({time.monotonic() - started:.1f} s)"))
         if options["no_month"]:
             return
