@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "shaobao.checkin",
     "shaobao.evaluation",
     "shaobao.platform",
+    "shaobao.webhooks",
+    "shaobao.sms",
+    "shaobao.hotline",
     "shaobao.api",
     "shaobao.demo",
 ]
@@ -297,3 +300,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Webhooks (docs/integration.md): deliveries retried WEBHOOK_MAX_ATTEMPTS times, waiting WEBHOOK_RETRY_DELAY
+# seconds doubling each time (at most WEBHOOK_RETRY_MAX_DELAY); WEBHOOK_TIMEOUT seconds per attempt.
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_DELAY = int(os.environ.get("WEBHOOK_RETRY_DELAY", "30"))
+WEBHOOK_RETRY_MAX_DELAY = int(os.environ.get("WEBHOOK_RETRY_MAX_DELAY", str(6 * 3600)))
+WEBHOOK_RESPONSE_LIMIT = 2000  # characters of a receiver's answer kept per attempt

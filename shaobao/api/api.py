@@ -18,6 +18,7 @@ from shaobao.api.routers import (
     keytasks,
     powers,
     reference,
+    webhooks,
     whistles,
     workteams,
 )
@@ -66,3 +67,4 @@ api.add_router("", workteams.router)
 api.add_router("", powers.router)
 api.add_router("", keytasks.router)
 api.add_router("", checkin.router)
+api.add_router("", webhooks.router)

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shaobao.core import audit
+from shaobao.core import audit, events
 from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
 from shaobao.core.notifications import create_rows, email_on_commit
 from shaobao.intake import people
@@ -134,6 +134,15 @@ def do_send_broadcast(
         url = broadcast_url(broadcast.pk)
         create_rows(recipients, text, url)
         email_on_commit(recipients, f"{text}\n\n{body}", url)
+        events.emit_on_commit(
+            events.BROADCAST_SENT,
+            broadcast_id=broadcast.pk,
+            district=district.code,
+            streets=[s.code for s in chosen],
+            level=level,
+            title=title,
+            recipients=len(recipients),
+        )
     return broadcast
 
 
