@@ -308,3 +308,6 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_RETRY_DELAY = int(os.environ.get("WEBHOOK_RETRY_DELAY", "30"))
 WEBHOOK_RETRY_MAX_DELAY = int(os.environ.get("WEBHOOK_RETRY_MAX_DELAY", str(6 * 3600)))
 WEBHOOK_RESPONSE_LIMIT = 2000  # characters of a receiver's answer kept per attempt
+
+# The site's public address, for links sent outside (SMS tracking links, the 12345 gateway's answers).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")

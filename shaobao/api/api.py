@@ -14,6 +14,7 @@ from shaobao.api.routers import (
     demands,
     evaluation,
     forces,
+    hotline,
     inbox,
     keytasks,
     powers,
@@ -68,3 +69,4 @@ api.add_router("", powers.router)
 api.add_router("", keytasks.router)
 api.add_router("", checkin.router)
 api.add_router("", webhooks.router)
+api.add_router("", hotline.router)

@@ -64,3 +64,47 @@ class DeliveryOut(Schema):
 
 class EventNamesOut(Schema):
     events: list[str]
+
+
+class OrderIn(Schema):
+    """One 12345 work order (as the platforms exchange them)."""
+
+    order_no: str = Field(
+        ..., description="工单编号（幂等键）/ the platform's order number (idempotency key)"
+    )
+    time: datetime | None = Field(None, description="来电时间 / when the citizen called")
+    caller: str = Field("", description="来电人 / caller's name")
+    phone: str = Field("", description="联系电话 / caller's phone")
+    address: str = Field("", description="地址 / address")
+    content: str = Field(..., description="诉求内容 / what the citizen asked")
+    category: str = Field("", description="诉求分类（按映射表对应事项）/ the platform's category")
+    deadline: datetime | None = Field(None, description="办理时限 / the platform's deadline")
+    urgent: bool = Field(False, description="是否紧急 / urgent flag")
+
+
+class OrderBatchIn(Schema):
+    orders: list[OrderIn]
+
+
+class OrderAnswerOut(Schema):
+    row: int = Field(..., description="批内序号（从1起）/ position in the batch, from 1")
+    order_no: str
+    tracking_code: str = Field(..., description="我方受理编号 / our tracking code")
+    tracking_url: str
+    demand_id: int
+    status: str = Field(..., description="created | existing（重复工单，返回原编号 / a repeated order)")
+    matter: str | None
+    category_mapped: bool
+
+
+class OrderBatchOut(Schema):
+    created: int
+    existing: int
+    results: list[OrderAnswerOut]
+
+
+class RowErrorOut(Schema):
+    row: int
+    field: str
+    column: str
+    message: str
