@@ -19,6 +19,7 @@ from shaobao.api.routers import (
     keytasks,
     powers,
     reference,
+    sms,
     webhooks,
     whistles,
     workteams,
@@ -70,3 +71,4 @@ api.add_router("", keytasks.router)
 api.add_router("", checkin.router)
 api.add_router("", webhooks.router)
 api.add_router("", hotline.router)
+api.add_router("", sms.router)

@@ -8,3 +8,10 @@ class SmsConfig(AppConfig):
     name = "shaobao.sms"
     label = "sms"
     verbose_name = _("SMS to residents")
+
+    def ready(self) -> None:
+        from shaobao.core import events
+        from shaobao.sms import actions
+
+        for name in actions.TEMPLATE_FOR:
+            events.subscribe(name, actions.on_event)
