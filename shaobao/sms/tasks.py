@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shaobao.sms import actions
+from shaobao.sms import sending as actions
 
 
 @db_task(retries=2, retry_delay=10, retry_backoff=2)
