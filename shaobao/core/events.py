@@ -100,7 +100,13 @@ def emit_on_commit(name: str, **payload) -> None:
     if not handlers:
         return
     event = DomainEvent(name, payload)
-    transaction.on_commit(lambda: deliver(event, tuple(handlers)))
+    subscribers = tuple(handlers)
+
+    def tell() -> None:
+        deliver(event, subscribers)
+
+    tell.domain_event = event  # tests that count an action's on_commit callbacks tell these apart
+    transaction.on_commit(tell)
 
 
 def deliver(event: DomainEvent, handlers=None) -> None:

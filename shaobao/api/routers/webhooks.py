@@ -65,7 +65,7 @@ def delivery_out(d: WebhookDelivery) -> dict:
 
 @router.get(
     "/webhooks/events",
-    response={200: EventNamesOut, **error_responses(401, 403)},
+    response={200: EventNamesOut, **error_responses(400, 401, 403)},
     summary="可订阅的事件 / Event names",
 )
 def event_names(request: HttpRequest):
@@ -75,7 +75,7 @@ def event_names(request: HttpRequest):
 
 @router.get(
     "/webhooks/subscriptions",
-    response={200: list[SubscriptionOut], **error_responses(401, 403)},
+    response={200: list[SubscriptionOut], **error_responses(400, 401, 403)},
     summary="订阅列表 / List subscriptions",
 )
 @paginate(PagePagination)
@@ -96,7 +96,7 @@ def create_subscription(request: HttpRequest, payload: SubscriptionIn):
 
 @router.get(
     "/webhooks/subscriptions/{subscription_id}",
-    response={200: SubscriptionOut, **error_responses(401, 403, 404)},
+    response={200: SubscriptionOut, **error_responses(400, 401, 403, 404)},
     summary="订阅 / A subscription",
 )
 def get_subscription(request: HttpRequest, subscription_id: int):
@@ -116,7 +116,7 @@ def update_subscription(request: HttpRequest, subscription_id: int, payload: Sub
 
 @router.delete(
     "/webhooks/subscriptions/{subscription_id}",
-    response={204: None, **error_responses(401, 403, 404)},
+    response={204: None, **error_responses(400, 401, 403, 404)},
     summary="删除订阅 / Delete a subscription",
 )
 def delete_subscription(request: HttpRequest, subscription_id: int):
@@ -131,7 +131,7 @@ class DeliveryFilters(Schema):
 
 @router.get(
     "/webhooks/subscriptions/{subscription_id}/deliveries",
-    response={200: list[DeliveryOut], **error_responses(401, 403, 404)},
+    response={200: list[DeliveryOut], **error_responses(400, 401, 403, 404)},
     summary="投递记录 / Deliveries of a subscription",
 )
 @paginate(PagePagination)
@@ -161,7 +161,7 @@ class _Lazy:
 
 @router.post(
     "/webhooks/deliveries/{delivery_id}/replay",
-    response={202: DeliveryOut, **error_responses(401, 403, 404)},
+    response={202: DeliveryOut, **error_responses(400, 401, 403, 404)},
     summary="重新投递 / Replay a delivery",
 )
 def replay_delivery(request: HttpRequest, delivery_id: int):
