@@ -277,6 +277,7 @@ def demand_payload(demand: Demand) -> dict:
         "urgency": str(demand.urgency),
         "state": str(demand.state),
         "street": getattr(street, "code", None),
+        "has_phone": bool(demand.reporter_phone),  # whether an SMS can be sent (not the number itself)
     }
 
 

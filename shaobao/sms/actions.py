@@ -29,6 +29,8 @@ def on_event(event: events.DomainEvent) -> None:
     """After the action's commit: queue the worker's part (no query here: intake's hot path)."""
     if not _setting("SMS_ENABLED", True) or event.name not in TEMPLATE_FOR:
         return
+    if event.payload.get("has_phone") is False:  # nobody to write to: no task
+        return
     if _setting("SMS_SKIP_CHANNELS", ()) and event.payload.get("channel") in settings.SMS_SKIP_CHANNELS:
         return
     from shaobao.sms import tasks
