@@ -5,6 +5,7 @@ the permission `sms.receive_reports` (or is a superuser).
 """
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from ninja import Field, Router, Schema
 
@@ -50,6 +51,8 @@ def sms_reports(request: HttpRequest, payload: list[ReportIn]):
     changed = 0
     for r in payload:
         at = parse_datetime(r.report_time.replace(" ", "T")) if r.report_time else None
+        if at is not None and timezone.is_naive(at):
+            at = timezone.make_aware(at)  # the gateway reports in local (China) time
         changed += actions.record_report(
             provider_id=r.biz_id,
             out_id=r.out_id,
