@@ -34,6 +34,22 @@ ROWS = [
         lambda v: v >= 0.95,
     ),
     (
+        "hotline",
+        "12345 orders accepted over HTTP, batches of 50",
+        "orders_per_second_batches",
+        "/s",
+        "",
+        None,
+    ),
+    (
+        "hotline",
+        "12345 orders accepted over HTTP, one per request",
+        "orders_per_second_single",
+        "/s",
+        "",
+        None,
+    ),
+    (
         "workflow",
         "whole chains through the actions, sequential",
         "chains_sequential.chains_per_s",

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.households",
+    "shaobao.webhooks",
+    "shaobao.sms",
+    "shaobao.hotline",
     "shaobao.api",
     "shaobao.demo",
 ]
@@ -304,3 +307,32 @@ LOGGING = {
 OPEN311_COARSEN_METRES = float(os.environ.get("OPEN311_COARSEN_METRES", "100"))
 OPEN311_MEDIA_TIMEOUT = float(os.environ.get("OPEN311_MEDIA_TIMEOUT", "10"))
 OPEN311_MEDIA_MAX_BYTES = int(os.environ.get("OPEN311_MEDIA_MAX_BYTES", str(8 * 1024 * 1024)))
+# Webhooks (docs/integration.md): deliveries retried WEBHOOK_MAX_ATTEMPTS times, waiting WEBHOOK_RETRY_DELAY
+# seconds doubling each time (at most WEBHOOK_RETRY_MAX_DELAY); WEBHOOK_TIMEOUT seconds per attempt.
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_DELAY = int(os.environ.get("WEBHOOK_RETRY_DELAY", "30"))
+WEBHOOK_RETRY_MAX_DELAY = int(os.environ.get("WEBHOOK_RETRY_MAX_DELAY", str(6 * 3600)))
+WEBHOOK_RESPONSE_LIMIT = 2000  # characters of a receiver's answer kept per attempt
+
+# The site's public address, for links sent outside (SMS tracking links, the 12345 gateway's answers).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# SMS to residents (docs/integration.md): the gateway class, its settings, the rate limit per phone
+# (messages, seconds) and the retries (SMS_RETRY_DELAY seconds, doubling, SMS_MAX_ATTEMPTS attempts).
+SMS_ENABLED = env_bool("SMS_ENABLED", True)
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "shaobao.sms.backends.FileBackend")
+SMS_ALIYUN = {
+    "endpoint": os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "access_key_id": os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "sign_name": os.environ.get("SMS_ALIYUN_SIGN_NAME", ""),
+    "region": os.environ.get("SMS_ALIYUN_REGION", "cn-hangzhou"),
+}
+SMS_RATE_LIMIT = (
+    int(os.environ.get("SMS_RATE_LIMIT_COUNT", "5")),
+    int(os.environ.get("SMS_RATE_LIMIT_SECONDS", "3600")),
+)
+SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
+SMS_RETRY_DELAY = int(os.environ.get("SMS_RETRY_DELAY", "60"))
+SMS_DEFAULT_LANGUAGE = os.environ.get("SMS_DEFAULT_LANGUAGE", LANGUAGE_CODE)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("key-tasks/", include("shaobao.keytasks.urls")),
     path("checkin/", include("shaobao.checkin.urls")),
     path("grids/", include("shaobao.households.urls")),
+    path("hotline/", include("shaobao.hotline.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

@@ -14,11 +14,14 @@ from shaobao.api.routers import (
     demands,
     evaluation,
     forces,
+    hotline,
     households,
     inbox,
     keytasks,
     powers,
     reference,
+    sms,
+    webhooks,
     whistles,
     workteams,
 )
@@ -68,3 +71,6 @@ api.add_router("", powers.router)
 api.add_router("", keytasks.router)
 api.add_router("", checkin.router)
 api.add_router("", households.router)
+api.add_router("", webhooks.router)
+api.add_router("", hotline.router)
+api.add_router("", sms.router)

@@ -52,6 +52,7 @@ MENU: list[MenuItem] = [
         "workteams:team_list",
         frozenset(STREET | UNIT | DISTRICT | {"deployed_cadre"}),
     ),
+    MenuItem(_("Import 12345 work orders"), "hotline:upload", frozenset(DISTRICT)),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
     MenuItem(_("Grids and households"), "households:grids", frozenset(STREET | DISTRICT)),
 ]

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
-from shaobao.core import audit
+from shaobao.core import audit, events
 from shaobao.core.calendar import add_time_limit, add_working_days
 from shaobao.core.choices import Urgency
 from shaobao.core.db import hot_cursor
@@ -235,6 +235,7 @@ def do_receive_demand(
                 _insert_received(demand, event)
                 for f in files:
                     DemandPhoto.objects.create(demand=demand, image=f, uploaded_by=creator)
+                _emit_received(demand, placement)
             demand.replayed = False
             return demand
         except IntegrityError:
@@ -247,6 +248,43 @@ def do_receive_demand(
                 continue  # a tracking-code collision: draw another
             raise
     raise Conflict("无法生成受理编号，请重试 / Could not allocate a tracking code, try again")
+
+
+def _emit_received(demand: Demand, placement) -> None:
+    """demand.received (and demand.placed when the words or coordinates placed it), after commit; nothing
+    is built when nobody listens (this is the gateways' hot path)."""
+    if events.has_subscribers(events.DEMAND_RECEIVED):
+        events.emit_on_commit(events.DEMAND_RECEIVED, **demand_payload(demand))
+    if placement.street is not None and events.has_subscribers(events.DEMAND_PLACED):
+        events.emit_on_commit(
+            events.DEMAND_PLACED,
+            **demand_payload(demand),
+            community=getattr(placement.community, "code", None),
+            grid=getattr(placement.grid, "code", None),
+            source=placement.source,
+            confidence=placement.confidence,
+        )
+
+
+def demand_payload(demand: Demand) -> dict:
+    """What every demand event says: ids, codes and state, never the resident's name or phone."""
+    street = demand.street if demand.street_id else None
+    return {
+        "demand_id": demand.pk,
+        "tracking_code": demand.tracking_code,
+        "channel": str(demand.channel),
+        "kind": str(demand.kind),
+        "urgency": str(demand.urgency),
+        "state": str(demand.state),
+        "street": getattr(street, "code", None),
+        "has_phone": bool(demand.reporter_phone),  # whether an SMS can be sent (not the number itself)
+    }
+
+
+def emit_demand(name: str, demand: Demand, **extra) -> None:
+    """A demand event after commit (no query, nothing built, when nobody listens)."""
+    if events.has_subscribers(name):
+        events.emit_on_commit(name, **demand_payload(demand), **extra)
 
 
 # Intake is the hottest write path (gateways send hundreds of demands a second): the demand, its audit
@@ -487,6 +525,14 @@ def do_correct_placement(
         audit.record(
             demand, "correct_placement", actor=actor, note=note, data={"before": before, "after": after}
         )
+        emit_demand(
+            events.DEMAND_PLACED,
+            demand,
+            community=getattr(community, "code", None),
+            grid=getattr(grid, "code", None),
+            source="manual",
+            confidence=1.0,
+        )
         if before["street"] != street.pk:
             notify_on_commit(
                 people.street_staff(street.pk),
@@ -572,6 +618,9 @@ def do_transfer(*, actor, demand_id: int, street_code: str, note: str = "") -> D
             grid=None,
             placement_source="manual",
         )
+        emit_demand(
+            events.DEMAND_PLACED, demand, community=None, grid=None, source="transfer", confidence=1.0
+        )
         notify_on_commit(
             people.street_staff(target.pk),
             msg(
@@ -643,6 +692,7 @@ def do_verify_self_handling(*, actor, demand_id: int, passed: bool, note: str = 
         _require_triage(actor, demand)
         if passed:
             transition(demand, "verify_pass", actor=actor, note=note, closed_at=timezone.now())
+            emit_demand(events.DEMAND_CLOSED, demand, result=note, by="street")
         else:
             transition(
                 demand,
@@ -675,6 +725,7 @@ def do_callback(*, actor, demand_id: int, solved: bool, satisfaction: str, note:
         data = {"solved": bool(solved), "satisfaction": satisfaction}
         if solved and satisfaction != Satisfaction.UNSATISFIED:
             transition(demand, "callback_satisfied", actor=actor, note=note, data=data, **fields)
+            emit_demand(events.DEMAND_CALLED_BACK, demand, solved=bool(solved), satisfaction=satisfaction)
         else:
             transition(
                 demand,
@@ -685,6 +736,7 @@ def do_callback(*, actor, demand_id: int, solved: bool, satisfaction: str, note:
                 rework_count=demand.rework_count + 1,
                 **fields,
             )
+            emit_demand(events.DEMAND_CALLED_BACK, demand, solved=bool(solved), satisfaction=satisfaction)
             notify_on_commit(
                 people.street_staff(demand.street_id),
                 msg(
@@ -692,4 +744,29 @@ def do_callback(*, actor, demand_id: int, solved: bool, satisfaction: str, note:
                 ),
                 demand_url(demand),
             )
+    return demand
+
+
+def do_callback_unreachable(*, actor, demand_id: int, note: str = "") -> Demand:
+    """The dispatcher called the resident back and could not reach him: recorded (the demand still awaits
+    its callback) and told to the subscribers (an SMS to the resident, the 12345 platform's order)."""
+    with transaction.atomic():
+        demand = lock_demand(actor, demand_id)
+        may = actor.is_superuser or people.acts_for_street(actor, demand.street, {"street_dispatcher"})
+        may = may or people.decides_in_district(actor, demand.street)
+        if not may:
+            raise Forbidden("只有派单员或协调员可以回访 / Only a dispatcher or coordinator calls back")
+        if demand.state != DemandState.CLOSED:
+            raise Conflict(
+                "该诉求不在待回访状态 / The demand is not awaiting its callback", code="illegal_transition"
+            )
+        audit.record(
+            demand,
+            "callback_unreachable",
+            actor=actor,
+            from_state=demand.state,
+            to_state=demand.state,
+            note=note,
+        )
+        emit_demand(events.DEMAND_CALLBACK_FAILED, demand, note=note)
     return demand

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shaobao.core import audit
+from shaobao.core import audit, events
 from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
 from shaobao.core.notifications import create_rows, email_on_commit
 from shaobao.intake import people
@@ -144,6 +144,15 @@ def do_send_broadcast(
         create_rows(recipients, text, url)
         email_on_commit(recipients, f"{text}\n\n{body}", url)
         extensions.run_sent_hooks(broadcast, actor, dict(options or {}))
+        events.emit_on_commit(
+            events.BROADCAST_SENT,
+            broadcast_id=broadcast.pk,
+            district=district.code,
+            streets=[s.code for s in chosen],
+            level=level,
+            title=title,
+            recipients=len(recipients),
+        )
     return broadcast
 
 

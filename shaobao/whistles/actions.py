@@ -12,12 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
-from shaobao.core import audit
+from shaobao.core import audit, events
 from shaobao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shaobao.core.notifications import msg, notify_on_commit
 from shaobao.duties.selectors import matter_in_force, rule_for
 from shaobao.intake import people
 from shaobao.intake.access import access_demand
+from shaobao.intake.actions import emit_demand
 from shaobao.intake.actions import transition as demand_transition
 from shaobao.intake.models import Demand, DemandState
 from shaobao.intake.uploads import checked_photo
@@ -157,6 +158,19 @@ def do_blow_whistle(
         for d in demands:
             record_outcome(
                 demand=d, proposal=None, chosen_matter=matter, chosen_units=[lead, *supporting], actor=actor
+            )
+        if events.has_subscribers(events.WHISTLE_BLOWN):
+            events.emit_on_commit(
+                events.WHISTLE_BLOWN,
+                whistle_id=whistle.pk,
+                type=type,
+                street=street.code,
+                matter=matter.code,
+                demands=[d.tracking_code for d in demands],
+                lead=lead.code,
+                supporting=[u.code for u in supporting],
+                report_in_due=lead_summons.report_in_due.isoformat() if lead_summons.report_in_due else None,
+                finish_due=lead_summons.finish_due.isoformat() if lead_summons.finish_due else None,
             )
     return whistle
 
@@ -507,6 +521,7 @@ def do_verify(*, actor, whistle_id: int, passed: bool, note: str = "") -> Whistl
                         data={"whistle": whistle.pk},
                         closed_at=now,
                     )
+                    emit_demand(events.DEMAND_CLOSED, d, result=note, by="whistle", whistle_id=whistle.pk)
             notify_on_commit(
                 people.street_staff(whistle.street_id, ("street_dispatcher",)),
                 msg(N_("Whistle #%(whistle)s closed: please call the resident back"), whistle=whistle.pk),

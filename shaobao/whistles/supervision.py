@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
+from shaobao.core import events
 from shaobao.core.calendar import add_working_days
 from shaobao.core.delivery import row_fields
 from shaobao.core.messages import render
@@ -276,6 +277,7 @@ class _Batch:
     last: tuple | None = None  # (deadline, id) of the last due row: the next batch starts after it
     claimed: int = 0
     per_user: Counter = field(default_factory=Counter)  # bell rows per user (for the e-mail digest)
+    claimed_ids: list = field(default_factory=list)  # (summons id, whistle id), when the event is listened to
 
 
 def _batch_pg(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts) -> _Batch:
@@ -290,6 +292,8 @@ def _batch_pg(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts) -> 
                 out.last, out.due = _after(stage, k1, k2, a), int(b)
             elif kind == "claimed":
                 out.claimed = int(a)
+            elif kind == "id":
+                out.claimed_ids.append((int(a), int(b)))
             else:
                 out.per_user[int(a)] += int(b)
     return out
@@ -337,6 +341,8 @@ def _batch_pg_sql(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts)
         )
         params += [*disp_params, *tx.disp, tx.board, tx.now]
         tail = " UNION ALL SELECT 'user', user_id, n, NULL, NULL FROM disp"
+        if events.has_subscribers(events.SUMMONS_OVERDUE):
+            tail += " UNION ALL SELECT 'id', id, whistle_id, NULL, NULL FROM c"
     sql = (
         ", ".join(parts) + " SELECT 'last', l.id, (SELECT COUNT(*) FROM due), l.k1, l.k2 FROM "
         "(SELECT id, k1, k2 FROM due ORDER BY k1 DESC, k2 DESC, id DESC LIMIT 1) l "
@@ -401,6 +407,9 @@ def _batch_generic(stage: Stage, now: dt.datetime, limit: int, after, tx: _Texts
             [tx.text_prefix, tx.text_suffix, tx.message, tx.url_prefix, tx.url_suffix, tx.now, *staff_params],
         )
         out.per_user.update(int(r[0]) for r in cur.fetchall())
+        if stage.kind == SupervisionKind.SUPERVISION and events.has_subscribers(events.SUMMONS_OVERDUE):
+            cur.execute(f"SELECT id, whistle_id FROM {summons_t} WHERE id IN ({id_list}) ORDER BY id")
+            out.claimed_ids = [(int(a), int(b)) for a, b in cur.fetchall()]
         if stage.kind == SupervisionKind.SUPERVISION:
             disp_sql, disp_params = _dispatchers_sql(
                 f"(SELECT whistle_id FROM {summons_t} WHERE id IN ({id_list}))"
@@ -432,6 +441,16 @@ def _run_stage(stage: Stage, now: dt.datetime, batch: int, result: SweepResult) 
                 digest_on_commit(dict(got.per_user), "督办：您有 {n} 项已超时 / {n} item(s) overdue")
             if got.claimed:
                 result.counts[str(stage.key)] += got.claimed
+            if got.claimed_ids:
+                # One event per batch (not per row): the overdue summonses the batch claimed.
+                ids = sorted(got.claimed_ids)
+                events.emit_on_commit(
+                    events.SUMMONS_OVERDUE,
+                    stage=stage.stage,
+                    summons_ids=[i for i, _ in ids],
+                    whistle_ids=sorted({w for _, w in ids}),
+                    count=len(ids),
+                )
         if got.due < batch:
             return
         after = got.last
