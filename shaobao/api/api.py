@@ -16,6 +16,7 @@ from shaobao.api.routers import (
     forces,
     inbox,
     keytasks,
+    levels,
     powers,
     reference,
     whistles,
@@ -66,3 +67,4 @@ api.add_router("", workteams.router)
 api.add_router("", powers.router)
 api.add_router("", keytasks.router)
 api.add_router("", checkin.router)
+api.add_router("", levels.router)

@@ -22,7 +22,13 @@ def district_of(user) -> Division | None:
         return (
             Division.objects.filter(level="district").order_by("code").first() if scope.is_superuser else None
         )
-    return Division.objects.filter(code=Division.full_code(scope.district_prefixes[0])).first()
+    # The district acted in (org.acting: one area per request); a city-level member has none.
+    districts = Division.objects.filter(level="district")
+    for prefix in scope.district_prefixes:
+        district = districts.filter(code=Division.full_code(prefix)).first()
+        if district is not None:
+            return district
+    return None
 
 
 # --- what the filters and pickers offer ---------------------------------------------------------------
