@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "shaobao.powers",
     "shaobao.keytasks",
     "shaobao.checkin",
+    "shaobao.calls",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.api",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("powers/", include("shaobao.powers.urls")),
     path("key-tasks/", include("shaobao.keytasks.urls")),
     path("checkin/", include("shaobao.checkin.urls")),
+    path("calls/", include("shaobao.calls.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]
