@@ -185,7 +185,9 @@ def _new_assignment(call: Call, unit: Unit, role: str, now, *, actor, note: str 
         finish_due=d.finish_due,
         finish_warn_at=d.finish_warn_at,
     )
-    audit.record(a, "assign", actor=actor, to_state=a.state, note=note, data={"unit": unit.code, "role": role})
+    audit.record(
+        a, "assign", actor=actor, to_state=a.state, note=note, data={"unit": unit.code, "role": role}
+    )
     notify_on_commit(
         people.unit_staff([unit.pk]),
         msg(
@@ -200,11 +202,18 @@ def _new_assignment(call: Call, unit: Unit, role: str, now, *, actor, note: str 
 
 
 def do_assign(
-    *, actor, call_id: int, lead_unit_code: str, supporting_unit_codes: list[str] | None = None, note: str = ""
+    *,
+    actor,
+    call_id: int,
+    lead_unit_code: str,
+    supporting_unit_codes: list[str] | None = None,
+    note: str = "",
 ) -> Call:
     """The centre assigns its departments: one lead, any supporting; each gets report-in and finish clocks."""
     if not (lead_unit_code or "").strip():
-        raise ValidationFailed("请选择主责部门 / Choose the lead department", fields={"lead_unit": "required"})
+        raise ValidationFailed(
+            "请选择主责部门 / Choose the lead department", fields={"lead_unit": "required"}
+        )
     with transaction.atomic():
         call = lock_call(actor, call_id)
         require_centre(actor, call)
@@ -231,12 +240,16 @@ def do_call_up(*, actor, call_id: int, note: str) -> Call:
     """The county centre carries a township's call up to the city (what its departments cannot solve).
     The township's call waits (called_up); the city's verified result feeds it back."""
     if not (note or "").strip():
-        raise ValidationFailed("请说明为何需要市级解决 / Say why the city is needed", fields={"note": "required"})
+        raise ValidationFailed(
+            "请说明为何需要市级解决 / Say why the city is needed", fields={"note": "required"}
+        )
     with transaction.atomic():
         call = lock_call(actor, call_id)
         require_centre(actor, call)
         if call.centre.level != "district":
-            raise Conflict("市级呼叫不能再上呼 / A call to the city cannot be called further up", code="top_level")
+            raise Conflict(
+                "市级呼叫不能再上呼 / A call to the city cannot be called further up", code="top_level"
+            )
         check_call_step(call.state, "call_up")
         open_assignments = call.assignments.exclude(state__in=DONE_SUMMONS_STATES)
         for a in CallAssignment.objects.select_for_update().filter(pk__in=open_assignments.values("pk")):
@@ -277,7 +290,7 @@ def do_report_in(*, actor, assignment_id: int) -> CallAssignment:
 
 
 def do_dispute(*, actor, assignment_id: int, reason: str) -> CallAssignment:
-    """"Not ours": the department disputes with a reason; the centre arbitrates."""
+    """ "Not ours": the department disputes with a reason; the centre arbitrates."""
     if not (reason or "").strip():
         raise ValidationFailed("请说明异议理由 / Give a reason", fields={"reason": "required"})
     with transaction.atomic():
@@ -298,7 +311,9 @@ def do_arbitrate(
     """uphold: withdrawn (a lead's dispute needs a new lead department); reject: it must act, as reported
     in, with a fresh finish clock."""
     if decision not in ("uphold", "reject"):
-        raise ValidationFailed("裁定须为 uphold 或 reject / Decision must be uphold or reject", fields={"decision": "invalid"})
+        raise ValidationFailed(
+            "裁定须为 uphold 或 reject / Decision must be uphold or reject", fields={"decision": "invalid"}
+        )
     with transaction.atomic():
         call, a = lock_assignment(actor, assignment_id)
         require_centre(actor, call)
@@ -312,13 +327,18 @@ def do_arbitrate(
                 )
             new_unit = _centre_units([reassign_to], call.centre, "reassign_to")[0] if reassign_to else None
             if new_unit is not None and new_unit.pk == a.unit_id:
-                raise ValidationFailed("不能改派给提出异议的部门 / Not to the disputing department", fields={"reassign_to": "same_unit"})
+                raise ValidationFailed(
+                    "不能改派给提出异议的部门 / Not to the disputing department",
+                    fields={"reassign_to": "same_unit"},
+                )
             _step_assignment(a, "uphold", actor=actor, note=note, data={"reassign_to": reassign_to})
             if new_unit is not None:
                 _new_assignment(call, new_unit, a.role, now, actor=actor, note=note)
         else:
             due, warn = deadlines.restart_finish(now, whistle_type=call.type)
-            _step_assignment(a, "reject", actor=actor, note=note, reported_in_at=now, finish_due=due, finish_warn_at=warn)
+            _step_assignment(
+                a, "reject", actor=actor, note=note, reported_in_at=now, finish_due=due, finish_warn_at=warn
+            )
             if call.state == CallState.ASSIGNED:
                 _step_call(call, "report_in", actor=actor, data={"unit": a.unit.code, "by": "arbitration"})
         audit.record(call, f"arbitrate_{decision}", actor=actor, note=note, data={"assignment": a.pk})
@@ -341,11 +361,16 @@ def do_finish(*, actor, assignment_id: int, note: str) -> CallAssignment:
         check_summons_step(a.state, "finish")
         if a.role == SummonsRole.LEAD:
             pending = (
-                CallAssignment.objects.filter(call=call).exclude(pk=a.pk).exclude(state__in=DONE_SUMMONS_STATES)
+                CallAssignment.objects.filter(call=call)
+                .exclude(pk=a.pk)
+                .exclude(state__in=DONE_SUMMONS_STATES)
             )
             if pending.exists():
                 names = "、".join(p.unit.name for p in pending.select_related("unit"))
-                raise Conflict(f"配合部门尚未办结：{names} / Supporting departments have not finished", code="supporting_pending")
+                raise Conflict(
+                    f"配合部门尚未办结：{names} / Supporting departments have not finished",
+                    code="supporting_pending",
+                )
         now = timezone.now()
         _step_assignment(a, "finish", actor=actor, note=note, finished_at=now, result=note.strip())
         if a.role == SummonsRole.LEAD:
@@ -374,14 +399,18 @@ def do_verify(*, actor, call_id: int, passed: bool, note: str = "", ratings: dic
         require_caller(actor, call)
         now = timezone.now()
         rated = list(
-            call.assignments.exclude(state=SummonsState.WITHDRAWN).select_related("unit").order_by("role", "id")
+            call.assignments.exclude(state=SummonsState.WITHDRAWN)
+            .select_related("unit")
+            .order_by("role", "id")
         )
         if passed:
             scores = _scores(ratings or {}, rated)
             _step_call(call, "verify_pass", actor=actor, note=note, closed_at=now)
             CallRating.objects.bulk_create(
                 [
-                    CallRating(call=call, unit=a.unit, score=scores[a.unit.code], rated_by=actor, rated_at=now)
+                    CallRating(
+                        call=call, unit=a.unit, score=scores[a.unit.code], rated_by=actor, rated_at=now
+                    )
                     for a in rated
                 ]
             )
@@ -391,16 +420,34 @@ def do_verify(*, actor, call_id: int, passed: bool, note: str = "", ratings: dic
                 if parent.state == CallState.CALLED_UP:
                     _feed_back(parent, actor=actor, note=call.result or note, now=now)
         else:
-            lead = next((a for a in rated if a.role == SummonsRole.LEAD and a.state == SummonsState.FINISHED), None)
+            lead = next(
+                (a for a in rated if a.role == SummonsRole.LEAD and a.state == SummonsState.FINISHED), None
+            )
             if lead is None:
                 _step_call(call, "verify_fail_up", actor=actor, note=note, rework_count=call.rework_count + 1)
-                notify_on_commit(centre_staff(call.centre), msg(N_("Call #%(call)s failed verification"), call=call.pk), call_url(call.pk))
+                notify_on_commit(
+                    centre_staff(call.centre),
+                    msg(N_("Call #%(call)s failed verification"), call=call.pk),
+                    call_url(call.pk),
+                )
             else:
                 _step_call(call, "verify_fail", actor=actor, note=note, rework_count=call.rework_count + 1)
                 lead = CallAssignment.objects.select_for_update().get(pk=lead.pk)
                 due, warn = deadlines.restart_finish(now, whistle_type=call.type)
-                _step_assignment(lead, "rework", actor=actor, note=note, finished_at=None, finish_due=due, finish_warn_at=warn)
-                notify_on_commit(people.unit_staff([lead.unit_id]), msg(N_("Call #%(call)s failed verification: rework"), call=call.pk), call_url(call.pk))
+                _step_assignment(
+                    lead,
+                    "rework",
+                    actor=actor,
+                    note=note,
+                    finished_at=None,
+                    finish_due=due,
+                    finish_warn_at=warn,
+                )
+                notify_on_commit(
+                    people.unit_staff([lead.unit_id]),
+                    msg(N_("Call #%(call)s failed verification: rework"), call=call.pk),
+                    call_url(call.pk),
+                )
     return call
 
 

@@ -13,3 +13,15 @@ class CallsConfig(AppConfig):
         from shaobao.core.labels import register_state_labels
 
         register_state_labels(CallState)
+        from django.utils.translation import gettext_lazy as _
+
+        from shaobao.core.templatetags.shaobao_tags import EVENT_LABELS
+
+        for action, label in (
+            ("raise", _("called up")),
+            ("assign", _("departments assigned")),
+            ("call_up", _("called up to the level above")),
+            ("verify_fail_up", _("verified: failed, back to the centre")),
+            ("rate", _("departments rated")),
+        ):
+            EVENT_LABELS.setdefault(action, label)

@@ -21,7 +21,13 @@ class CallFigure:
 
 
 def _compute(unit_ids: set[int], period) -> dict[int, float]:
-    return {k: round(v["composite"], 1) for k, v in unit_figures(unit_ids, period).items() if v["composite"] is not None}
+    return {
+        k: round(v["composite"], 1)
+        for k, v in unit_figures(unit_ids, period).items()
+        if v["composite"] is not None
+    }
 
 
-CALL_COMPOSITE = CallFigure(code="call_composite", label=_("Calls up: composite (30% rated by callers)"), compute=_compute)
+CALL_COMPOSITE = CallFigure(
+    code="call_composite", label=_("Calls up: composite (30% rated by callers)"), compute=_compute
+)

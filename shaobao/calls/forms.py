@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shaobao.calls.models import CallLevel, CallState
+from shaobao.intake.forms import confirm_field
 from shaobao.whistles.models import WhistleType
 
 
@@ -13,7 +14,10 @@ class RaiseCallForm(forms.Form):
     caller = forms.ChoiceField(label=_("Calling for"))
     type = forms.ChoiceField(label=_("Urgency"), choices=WhistleType.choices, initial=WhistleType.ROUTINE)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("What cannot be solved at our level, and what was tried"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("What cannot be solved at our level, and what was tried"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def __init__(self, *args, callers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,6 +40,11 @@ class AssignForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CallUpForm(forms.Form):
+    note = forms.CharField(label=_("Why the city is needed"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = confirm_field()
 
 
 class ReasonForm(forms.Form):
@@ -64,6 +73,7 @@ class VerifyForm(forms.Form):
         coerce=lambda v: v == "1",
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = confirm_field()
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -85,7 +85,9 @@ class Call(models.Model):
         Division, on_delete=models.PROTECT, related_name="calls_received", verbose_name=_("centre")
     )
     level = models.CharField(_("level"), max_length=8, choices=CallLevel.choices)
-    type = models.CharField(_("type"), max_length=12, choices=WhistleType.choices, default=WhistleType.ROUTINE)
+    type = models.CharField(
+        _("type"), max_length=12, choices=WhistleType.choices, default=WhistleType.ROUTINE
+    )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("what the caller could not solve"))
     state = models.CharField(_("state"), max_length=12, choices=CallState.choices, default=CallState.RAISED)

@@ -39,7 +39,11 @@ class Span:
 
     @property
     def label(self) -> str:
-        if self.first.day == 1 and (self.last + dt.timedelta(days=1)).day == 1 and self.first.month == self.last.month:
+        if (
+            self.first.day == 1
+            and (self.last + dt.timedelta(days=1)).day == 1
+            and self.first.month == self.last.month
+        ):
             return f"{self.first:%Y-%m}"
         return f"{self.first} – {self.last}"
 
@@ -143,7 +147,9 @@ def department_ranking(centre: Division, period) -> list[dict]:
     from shaobao.calls.actions import CENTRE_UNIT_KINDS
 
     units = list(
-        Unit.objects.filter(division=centre, kind__in=CENTRE_UNIT_KINDS.get(centre.level, ())).order_by("code")
+        Unit.objects.filter(division=centre, kind__in=CENTRE_UNIT_KINDS.get(centre.level, ())).order_by(
+            "code"
+        )
     )
     figures = unit_figures([u.pk for u in units], period)
     rows = []

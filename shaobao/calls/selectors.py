@@ -57,7 +57,9 @@ def board_for(user, *, now: dt.datetime | None = None) -> Board:
 
     if centres:
         mine = calls.filter(centre__in=centres)
-        add("to_assign", _("Calls to assign"), mine.filter(state=CallState.RAISED).order_by("raised_at", "pk"))
+        add(
+            "to_assign", _("Calls to assign"), mine.filter(state=CallState.RAISED).order_by("raised_at", "pk")
+        )
         add(
             "disputes",
             _("Disputes to arbitrate"),
@@ -85,9 +87,7 @@ def board_for(user, *, now: dt.datetime | None = None) -> Board:
                 closed=Count("id", filter=Q(state=CallState.CLOSED)),
             )
         )
-        late_by = dict(
-            mine.filter(late).order_by().values_list("caller_id").annotate(n=Count("id"))
-        )
+        late_by = dict(mine.filter(late).order_by().values_list("caller_id").annotate(n=Count("id")))
         board.below = sorted(
             [{**r, "overdue": late_by.get(r["caller_id"], 0)} for r in rows], key=lambda r: r["caller__code"]
         )
@@ -116,15 +116,23 @@ def board_for(user, *, now: dt.datetime | None = None) -> Board:
         add(
             "my_open",
             _("Our calls in progress"),
-            calls.filter(caller_id__in=callers, state__in=list(OPEN_CALL_STATES - {CallState.FED_BACK})).order_by(
-                "raised_at"
-            ),
+            calls.filter(
+                caller_id__in=callers, state__in=list(OPEN_CALL_STATES - {CallState.FED_BACK})
+            ).order_by("raised_at"),
         )
     units = people.unit_ids(user)
     if units:
         own = assignments.filter(unit_id__in=units)
-        add("to_report_in", _("Calls to report in"), own.filter(state=SummonsState.SUMMONED).order_by("report_in_due"))
-        add("in_progress", _("Calls in hand"), own.filter(state=SummonsState.REPORTED_IN).order_by("finish_due"))
+        add(
+            "to_report_in",
+            _("Calls to report in"),
+            own.filter(state=SummonsState.SUMMONED).order_by("report_in_due"),
+        )
+        add(
+            "in_progress",
+            _("Calls in hand"),
+            own.filter(state=SummonsState.REPORTED_IN).order_by("finish_due"),
+        )
     return board
 
 

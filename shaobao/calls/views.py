@@ -29,6 +29,7 @@ from shaobao.calls.forms import (
     ArbitrateForm,
     AssignForm,
     CallFilterForm,
+    CallUpForm,
     NoteForm,
     RaiseCallForm,
     ReasonForm,
@@ -145,8 +146,10 @@ def _call_page(request, call: Call):
         and call.centre.level == "district"
         and call.centre.parent_id
         and call.state in (CallState.RAISED, CallState.ASSIGNED),
-        "call_up_form": NoteForm(),
-        "verify_form": VerifyForm(departments=departments) if is_caller and call.state == CallState.FED_BACK else None,
+        "call_up_form": CallUpForm(),
+        "verify_form": VerifyForm(departments=departments)
+        if is_caller and call.state == CallState.FED_BACK
+        else None,
         "arbitrate_form": ArbitrateForm(units=units) if is_centre else None,
         "reason_form": ReasonForm(),
         "finish_form": NoteForm(),
@@ -163,7 +166,13 @@ def detail(request, pk: int):
 
 
 def _after(request, pk: int, status: int, success: str):
-    return done(request, status, reverse("calls:detail", args=[pk]), success, lambda: _call_page(request, access_call(request.user, pk)))
+    return done(
+        request,
+        status,
+        reverse("calls:detail", args=[pk]),
+        success,
+        lambda: _call_page(request, access_call(request.user, pk)),
+    )
 
 
 @calls_view
@@ -189,7 +198,7 @@ def assign(request, pk: int):
 @calls_view
 @require_POST
 def call_up(request, pk: int):
-    form = NoteForm(request.POST)
+    form = CallUpForm(request.POST)
     if not form.is_valid():
         status = form_errors(request, form)
     else:
@@ -201,7 +210,9 @@ def call_up(request, pk: int):
 @require_POST
 def verify(request, pk: int):
     call = access_call(request.user, pk)
-    departments = [a.unit for a in call.assignments.exclude(state=SummonsState.WITHDRAWN).select_related("unit")]
+    departments = [
+        a.unit for a in call.assignments.exclude(state=SummonsState.WITHDRAWN).select_related("unit")
+    ]
     form = VerifyForm(request.POST, departments=departments)
     if not form.is_valid():
         status = form_errors(request, form)
@@ -238,7 +249,12 @@ def report_in(request, pk: int):
 @require_POST
 def dispute(request, pk: int):
     return _assignment_step(
-        request, pk, actions.do_dispute, _("Dispute sent to the centre."), ReasonForm(request.POST), reason="reason"
+        request,
+        pk,
+        actions.do_dispute,
+        _("Dispute sent to the centre."),
+        ReasonForm(request.POST),
+        reason="reason",
     )
 
 

@@ -53,6 +53,8 @@ MENU: list[MenuItem] = [
         frozenset(STREET | UNIT | DISTRICT | {"deployed_cadre"}),
     ),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
+    MenuItem(_("Calls up"), "calls:board", frozenset(STREET | UNIT | DISTRICT | {"city_coordinator"})),
+    MenuItem(_("City rankings"), "evaluation:city", frozenset({"city_coordinator"})),
 ]
 
 

@@ -22,7 +22,6 @@ A user with memberships in one area only is never filtered (nothing to choose).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from shaobao.core.errors import ValidationFailed
 
@@ -97,56 +96,6 @@ def check(value: str | None, pairs: Iterable[tuple[str, str]], *, field: str = P
         fields={field: f"不是您所属的区县或市 / not one of your areas: {', '.join(keys) or '—'}"},
         code="invalid_acting_in",
     )
-
-
-# --- what the top bar and the API show ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Area:
-    key: str
-    code: str  # the 12-digit code of the district / city
-    name: str
-    level: str
-    current: bool
-
-
-def areas_of(user) -> list[Area]:
-    """The user's areas with their names (the current one marked), in default order."""
-    from shaobao.org.models import Division, Membership, scope_of
-
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    scope_of(user)  # resolves the area acted in
-    keys = getattr(user, "_shaobao_areas", None)
-    if keys is None:
-        pairs = Membership.objects.filter(user=user).values_list("division__code", "division__level")
-        keys = keys_of(pairs)
-    current = getattr(user, "_shaobao_acting", None)
-    names = {
-        d.code: d for d in Division.objects.filter(code__in=[Division.full_code(k) for k in keys])
-    }
-    out = []
-    for key in keys:
-        d = names.get(Division.full_code(key))
-        out.append(
-            Area(
-                key=key,
-                code=Division.full_code(key),
-                name=d.name if d else key,
-                level=d.level if d else ("district" if len(key) == 6 else "city"),
-                current=key == current,
-            )
-        )
-    return out
-
-
-def acting_key(user) -> str | None:
-    """The area this request acts in (after the memberships were read), or None for no membership."""
-    from shaobao.org.models import scope_of
-
-    scope_of(user)
-    return getattr(user, "_shaobao_acting", None)
 
 
 class ActingInMiddleware:

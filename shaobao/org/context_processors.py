@@ -3,15 +3,15 @@ top bar's picker (org.acting)."""
 
 from __future__ import annotations
 
-from shaobao.org import acting as acting_areas
+from shaobao.org import scoping
 
 
 def acting(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    acting_areas.acting_key(user)
+    scoping.acting_key(user)
     if len(getattr(user, "_shaobao_areas", ()) or ()) <= 1:
         return {}
-    areas = acting_areas.areas_of(user)
+    areas = scoping.areas_of(user)
     return {"acting_areas": areas, "acting_current": next((a for a in areas if a.current), None)}

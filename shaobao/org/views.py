@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.errors import ValidationFailed
 from shaobao.org import acting as acting_areas
-
 from shaobao.org.boundaries import district_boundaries, single_district
 from shaobao.org.models import Division, DivisionLevel
 from shaobao.org.scoping import district_of

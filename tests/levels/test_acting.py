@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shaobao.intake import people
-from shaobao.org import acting
+from shaobao.org import acting, scoping
 from shaobao.org.models import Unit
 from shaobao.org.scoping import district_of, scope_of, units_for
 from tests.levels.conftest import fresh
@@ -12,8 +12,8 @@ from tests.levels.conftest import fresh
 def test_a_single_district_user_is_never_filtered(city):
     user = fresh(city.users["lead_handler"])
     assert scope_of(user).unit_ids == {city.world.lead_unit.pk}
-    assert acting.acting_key(user) == "110117"
-    assert [a.key for a in acting.areas_of(user)] == ["110117"]
+    assert scoping.acting_key(user) == "110117"
+    assert [a.key for a in scoping.areas_of(user)] == ["110117"]
 
 
 def test_a_two_county_unit_acts_in_the_first_district_by_default_and_in_the_chosen_one(city):
@@ -22,7 +22,7 @@ def test_a_two_county_unit_acts_in_the_first_district_by_default_and_in_the_chos
     assert scope_of(user).unit_ids == {city.world.lead_unit.pk}
     assert people.unit_ids(user) == {city.world.lead_unit.pk}
     assert district_of(user) == city.world.district
-    areas = acting.areas_of(user)
+    areas = scoping.areas_of(user)
     assert [(a.key, a.current) for a in areas] == [("110117", True), ("110118", False)]
 
     acting.request_area(user, "110118")
@@ -36,13 +36,13 @@ def test_a_two_county_unit_acts_in_the_first_district_by_default_and_in_the_chos
 def test_a_stale_or_foreign_choice_falls_back_to_the_default(city):
     user = fresh(city.users["two_counties"])
     acting.request_area(user, "110105")  # Chaoyang: no membership there
-    assert acting.acting_key(user) == "110117"
+    assert scoping.acting_key(user) == "110117"
     assert scope_of(user).unit_ids == {city.world.lead_unit.pk}
 
 
 def test_the_city_coordinator_acts_in_the_city_first_then_in_a_district(city):
     user = fresh(city.users["city_coordinator"])
-    assert [a.key for a in acting.areas_of(user)] == ["1101", "110117", "110118"]
+    assert [a.key for a in scoping.areas_of(user)] == ["1101", "110117", "110118"]
     assert scope_of(user).roles == {"city_coordinator"}
     assert district_of(user) is None  # the city is no district: district pages do not pick one silently
     acting.request_area(user, "110118")
@@ -95,7 +95,9 @@ def test_the_chosen_district_decides_what_a_multi_district_coordinator_sees(city
     from shaobao.intake.models import Demand
 
     Demand.objects.create(street=city.street_m, subject="密云的诉求", channel="hotline", tracking_code="MY-1")
-    Demand.objects.create(street=city.world.street_a, subject="平谷的诉求", channel="hotline", tracking_code="PG-1")
+    Demand.objects.create(
+        street=city.world.street_a, subject="平谷的诉求", channel="hotline", tracking_code="PG-1"
+    )
     client = web_for("city_coordinator")
     client.post("/org/acting/", {"area": "110117"})
     user = fresh(city.users["city_coordinator"])

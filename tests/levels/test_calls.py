@@ -40,7 +40,12 @@ def visible(user):
 
 def test_a_street_calls_its_county_and_the_call_is_seen_only_by_its_levels(city):
     call = raise_call(city)
-    assert (call.caller, call.centre, call.level, call.state) == (city.world.street_a, city.world.district, "county", "raised")
+    assert (call.caller, call.centre, call.level, call.state) == (
+        city.world.street_a,
+        city.world.district,
+        "county",
+        "raised",
+    )
     assert call.pk in visible(as_user(city, "dispatcher"))
     assert call.pk in visible(as_user(city, "coordinator"))
     assert call.pk in visible(as_user(city, "city_coordinator"))  # acting in the city: the levels below
@@ -56,7 +61,13 @@ def test_only_a_street_s_own_staff_call_for_it_and_input_errors_name_the_field(c
     with pytest.raises(Forbidden):
         raise_call(city, persona="dispatcher_b")
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_raise_call(actor=city.users["dispatcher"], caller_code=city.world.street_a.code, subject="", body="", type="x")
+        actions.do_raise_call(
+            actor=city.users["dispatcher"],
+            caller_code=city.world.street_a.code,
+            subject="",
+            body="",
+            type="x",
+        )
     assert {"subject", "body", "type"} <= set(exc.value.fields)
     assert Call.objects.count() == 0
 
@@ -73,7 +84,9 @@ def test_the_county_assigns_only_its_own_departments_with_the_whistles_deadlines
             actions.do_assign(actor=coordinator, call_id=call.pk, lead_unit_code=wrong)
         assert "lead_unit" in exc.value.fields
     before = timezone.now()
-    actions.do_assign(actor=coordinator, call_id=call.pk, lead_unit_code="CGZF", supporting_unit_codes=["ZJW"])
+    actions.do_assign(
+        actor=coordinator, call_id=call.pk, lead_unit_code="CGZF", supporting_unit_codes=["ZJW"]
+    )
     call.refresh_from_db()
     assert call.state == "assigned"
     lead = call.assignments.get(role="lead")
@@ -86,7 +99,9 @@ def test_the_county_assigns_only_its_own_departments_with_the_whistles_deadlines
 
 def test_the_chain_report_in_finish_verify_and_rate(city):
     call = raise_call(city)
-    actions.do_assign(actor=city.users["coordinator"], call_id=call.pk, lead_unit_code="CGZF", supporting_unit_codes=["ZJW"])
+    actions.do_assign(
+        actor=city.users["coordinator"], call_id=call.pk, lead_unit_code="CGZF", supporting_unit_codes=["ZJW"]
+    )
     lead = call.assignments.get(role="lead")
     support = call.assignments.get(role="supporting")
     with pytest.raises(Forbidden):
@@ -109,7 +124,9 @@ def test_the_chain_report_in_finish_verify_and_rate(city):
         actions.do_verify(actor=city.users["dispatcher"], call_id=call.pk, passed=True, ratings={"CGZF": 5})
     assert "ratings.ZJW" in exc.value.fields
     assert not CallRating.objects.exists()
-    actions.do_verify(actor=city.users["dispatcher"], call_id=call.pk, passed=True, ratings={"CGZF": 4, "ZJW": "5"})
+    actions.do_verify(
+        actor=city.users["dispatcher"], call_id=call.pk, passed=True, ratings={"CGZF": 4, "ZJW": "5"}
+    )
     call.refresh_from_db()
     assert call.state == "closed"
     assert dict(CallRating.objects.values_list("unit__code", "score")) == {"CGZF": 4, "ZJW": 5}
@@ -138,7 +155,9 @@ def test_dispute_and_arbitration_by_the_county_centre(city):
     assert "reassign_to" in exc.value.fields
     with pytest.raises(Forbidden):
         actions.do_arbitrate(actor=city.users["dispatcher"], assignment_id=a.pk, decision="reject")
-    actions.do_arbitrate(actor=city.users["coordinator"], assignment_id=a.pk, decision="uphold", reassign_to="CGZF")
+    actions.do_arbitrate(
+        actor=city.users["coordinator"], assignment_id=a.pk, decision="uphold", reassign_to="CGZF"
+    )
     a.refresh_from_db()
     assert a.state == "withdrawn"
     assert call.assignments.get(state="summoned").unit.code == "CGZF"
@@ -159,7 +178,9 @@ def test_the_county_calls_the_city_and_the_answer_comes_back_down(city):
     assert child.pk not in visible(as_user(city, "dispatcher"))
     # Acting in Pinggu, the city coordinator is a district coordinator: not the city centre.
     with pytest.raises(Forbidden):
-        actions.do_assign(actor=as_user(city, "city_coordinator", "110117"), call_id=child.pk, lead_unit_code="CITY-ZJW")
+        actions.do_assign(
+            actor=as_user(city, "city_coordinator", "110117"), call_id=child.pk, lead_unit_code="CITY-ZJW"
+        )
     with pytest.raises(ValidationFailed):
         actions.do_assign(actor=city_user, call_id=child.pk, lead_unit_code="CGZF")  # a county department
     actions.do_assign(actor=city_user, call_id=child.pk, lead_unit_code="CITY-ZJW")
@@ -181,7 +202,9 @@ def test_the_county_calls_the_city_and_the_answer_comes_back_down(city):
 
 def test_a_township_cannot_call_the_city_directly_nor_a_department_call_at_all(city):
     with pytest.raises(Forbidden):
-        actions.do_raise_call(actor=city.users["dispatcher"], caller_code=city.world.district.code, subject="x", body="y")
+        actions.do_raise_call(
+            actor=city.users["dispatcher"], caller_code=city.world.district.code, subject="x", body="y"
+        )
     with pytest.raises(Forbidden):
         raise_call(city, persona="lead_handler")
     call = raise_call(city, persona="coordinator", caller=city.world.district)

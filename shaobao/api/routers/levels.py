@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from shaobao.api.schemas import error_responses
-from shaobao.org import acting
+from shaobao.org import acting, scoping
 from shaobao.org.access import require_member
 from shaobao.org.models import Membership
 
@@ -35,7 +35,7 @@ class ActingIn(Schema):
 
 
 def _acting(request: HttpRequest) -> dict:
-    areas = acting.areas_of(request.user)
+    areas = scoping.areas_of(request.user)
     current = next((a.key for a in areas if a.current), None)
     return {"current": current, "areas": [a.__dict__ for a in areas]}
 
