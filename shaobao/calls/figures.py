@@ -29,5 +29,5 @@ def _compute(unit_ids: set[int], period) -> dict[int, float]:
 
 
 CALL_COMPOSITE = CallFigure(
-    code="call_composite", label=_("Calls up: composite (30% rated by callers)"), compute=_compute
+    code="call_composite", label=_("Calls up: composite with the callers' ratings"), compute=_compute
 )
