@@ -30,6 +30,7 @@ from shaobao.demo.fixtures.units import (
     street_unit_code,
 )
 from shaobao.demo.forces import load_forces
+from shaobao.demo.levels import load_levels
 from shaobao.demo.powers import load_powers
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
 from shaobao.demo.workteams import load_workteams
@@ -88,6 +89,7 @@ def load_demo_district() -> DemoLoad:
         result.notes.append(load_forces(district).summary())
         result.notes.append(load_workteams(district).summary())
         result.notes.append(load_powers(district))
+        result.notes.append(load_levels(district))
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result
