@@ -289,7 +289,9 @@ def create_call(
 
 
 @router.get(
-    "/calls/{call_id}", response={200: CallOut, **error_responses(401, 403, 404)}, summary="呼叫详情 / A call"
+    "/calls/{call_id}",
+    response={200: CallOut, **error_responses(400, 401, 403, 404)},
+    summary="呼叫详情 / A call",
 )
 def get_call(request: HttpRequest, call_id: int):
     return call_detail(access_call(request.user, call_id))
