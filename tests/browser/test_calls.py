@@ -22,7 +22,13 @@ PHONE = {"width": 375, "height": 812}
     [("zh-hans", DESKTOP, "跨区河道污染"), ("en", PHONE, "泃河上游排污")],
 )
 def test_a_street_calls_up_the_county_assigns_the_department_reports_in_and_the_street_verifies(
-    live_server, browser, city, screenshots, language, viewport, subject  # noqa: F811
+    live_server,
+    browser,
+    city,
+    screenshots,
+    language,
+    viewport,
+    subject,  # noqa: F811
 ):
     base = live_server.url
     problems: list[str] = []
@@ -37,7 +43,9 @@ def test_a_street_calls_up_the_county_assigns_the_department_reports_in_and_the_
         return page
 
     def check(page, label: str) -> None:
-        problems.extend(f"[{label}] {p}" for p in problems_on(page, language, set(), phone, user_data_from_database()))
+        problems.extend(
+            f"[{label}] {p}" for p in problems_on(page, language, set(), phone, user_data_from_database())
+        )
 
     # 1. The street calls its county centre.
     street = page_as("dispatcher")
