@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "shaobao.powers",
     "shaobao.keytasks",
     "shaobao.checkin",
+    "shaobao.calls",
     "shaobao.evaluation",
     "shaobao.platform",
     "shaobao.households",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shaobao.org.acting.ActingInMiddleware",  # the district (or city) a multi-area user acts in
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shaobao.core.context_processors.navigation",
+                "shaobao.org.context_processors.acting",
             ],
         },
     },

@@ -28,6 +28,7 @@ urlpatterns = [
     path("checkin/", include("shaobao.checkin.urls")),
     path("grids/", include("shaobao.households.urls")),
     path("hotline/", include("shaobao.hotline.urls")),
+    path("calls/", include("shaobao.calls.urls")),
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]

@@ -18,6 +18,7 @@ from shaobao.api.routers import (
     households,
     inbox,
     keytasks,
+    levels,
     powers,
     reference,
     sms,
@@ -74,3 +75,4 @@ api.add_router("", households.router)
 api.add_router("", webhooks.router)
 api.add_router("", hotline.router)
 api.add_router("", sms.router)
+api.add_router("", levels.router)

@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, SessionAuth
 from shaobao.api.models import ApiToken, hash_token
 from shaobao.core.db import hot_cursor
 from shaobao.intake.people import Seat
+from shaobao.org import acting
 from shaobao.org.models import Division, Membership
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -47,7 +48,8 @@ class BearerToken(HttpBearer):
         if not rows:
             return None
         user = query.user(rows[0])
-        user._shaobao_seats = tuple(query.seat(row) for row in rows if row[query.seat_at] is not None)
+        seats = tuple(query.seat(row) for row in rows if row[query.seat_at] is not None)
+        user._shaobao_seats = _acting_seats(request, user, seats)
         token_id, last_used_at = rows[0][0], _aware(rows[0][1])
         now = timezone.now()
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
@@ -110,6 +112,21 @@ def _aware(value):
     return value
 
 
+def _acting_value(request: HttpRequest) -> str | None:
+    return request.headers.get(acting.HEADER) or request.GET.get(acting.PARAM)
+
+
+def _acting_seats(request: HttpRequest, user, seats: tuple[Seat, ...]) -> tuple[Seat, ...]:
+    """The seats of the area the request acts in (org.acting): the `X-Acting-In` header or `acting_in`
+    parameter (400 naming `acting_in` when the user has no membership there), else the default area."""
+    pairs = [(s.division_code, s.division_level) for s in seats]
+    wanted = acting.check(_acting_value(request), pairs)
+    if wanted:
+        acting.request_area(user, wanted)
+    chosen = acting.resolve(user, pairs)
+    return tuple(s for s in seats if acting.keeps(chosen, s.division_code, s.division_level))
+
+
 class Session(SessionAuth):
     """A logged-in browser user (CSRF-checked on unsafe methods)."""
 
@@ -118,6 +135,11 @@ class Session(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
+            value = _acting_value(request)
+            if value:
+                # The header overrides the session's choice for this request (validated: 400 when foreign).
+                pairs = Membership.objects.filter(user=user).values_list("division__code", "division__level")
+                acting.request_area(user, acting.check(value, pairs))
             return user
         return None
 

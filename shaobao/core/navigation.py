@@ -55,6 +55,8 @@ MENU: list[MenuItem] = [
     MenuItem(_("Import 12345 work orders"), "hotline:upload", frozenset(DISTRICT)),
     MenuItem(_("Administration"), "admin:index", frozenset({"administrator"})),
     MenuItem(_("Grids and households"), "households:grids", frozenset(STREET | DISTRICT)),
+    MenuItem(_("Calls up"), "calls:board", frozenset(STREET | UNIT | DISTRICT | {"city_coordinator"})),
+    MenuItem(_("City rankings"), "evaluation:city", frozenset({"city_coordinator"})),
 ]
 
 

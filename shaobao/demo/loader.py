@@ -31,6 +31,7 @@ from shaobao.demo.fixtures.units import (
 )
 from shaobao.demo.forces import load_forces
 from shaobao.demo.integration import load_integration
+from shaobao.demo.levels import load_levels
 from shaobao.demo.open311 import load_open311_attributes
 from shaobao.demo.powers import load_powers
 from shaobao.demo.users import DEMO_PASSWORD, DEMO_USERS, street_dispatchers, unit_handlers
@@ -92,6 +93,7 @@ def load_demo_district() -> DemoLoad:
         result.notes.append(load_powers(district))
         result.notes.append(load_open311_attributes())
         result.notes.append(load_integration(district))
+        result.notes.append(load_levels(district))
         transaction.on_commit(invalidate_index)
         transaction.on_commit(clear_place_cache)
     return result

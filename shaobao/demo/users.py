@@ -104,8 +104,18 @@ def per_unit_accounts() -> list[DemoUser]:
 
 
 # Accounts the apps' demo modules create beside the eight role accounts (forces sent down, village work teams,
-# 双报到, households): listed with the others when they are present.
-APP_USERNAMES = ("cadre", "teammember", "member", "rider", "grouplead")
+# 双报到, households, the demo city's levels): listed with the others when they are present.
+APP_USERNAMES = (
+    "cadre",
+    "teammember",
+    "member",
+    "rider",
+    "grouplead",
+    "citycoord",
+    "miyuncoord",
+    "miyundispatcher",
+    "twocounties",
+)
 
 
 def app_accounts() -> list[DemoUser]:

@@ -29,6 +29,7 @@ PROVIDERS: list[str] = [
     "shaobao.forces.evaluation.HOST_ASSESSMENT",
     "shaobao.powers.figures.URGE_NOTES",
     "shaobao.keytasks.evaluation.OVERDUE_KEY_TASKS",
+    "shaobao.calls.figures.CALL_COMPOSITE",
 ]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shaobao.evaluation import views
+from shaobao.evaluation import views, views_levels
 
 app_name = "evaluation"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("survey/", views.survey, name="survey"),
     path("publish/", views.publish, name="publish"),
     path("export.<str:fmt>", views.export, name="export"),
+    path("calls/", views_levels.call_ranking, name="call_ranking"),
+    path("city/", views_levels.city, name="city"),
 ]

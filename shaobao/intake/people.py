@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from shaobao.org import acting
 from shaobao.org.models import LEVEL_PREFIX_LENGTH, Division, Membership, Role
 
 TRIAGE_ROLES = frozenset({Role.STREET_DISPATCHER, Role.STREET_LEADER})
@@ -46,6 +47,9 @@ def seats(user) -> tuple[Seat, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk])
         rows = cursor.fetchall()
+    # A user in several districts acts in one of them per request (org.acting).
+    chosen = acting.resolve(user, [(r[2], r[3]) for r in rows])
+    rows = [r for r in rows if acting.keeps(chosen, r[2], r[3])]
     out = []
     for role, division_id, code, level, parent_id, unit_id in rows:
         street_id = division_id if level == "street" else (parent_id if level == "community" else None)

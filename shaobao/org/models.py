@@ -138,6 +138,7 @@ class UnitKind(models.TextChoices):
     STREET_SECTION = "street_section", _("street section")
     COMMUNITY_COMMITTEE = "community_committee", _("community committee")
     ENFORCEMENT_TEAM = "enforcement_team", _("comprehensive enforcement team")
+    CITY_DEPARTMENT = "city_department", _("city department")
 
 
 class UnitQuerySet(models.QuerySet):
@@ -207,6 +208,8 @@ class Role(models.TextChoices):
     UNIT_HANDLER = "unit_handler", _("unit handler")
     UNIT_LEADER = "unit_leader", _("unit leader")
     DISTRICT_COORDINATOR = "district_coordinator", _("district coordinator")
+    # The city's social-governance centre (shaobao.calls): receives the districts' calls up.
+    CITY_COORDINATOR = "city_coordinator", _("city coordinator")
     ADMINISTRATOR = "administrator", _("administrator")
     # Forces sent down (shaobao.forces) and 双报到 (shaobao.checkin): the division is the host / community.
     DEPLOYED_CADRE = "deployed_cadre", _("deployed cadre")
@@ -287,6 +290,11 @@ def scope_of(user) -> Scope:
     if cached is not None:
         return cached
     memberships = list(Membership.objects.filter(user=user).select_related("division", "unit"))
+    # A user in several districts (or the city and its districts) acts in one of them per request.
+    from shaobao.org import acting
+
+    chosen = acting.resolve(user, [(m.division.code, m.division.level) for m in memberships])
+    memberships = [m for m in memberships if acting.keeps(chosen, m.division.code, m.division.level)]
     roles = frozenset(m.role for m in memberships)
     division_prefixes = tuple(sorted({m.division.prefix for m in memberships}))
     district_prefixes = tuple(

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 # The scope itself is computed next to the memberships it is made of (org.models), so that the
 # querysets' visible_to can use it without org.models and org.scoping importing each other.
+from dataclasses import dataclass
+
 from django.db.models import Q
 
-from shaobao.org.models import EMPTY_SCOPE, Division, Scope, Unit, scope_of
+from shaobao.org.acting import keys_of
+from shaobao.org.models import EMPTY_SCOPE, Division, Membership, Scope, Unit, scope_of
 
-__all__ = ["EMPTY_SCOPE", "Scope", "district_of", "scope_of"]
+__all__ = ["EMPTY_SCOPE", "Area", "Scope", "acting_key", "areas_of", "district_of", "scope_of"]
 
 
 def district_of(user) -> Division | None:
@@ -22,7 +25,13 @@ def district_of(user) -> Division | None:
         return (
             Division.objects.filter(level="district").order_by("code").first() if scope.is_superuser else None
         )
-    return Division.objects.filter(code=Division.full_code(scope.district_prefixes[0])).first()
+    # The district acted in (org.acting: one area per request); a city-level member has none.
+    districts = Division.objects.filter(level="district")
+    for prefix in scope.district_prefixes:
+        district = districts.filter(code=Division.full_code(prefix)).first()
+        if district is not None:
+            return district
+    return None
 
 
 # --- what the filters and pickers offer ---------------------------------------------------------------
@@ -52,3 +61,47 @@ def units_for(user):
     for street in Division.objects.filter(pk__in=scope.street_ids):
         q |= Q(pk__in=Unit.objects.serving(street).values("pk"))
     return units.filter(q).order_by("code")
+
+
+# --- what the top bar and the API show ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    code: str  # the 12-digit code of the district / city
+    name: str
+    level: str
+    current: bool
+
+
+def areas_of(user) -> list[Area]:
+    """The user's areas with their names (the current one marked), in default order."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    scope_of(user)  # resolves the area acted in
+    keys = getattr(user, "_shaobao_areas", None)
+    if keys is None:
+        pairs = Membership.objects.filter(user=user).values_list("division__code", "division__level")
+        keys = keys_of(pairs)
+    current = getattr(user, "_shaobao_acting", None)
+    names = {d.code: d for d in Division.objects.filter(code__in=[Division.full_code(k) for k in keys])}
+    out = []
+    for key in keys:
+        d = names.get(Division.full_code(key))
+        out.append(
+            Area(
+                key=key,
+                code=Division.full_code(key),
+                name=d.name if d else key,
+                level=d.level if d else ("district" if len(key) == 6 else "city"),
+                current=key == current,
+            )
+        )
+    return out
+
+
+def acting_key(user) -> str | None:
+    """The area this request acts in (after the memberships were read), or None for no membership."""
+    scope_of(user)
+    return getattr(user, "_shaobao_acting", None)

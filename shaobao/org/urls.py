@@ -7,4 +7,5 @@ from shaobao.org import views
 app_name = "org"
 urlpatterns = [
     path("boundaries.geojson", views.boundaries, name="boundaries"),
+    path("acting/", views.acting, name="acting"),
 ]

@@ -84,3 +84,9 @@ def change(value) -> str:
     if value < 0:
         return f"↓{-value}"
     return "–"
+
+
+@register.filter
+def pct(value) -> str:
+    """A rate 0–1 as a percentage with one decimal; — when there is no figure."""
+    return "—" if value is None else f"{value * 100:.1f}%"

@@ -1,0 +1,27 @@
+"""Calls up the levels (乡呼县应): a township calls its county centre, a county calls the city."""
+
+from django.apps import AppConfig
+
+
+class CallsConfig(AppConfig):
+    name = "shaobao.calls"
+    label = "calls"
+    verbose_name = "Calls up the levels"
+
+    def ready(self) -> None:
+        from shaobao.calls.models import CallState
+        from shaobao.core.labels import register_state_labels
+
+        register_state_labels(CallState)
+        from django.utils.translation import gettext_lazy as _
+
+        from shaobao.core.templatetags.shaobao_tags import EVENT_LABELS
+
+        for action, label in (
+            ("raise", _("called up")),
+            ("assign", _("departments assigned")),
+            ("call_up", _("called up to the level above")),
+            ("verify_fail_up", _("verified: failed, back to the centre")),
+            ("rate", _("departments rated")),
+        ):
+            EVENT_LABELS.setdefault(action, label)
