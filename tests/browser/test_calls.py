@@ -24,7 +24,7 @@ PHONE = {"width": 375, "height": 812}
 def test_a_street_calls_up_the_county_assigns_the_department_reports_in_and_the_street_verifies(
     live_server,
     browser,
-    city,
+    city,  # noqa: F811 - the fixture imported above
     screenshots,
     language,
     viewport,

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from shapely.geometry import shape
 
 from shaobao.demo.fixtures.matters import DOMAINS
+from shaobao.demo.users import APP_USERNAMES, DEMO_USERS
 from shaobao.duties.models import DutyList, MatterOverride
 from shaobao.duties.selectors import rule_for
 from shaobao.org import geo
@@ -145,9 +146,11 @@ def test_demo_users_json_and_logins(demo, client):
     call_command("demo_users", "--table", stdout=table)
     assert all(u["username"] in table.getvalue() for u in users) and "shaobao-demo" in table.getvalue()
     # The eight role accounts and the apps' own (deployed cadre, work-team member, checked-in member, rider,
-    # group lead),
+    # group lead, the demo city's coordinators),
     # not every generated handler and dispatcher.
-    assert table.getvalue().count("shaobao-demo") == 13, "the table lists the role accounts, not all 502"
+    assert table.getvalue().count("shaobao-demo") == len(DEMO_USERS) + len(APP_USERNAMES), (
+        "the table lists the role accounts, not all 502"
+    )
     for username, role in (
         ("cadre", "deployed_cadre"),
         ("teammember", "deployed_cadre"),
