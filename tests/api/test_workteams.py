@@ -182,3 +182,14 @@ def test_plan_review_and_visit_through_the_api(world, teams, api_as):
     unit_view = api_as("lead_leader").get(f"{URL}/{team}").json()
     assert unit_view["visits"] is None and len(unit_view["measures"]) == 1
     assert_error(member_api(teams, teams.member_b).get(f"{URL}/{team}"), 404)
+
+
+def test_a_retried_create_with_the_same_key_answers_the_first_team(world, teams, api_as):
+    api = api_as("coordinator")
+    before = WorkTeam.objects.count()
+    b = body(world, teams.spare[:5], name="兴谷社区第二工作队")
+    first = api.post(URL, b, **{"Idempotency-Key": "t-1"})
+    assert first.status_code == 201
+    again = api.post(URL, b, **{"Idempotency-Key": "t-1"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert WorkTeam.objects.count() == before + 1

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_workteams import (
@@ -179,22 +180,29 @@ def _page_source(teams):
 
 @router.post(
     "/work-teams",
-    response={201: WorkTeamDetailOut, **ACTION_ERRORS},
+    response={201: WorkTeamDetailOut, 200: WorkTeamDetailOut, **ACTION_ERRORS},
     summary="派驻工作队 / Send a village work team",
 )
-def create_team(request: HttpRequest, payload: WorkTeamIn):
+def create_team(request: HttpRequest, payload: WorkTeamIn, idempotency_key: str | None = key_header()):
     """Send a team of 4–5 cadres (leadership, resident force, specialist force) to a village of one of the
     five kinds; each member is deployed to the village. 400 naming the field, nothing written, on an
-    unknown kind, a wrong team size, a cadre already on a team."""
-    team = actions.do_create_team(
-        actor=request.user,
-        village_code=payload.village,
-        kind=payload.kind,
-        name=payload.name,
-        starts_on=payload.starts_on,
-        members=[actions.MemberSpec(m.cadre, m.force, m.post) for m in payload.members],
+    unknown kind, a wrong team size, a cadre already on a team. 200 with the first team when the
+    `Idempotency-Key` was already used by the same caller."""
+    team, replayed = create_once(
+        request.user,
+        "work-teams",
+        idempotency_key,
+        lambda: actions.do_create_team(
+            actor=request.user,
+            village_code=payload.village,
+            kind=payload.kind,
+            name=payload.name,
+            starts_on=payload.starts_on,
+            members=[actions.MemberSpec(m.cadre, m.force, m.post) for m in payload.members],
+        ),
+        lambda pk: access_team(request.user, pk),
     )
-    return Status(201, team_detail(request.user, access_team(request.user, team.pk)))
+    return Status(200 if replayed else 201, team_detail(request.user, access_team(request.user, team.pk)))
 
 
 @router.get(
