@@ -123,3 +123,16 @@ def test_the_reports_page_reads_the_rollups(ci, client):
     assert page.context["members_who_served"] == 1
     assert [r["id"] for r in page.context["by_member"]] == [ci.member.pk]
     assert f"members who served in {timezone.localdate():%Y-%m}" in page.content.decode()
+
+
+def test_the_rollup_command_rebuilds(ci):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _serve(ci, ci.member, "2")
+    ServiceDayCount.objects.all().delete()
+    out = StringIO()
+    call_command("rollup_checkin", stdout=out)
+    assert "1 day cells, 1 member-months" in out.getvalue()
+    assert ServiceDayCount.objects.get().person_times == 1
