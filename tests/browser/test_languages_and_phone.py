@@ -137,3 +137,27 @@ def test_the_menu_folds_behind_a_button_on_a_phone(live_server, world, browser):
     page.wait_for_url("**/whistles/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE])
+def test_the_lists_and_the_forces_fold_into_two_menu_groups(live_server, world, browser, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    log_in_world(page, live_server.url, "coordinator")
+    page.goto(f"{live_server.url}/demands/")
+    if viewport is PHONE:
+        page.click("label.nav-button")
+    group = page.locator("#menu-lists")
+    assert group.is_visible() and not group.locator("a[href='/key-tasks/']").is_visible()
+    assert page.evaluate("document.querySelector('header.topbar').getBoundingClientRect().height") < (
+        200 if viewport is DESKTOP else 400
+    )
+    group.locator("summary").click()
+    page.locator("#menu-forces summary").click()  # one group open at a time
+    assert not group.locator("a[href='/key-tasks/']").is_visible()
+    group.locator("summary").click()
+    group.locator("a[href='/key-tasks/']").click()
+    page.wait_for_url("**/key-tasks/")
+    assert page.locator("#menu-lists > summary.active").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    context.close()
