@@ -139,7 +139,22 @@ def members_for(
 SEARCH_COUNT_CAP = 10_000
 
 
-class SearchPaginator(Paginator):
+class IdsFirstPaginator(Paginator):
+    """Reads a page's ids first (the filters and the order only: a deep OFFSET skips index entries, not
+    joined rows), then those rows with their joins."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {o.pk: o for o in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+class SearchPaginator(IdsFirstPaginator):
     """A search's pages count its matches up to SEARCH_COUNT_CAP only (`capped` says there are more): a word
     that every member's name holds must not count half a million rows on every page."""
 

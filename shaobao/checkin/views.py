@@ -157,7 +157,7 @@ def members(request):
         if filters.get("q"):
             page_ = selectors.SearchPaginator(qs, PER_PAGE).get_page(request.GET.get("page"))
         else:
-            page_ = paginate(request, qs, PER_PAGE)
+            page_ = selectors.IdsFirstPaginator(qs, PER_PAGE).get_page(request.GET.get("page"))
         rows = selectors.with_service_totals(list(page_.object_list))
         for m in rows:
             m.contact = privacy.member_contact(user, m)

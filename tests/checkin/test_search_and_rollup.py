@@ -136,3 +136,19 @@ def test_the_rollup_command_rebuilds(ci):
     call_command("rollup_checkin", stdout=out)
     assert "1 day cells, 1 member-months" in out.getvalue()
     assert ServiceDayCount.objects.get().person_times == 1
+
+
+def test_the_ids_first_pages_are_the_pages_of_the_list(ci):
+    from django.core.paginator import Paginator
+
+    staff = ci.users["dispatcher"]
+    for i in range(5):
+        actions.do_check_in_member(
+            actor=staff, community_code=ci.community_a1.code, name=f"成员{i}", phone=f"1380000000{i}"
+        )
+    qs = selectors.members_for(staff)
+    plain, ids_first = Paginator(qs, 2, orphans=1), selectors.IdsFirstPaginator(qs, 2, orphans=1)
+    assert ids_first.num_pages == plain.num_pages == 3
+    for n in (1, 2, 3):
+        assert [m.pk for m in ids_first.page(n)] == [m.pk for m in plain.page(n)]
+        assert all(m.community.name for m in ids_first.page(n))  # with their joins
