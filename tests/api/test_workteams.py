@@ -207,7 +207,9 @@ def test_the_district_adds_and_lets_members_go_through_the_api(world, teams, api
         f"{URL}/{team.pk}/members", {"cadre": teams.spare[1].pk, "force": "specialist", "post": "specialist"}
     )
     assert "members" in assert_error(sixth, 400)["fields"]
-    wrong = api.post(f"{URL}/{team.pk}/members", {"cadre": teams.spare[1].pk, "force": "resident", "post": "x"})
+    wrong = api.post(
+        f"{URL}/{team.pk}/members", {"cadre": teams.spare[1].pk, "force": "resident", "post": "x"}
+    )
     assert assert_error(wrong, 400)
     gone = api.post(f"{URL}/{team.pk}/members/{seat.pk}/leave")
     assert gone.status_code == 200 and gone.json()["left_on"] == today().isoformat()

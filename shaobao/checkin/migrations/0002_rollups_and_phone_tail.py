@@ -5,48 +5,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checkin', '0001_initial'),
-        ('org', '0004_alter_membership_role'),
+        ("checkin", "0001_initial"),
+        ("org", "0004_alter_membership_role"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membercheckin',
-            name='phone_tail',
-            field=models.CharField(blank=True, default='', editable=False, max_length=20),
+            model_name="membercheckin",
+            name="phone_tail",
+            field=models.CharField(blank=True, default="", editable=False, max_length=20),
         ),
         migrations.CreateModel(
-            name='MemberMonthCount',
+            name="MemberMonthCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('person_times', models.PositiveIntegerField(default=0)),
-                ('hours', models.DecimalField(decimal_places=1, default=0, max_digits=10)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.division')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='checkin.membercheckin')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='checkin.organisationcheckin')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("person_times", models.PositiveIntegerField(default=0)),
+                ("hours", models.DecimalField(decimal_places=1, default=0, max_digits=10)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="org.division"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="checkin.membercheckin",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="checkin.organisationcheckin",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="org.division"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['month', '-person_times', '-hours'], name='checkin_mem_month_9094c8_idx'), models.Index(fields=['street', 'month', '-person_times'], name='checkin_mem_street__f86665_idx'), models.Index(fields=['community', 'month', '-person_times'], name='checkin_mem_communi_857b10_idx')],
-                'constraints': [models.UniqueConstraint(fields=('month', 'member', 'community'), name='checkin_member_month_once')],
+                "indexes": [
+                    models.Index(
+                        fields=["month", "-person_times", "-hours"], name="checkin_mem_month_9094c8_idx"
+                    ),
+                    models.Index(
+                        fields=["street", "month", "-person_times"], name="checkin_mem_street__f86665_idx"
+                    ),
+                    models.Index(
+                        fields=["community", "month", "-person_times"], name="checkin_mem_communi_857b10_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "member", "community"), name="checkin_member_month_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceDayCount',
+            name="ServiceDayCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('person_times', models.PositiveIntegerField(default=0)),
-                ('hours', models.DecimalField(decimal_places=1, default=0, max_digits=12)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.division')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='checkin.organisationcheckin')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("person_times", models.PositiveIntegerField(default=0)),
+                ("hours", models.DecimalField(decimal_places=1, default=0, max_digits=12)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="org.division"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="checkin.organisationcheckin",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="org.division"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day', 'community'], name='checkin_ser_day_66eade_idx'), models.Index(fields=['street', 'day'], name='checkin_ser_street__1a6aeb_idx'), models.Index(fields=['organisation', 'day'], name='checkin_ser_organis_e80c4b_idx')],
+                "indexes": [
+                    models.Index(fields=["day", "community"], name="checkin_ser_day_66eade_idx"),
+                    models.Index(fields=["street", "day"], name="checkin_ser_street__1a6aeb_idx"),
+                    models.Index(fields=["organisation", "day"], name="checkin_ser_organis_e80c4b_idx"),
+                ],
             },
         ),
     ]

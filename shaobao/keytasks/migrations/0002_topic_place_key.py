@@ -19,27 +19,28 @@ def fill_place_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('duties', '0003_versions'),
-        ('keytasks', '0001_initial'),
-        ('org', '0004_alter_membership_role'),
+        ("duties", "0003_versions"),
+        ("keytasks", "0001_initial"),
+        ("org", "0004_alter_membership_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='topic',
-            name='unique_topic_per_month',
+            model_name="topic",
+            name="unique_topic_per_month",
         ),
         migrations.AddField(
-            model_name='topic',
-            name='place_key',
-            field=models.CharField(default='', editable=False, max_length=60),
+            model_name="topic",
+            name="place_key",
+            field=models.CharField(default="", editable=False, max_length=60),
         ),
         migrations.RunPython(fill_place_keys, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='topic',
-            constraint=models.UniqueConstraint(fields=('district', 'month', 'matter', 'place_key'), name='unique_topic_place_per_month'),
+            model_name="topic",
+            constraint=models.UniqueConstraint(
+                fields=("district", "month", "matter", "place_key"), name="unique_topic_place_per_month"
+            ),
         ),
     ]
