@@ -64,15 +64,17 @@ def test_every_page_speaks_one_language_and_fits_a_phone(demo, live_server, brow
     base = live_server.url
     user_data = user_data_from_database()
     problems, visited = [], 0
-    for language, viewport, check_language in PASSES:
-        for username in ROLES:
-            context = browser.new_context(viewport=viewport)
-            context.set_default_timeout(20000)
+    for username in ROLES:
+        # One context and one log-in per role; each pass sets its language cookie and its viewport.
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        if username:
+            log_in(page, base, username)
+        start = start_pages(username)
+        for language, viewport, check_language in PASSES:
             context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-            page = context.new_page()
-            if username:
-                log_in(page, base, username)
-            start = start_pages(username)
+            page.set_viewport_size(viewport)
             # The menu's pages always, then a few pages linked from them (fewer on the width-only pass).
             more = (
                 (4 if username in PERSONAL else 2) if check_language else (1 if username in PERSONAL else 0)
@@ -91,7 +93,7 @@ def test_every_page_speaks_one_language_and_fits_a_phone(demo, live_server, brow
             assert not set(start) - {v.split("?")[0] for v in result.visited}, (username, result.visited)
             who = username or "anonymous"
             problems += [f"[{language} {viewport['width']}px {who}] {p}" for p in result.problems]
-            context.close()
+        context.close()
     assert not problems, f"{len(problems)} problems on {visited} pages:\n" + "\n".join(problems[:60])
 
 
