@@ -52,3 +52,20 @@ from shaobao.api.models_open311 import (  # noqa: E402, F401
     ServiceAttribute,
     ServiceAttributeValue,
 )
+
+
+class IdempotentCreate(models.Model):
+    """A create request sent with an `Idempotency-Key`: the same caller sending the same key to the same
+    endpoint again gets the first object back (`shaobao.api.idempotency`), as `POST /demands` does with its
+    key on the demand. The unique key decides when two requests race; the loser reads the winner's row."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=40)  # the endpoint, e.g. "powers"
+    key = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="api_idempotent_create_once")
+        ]

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shaobao.checkin import rollup
 from shaobao.checkin.access import (
     access_member,
     access_need,
@@ -515,6 +516,7 @@ def do_record_service(
             confirmed_at=now if code else None,
             recorded_by=actor,
         )
+        rollup.count(record)
         audit.record(
             record,
             "record",
@@ -549,6 +551,7 @@ def do_confirm_service(*, actor, record_id: int, confirmed: bool = True, note: s
         if note:
             record.note = note[:200]
         record.save(update_fields=["state", "confirm_method", "confirmed_by", "confirmed_at", "note"])
+        rollup.count(record)
         audit.record(
             record,
             "confirm" if confirmed else "reject",

@@ -128,6 +128,9 @@ class MemberCheckin(models.Model):
     )
     name = models.CharField(_("name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20)
+    # The phone's digits reversed: a search by the last digits is a prefix search on this column, served by
+    # an index (see `checkin.search`; on PostgreSQL a varchar_pattern_ops index, migration 0002).
+    phone_tail = models.CharField(max_length=20, blank=True, default="", editable=False)
     organisation = models.ForeignKey(
         OrganisationCheckin,
         null=True,
@@ -177,6 +180,18 @@ class MemberCheckin(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def tail_of(phone: str) -> str:
+        """The search key of a phone: its digits, reversed (`phone_tail`)."""
+        return "".join(ch for ch in (phone or "") if ch.isdigit())[::-1]
+
+    def save(self, *args, **kwargs):
+        self.phone_tail = self.tail_of(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_tail"}
+        super().save(*args, **kwargs)
 
     @property
     def is_new_employment(self) -> bool:
@@ -349,4 +364,53 @@ class PostShift(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="checkin_shift_ends_after"
             ),
+        ]
+
+
+class ServiceDayCount(models.Model):
+    """The daily roll-up of confirmed services per community and organisation (person-times and hours), kept
+    by `checkin.rollup` in the same transaction as the service that counts, so that the reports over any
+    period read a few thousand rows instead of every service record. `rollup.rebuild` recomputes it."""
+
+    day = models.DateField()
+    street = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        OrganisationCheckin, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    person_times = models.PositiveIntegerField(default=0)
+    hours = models.DecimalField(max_digits=12, decimal_places=1, default=0)
+
+    class Meta:
+        # Rows are added or incremented, never needed unique: two rows of one cell (written at the same moment)
+        # still sum right.
+        indexes = [
+            models.Index(fields=["day", "community"]),
+            models.Index(fields=["street", "day"]),
+            models.Index(fields=["organisation", "day"]),
+        ]
+
+
+class MemberMonthCount(models.Model):
+    """The monthly roll-up of confirmed services per member (person-times and hours): the reports' ranking of
+    members and the count of members who served in a month, without grouping every service record."""
+
+    month = models.DateField()  # the first day of the month
+    member = models.ForeignKey(MemberCheckin, on_delete=models.CASCADE, related_name="+")
+    street = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        OrganisationCheckin, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    person_times = models.PositiveIntegerField(default=0)
+    hours = models.DecimalField(max_digits=10, decimal_places=1, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "member", "community"], name="checkin_member_month_once")
+        ]
+        indexes = [
+            models.Index(fields=["month", "-person_times", "-hours"]),
+            models.Index(fields=["street", "month", "-person_times"]),
+            models.Index(fields=["community", "month", "-person_times"]),
         ]

@@ -20,7 +20,15 @@ from shaobao.core.errors import Forbidden
 from shaobao.core.models import PersonalDataAccess
 from shaobao.intake.privacy import mask_name, mask_phone
 
-__all__ = ["mask_name", "mask_phone", "may_reveal", "member_contact", "person_search", "shows_name"]
+__all__ = [
+    "mask_name",
+    "mask_phone",
+    "may_reveal",
+    "member_contact",
+    "person_search",
+    "phone_digits",
+    "shows_name",
+]
 
 
 def may_reveal(user, member: MemberCheckin) -> bool:
@@ -50,15 +58,27 @@ def display_name(user, member: MemberCheckin) -> str:
     return member.name if shows_name(user, member) else mask_name(member.name)
 
 
-def person_search(user, term: str) -> Q:
-    """Search by name or phone (a part, e.g. the last four digits), only among the members whose details the
-    user may see, so that no other role can probe personal data by searching. Matching does not unmask."""
+def phone_digits(term: str) -> str:
+    """The digits of a search term that is a phone number or a part of one (at least 3 digits, nothing else
+    but spaces, dashes and a plus), else ""."""
     term = (term or "").strip()
     digits = re.sub(r"\D", "", term)
+    return digits if len(digits) >= 3 and len(digits) == len(re.sub(r"[\s\-+]", "", term)) else ""
+
+
+def person_search(user, term: str) -> Q:
+    """Search by name or phone, only among the members whose details the user may see, so that no other
+    role can probe personal data by searching. Matching does not unmask.
+
+    Digits match the phone's last digits (e.g. the last four) or its first ones (the whole number): a prefix
+    search on `phone_tail` (the digits reversed) or on `phone`, both indexed; a term with no digit matches
+    a part of the name (on PostgreSQL a trigram index serves it, migration 0002)."""
+    term = (term or "").strip()
+    digits = phone_digits(term)
     found = Q(pk__in=[])
-    if len(digits) >= 3 and len(digits) == len(re.sub(r"[\s\-+]", "", term)):
-        found |= Q(phone__contains=digits)
-    elif term and not digits:
+    if digits:
+        found |= Q(phone_tail__startswith=digits[::-1]) | Q(phone__startswith=digits)
+    elif term and not re.search(r"\d", term):
         found |= Q(name__icontains=term)
     return found & _manager_q(user)
 

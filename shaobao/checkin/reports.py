@@ -1,5 +1,7 @@
-"""The 双报到 reports: person-times and hours per community, organisation and member over a period, coverage per
-community, for the page (with its ECharts chart) and as an xlsx workbook (formula-safe, `core.xlsx`)."""
+"""The 双报到 reports: person-times and hours per community and organisation over a period (the daily roll-up),
+the members with the most person-times and the members who served in the month where the period ends (the
+monthly roll-up), coverage per community; for the page (with its ECharts chart) and as an xlsx workbook
+(formula-safe, `core.xlsx`). See `checkin.rollup`."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ def report_context(user, period, *, street: str = "", top: int | None = TOP) -> 
     filters = {"street": street} if street else {}
     by_community = selectors.person_times_by(user, period, "community", **filters)
     by_org = selectors.person_times_by(user, period, "organisation", limit=top, **filters)
-    by_member = selectors.person_times_by(user, period, "member", limit=top, **filters)
+    month = period.last.replace(day=1)
+    by_member = selectors.members_of_month(user, month, limit=top, **filters)
     _mask_members(user, by_member)
     coverage = selectors.coverage(user, street=street)
     chart = {
@@ -29,6 +32,8 @@ def report_context(user, period, *, street: str = "", top: int | None = TOP) -> 
     return {
         "period": period,
         "totals": selectors.totals(user, period, **filters),
+        "month": month,
+        "members_who_served": selectors.members_who_served(user, month, **filters),
         "by_community": by_community,
         "by_organisation": by_org,
         "by_member": by_member,
@@ -69,17 +74,17 @@ def export_xlsx(user, period, *, street: str = "") -> bytes:
             _("street/township"),
             _("person-times"),
             _("hours"),
-            _("members who served"),
         ],
     )
     for r in ctx["by_community"]:
-        append_row(ws, [r["name"], r["where"], r["person_times"], float(r["hours"]), r["members"]])
+        append_row(ws, [r["name"], r["where"], r["person_times"], float(r["hours"])])
     sheets = (
-        (_("Organisations"), ctx["by_organisation"], _("organisation")),
-        (_("Members"), ctx["by_member"], _("member")),
+        (_("Organisations"), ctx["by_organisation"], _("organisation"), period.label),
+        (_("Members"), ctx["by_member"], _("member"), ctx["month"].strftime("%Y-%m")),
     )
-    for title, rows, label in sheets:
+    for title, rows, label, when in sheets:
         sheet = wb.create_sheet(str(title)[:31])
+        append_row(sheet, [_("Period"), when])
         append_row(sheet, [label, _("community/village"), _("person-times"), _("hours")])
         for r in rows:
             append_row(sheet, [r["name"], r["where"], r["person_times"], float(r["hours"])])

@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from shaobao.checkin.access import (
     reach,
+    territory_q,
     visible_members,
     visible_needs,
     visible_organisations,
@@ -24,12 +27,14 @@ from shaobao.checkin.access import (
 from shaobao.checkin.models import (
     NEW_EMPLOYMENT_KINDS,
     MemberCheckin,
+    MemberMonthCount,
     Need,
     NeedState,
     PostShift,
     RecordState,
+    ServiceDayCount,
 )
-from shaobao.checkin.privacy import person_search
+from shaobao.checkin.privacy import person_search, phone_digits
 from shaobao.org.models import Division
 
 CONFIRMED = Q(state=RecordState.CONFIRMED)
@@ -107,8 +112,9 @@ def members_for(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ):
-    """Members visible to the user, filtered; `q` searches skills and resources, and names and phones only
-    where the user may see them (`privacy.person_search`)."""
+    """Members visible to the user, filtered. `q` of digits searches phones (their last or first digits,
+    only where the user may see them: `privacy.person_search`); other words search skills, resources and
+    names (names only where the user may see them)."""
     qs = _territory_filters(
         visible_members(user), street=street, community=community, organisation=organisation
     )
@@ -122,9 +128,43 @@ def members_for(
         qs = qs.filter(checked_in_on__gte=date_from)
     if date_to:
         qs = qs.filter(checked_in_on__lte=date_to)
-    if q:
+    q = (q or "").strip()
+    if q and phone_digits(q):
+        qs = qs.filter(person_search(user, q))
+    elif q:
         qs = qs.filter(Q(skills__icontains=q) | Q(resources__icontains=q) | person_search(user, q))
     return qs.select_related("community", "street", "organisation").order_by("-checked_in_on", "-id")
+
+
+SEARCH_COUNT_CAP = 10_000
+
+
+class IdsFirstPaginator(Paginator):
+    """Reads a page's ids first (the filters and the order only: a deep OFFSET skips index entries, not
+    joined rows), then those rows with their joins."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {o.pk: o for o in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+class SearchPaginator(IdsFirstPaginator):
+    """A search's pages count its matches up to SEARCH_COUNT_CAP only (`capped` says there are more): a word
+    that every member's name holds must not count half a million rows on every page."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        n = self.object_list[: SEARCH_COUNT_CAP + 1].count()
+        self.capped = n > SEARCH_COUNT_CAP
+        return min(n, SEARCH_COUNT_CAP)
 
 
 def with_service_totals(members: list[MemberCheckin], period: Period | None = None) -> list[MemberCheckin]:
@@ -261,51 +301,90 @@ def taken_needs_for_member(user):
 # --- figures ---------------------------------------------------------------------------------------
 
 
-def _records_in(user, period: Period, **filters):
-    return records_for(user, **filters).filter(
-        CONFIRMED, served_on__gte=period.first, served_on__lte=period.last
+HOURS_ROLLED = Coalesce(Sum("hours"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=1))
+
+
+def _rolled_up(model, user, *, street: str = "", community: str = "", organisation: str = "", unit: str = ""):
+    """Roll-up rows (`ServiceDayCount`, `MemberMonthCount`) the user sees, like `visible_records`: their
+    territory, their own organisation's (unit staff), their own (a member)."""
+    r = reach(user)
+    q = territory_q(r)
+    if r.unit_ids:
+        q |= Q(organisation__unit_id__in=r.unit_ids)
+    if r.member_ids and model is MemberMonthCount:  # the daily cells hold others' services too
+        q |= Q(member_id__in=r.member_ids)
+    qs = _territory_filters(
+        model.objects.filter(q), street=street, community=community, organisation=organisation
     )
+    if unit:
+        qs = qs.filter(organisation__unit__code=unit)
+    return qs
 
 
-HOURS = Coalesce(Sum("hours"), Value(0), output_field=DecimalField(max_digits=12, decimal_places=1))
+def days_of(user, period: Period, **filters):
+    return _rolled_up(ServiceDayCount, user, **filters).filter(day__gte=period.first, day__lte=period.last)
 
 
 def person_times_by(user, period: Period, group: str, *, limit: int | None = None, **filters) -> list[dict]:
-    """Person-times and hours per member, organisation or community over the period, most first."""
+    """Person-times and hours per organisation, community or street over the period, most first, from the
+    daily roll-up (`ServiceDayCount`: a few thousand rows a month, whatever the number of services)."""
     fields = {
-        "member": ("member_id", "member__name", "member__community__name"),
         "organisation": ("organisation_id", "organisation__name", "organisation__community__name"),
         "community": ("community_id", "community__name", "street__name"),
         "street": ("street_id", "street__name", "street__parent__name"),
     }[group]
-    qs = _records_in(user, period, **filters).order_by()
+    qs = days_of(user, period, **filters).order_by()
     if group == "organisation":
         qs = qs.filter(organisation__isnull=False)
-    rows = (
-        qs.values(*fields)
-        .annotate(person_times=Count("id"), hours=HOURS, members=Count("member_id", distinct=True))
-        .order_by("-person_times", fields[1])
-    )
+    rows = qs.values(*fields).annotate(n=Sum("person_times"), h=HOURS_ROLLED).order_by("-n", fields[1])
     rows = rows[:limit] if limit else rows
     return [
         {
             "id": r[fields[0]],
             "name": r[fields[1]],
             "where": r[fields[2]],
-            "person_times": r["person_times"],
-            "hours": r["hours"],
-            "members": r["members"],
+            "person_times": r["n"],
+            "hours": r["h"],
         }
         for r in rows
     ]
 
 
-def totals(user, period: Period, **filters) -> dict:
-    agg = _records_in(user, period, **filters).aggregate(
-        person_times=Count("id"), hours=HOURS, members=Count("member_id", distinct=True)
+def members_of_month(user, month: dt.date, *, limit: int | None = None, **filters) -> list[dict]:
+    """The members with the most person-times in a calendar month, from the monthly roll-up (one row per
+    member and community: read in the order of its index, no grouping)."""
+    qs = (
+        _rolled_up(MemberMonthCount, user, **filters)
+        .filter(month=month.replace(day=1))
+        .values("member_id", "member__name", "community__name", "person_times", "hours")
+        .order_by("-person_times", "-hours", "member_id")
     )
+    qs = qs[:limit] if limit else qs
+    return [
+        {
+            "id": r["member_id"],
+            "name": r["member__name"],
+            "where": r["community__name"],
+            "person_times": r["person_times"],
+            "hours": r["hours"],
+        }
+        for r in qs
+    ]
+
+
+def members_who_served(user, month: dt.date, **filters) -> int:
+    return (
+        _rolled_up(MemberMonthCount, user, **filters)
+        .filter(month=month.replace(day=1))
+        .aggregate(n=Count("member_id", distinct=True))["n"]
+    )
+
+
+def totals(user, period: Period, **filters) -> dict:
+    """Person-times and hours over the period (daily roll-up), and the services awaiting confirmation."""
+    agg = days_of(user, period, **filters).aggregate(person_times=Sum("person_times"), hours=HOURS_ROLLED)
     pending = records_for(user, **filters).filter(state=RecordState.RECORDED).count()
-    return {**agg, "pending": pending}
+    return {"person_times": agg["person_times"] or 0, "hours": agg["hours"], "pending": pending}
 
 
 def coverage(user, *, street: str = "") -> list[dict]:

@@ -152,8 +152,12 @@ def members(request):
             communities=selectors.communities_for(user),
             organisations=visible_organisations(user).only("pk", "name").order_by("name")[:500],
         )
-        qs = selectors.members_for(user, **_clean(form))
-        page_ = paginate(request, qs, PER_PAGE)
+        filters = _clean(form)
+        qs = selectors.members_for(user, **filters)
+        if filters.get("q"):
+            page_ = selectors.SearchPaginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+        else:
+            page_ = selectors.IdsFirstPaginator(qs, PER_PAGE).get_page(request.GET.get("page"))
         rows = selectors.with_service_totals(list(page_.object_list))
         for m in rows:
             m.contact = privacy.member_contact(user, m)

@@ -60,6 +60,22 @@ MENU: list[MenuItem] = [
 ]
 
 
+# Entries shown together under one heading of the top bar (a <details> dropdown on a desktop, a folded
+# section of the phone's menu): url name → the group's label. A group a user sees one entry of is shown as
+# that plain entry. The group sits where its first entry stands in MENU.
+GROUP_LABELS = {"lists": _("Lists"), "forces": _("Forces")}
+GROUPS: dict[str, str] = {
+    "admission:catalogue": "lists",
+    "powers:power_list": "lists",
+    "powers:street_powers": "lists",
+    "keytasks:list": "lists",
+    "keytasks:topics": "lists",
+    "keytasks:referrals": "lists",
+    "forces:deployment_list": "forces",
+    "workteams:team_list": "forces",
+    "checkin:members": "forces",
+}
+
 _roles_of: Callable[[object], frozenset[str]] | None = None
 
 
@@ -94,4 +110,29 @@ def menu_for(user) -> list[dict]:
         except NoReverseMatch:
             continue
         items.append({"label": item.label, "url": url, "name": item.url_name})
-    return items
+    return _grouped(items)
+
+
+def _grouped(items: list[dict]) -> list[dict]:
+    """Fold the entries of each group (`GROUPS`) into one {"label", "key", "group", "items", "names"} entry
+    where the group's first entry stands; a group the user sees one entry of stays a plain entry."""
+    members: dict[str, list[dict]] = {}
+    for item in items:
+        if item["name"] in GROUPS:
+            members.setdefault(GROUPS[item["name"]], []).append(item)
+    out: list[dict] = []
+    for item in items:
+        key = GROUPS.get(item["name"])
+        if key is None or len(members[key]) < 2:
+            out.append(item)
+        elif members[key][0] is item:
+            out.append(
+                {
+                    "label": GROUP_LABELS[key],
+                    "key": key,
+                    "group": True,
+                    "items": members[key],
+                    "names": [e["name"] for e in members[key]],
+                }
+            )
+    return out

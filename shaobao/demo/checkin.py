@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from shaobao.checkin import rollup
 from shaobao.checkin.grid_helpers import do_report_as_grid_helper, reports_of
 from shaobao.checkin.models import (
     MemberCheckin,
@@ -217,6 +218,7 @@ def load_checkin_demo(district: Division, seed: int = 0) -> CheckinDemo:
                         kind=kind,
                         name=_name(rng),
                         phone=f"100{phone:08d}",
+                        phone_tail=MemberCheckin.tail_of(f"100{phone:08d}"),
                         organisation=rng.choice(nearby) if kind == MemberKind.PARTY_MEMBER else None,
                         employer=rng.choice(EMPLOYERS[kind]) if kind != MemberKind.PARTY_MEMBER else "",
                         skills="、".join(rng.sample(SKILLS, rng.randint(1, 2))),
@@ -236,6 +238,7 @@ def load_checkin_demo(district: Division, seed: int = 0) -> CheckinDemo:
                     kind=kind,
                     name=name,
                     phone=f"100{phone:08d}",
+                    phone_tail=MemberCheckin.tail_of(f"100{phone:08d}"),
                     organisation=(orgs_by_community.get(demo_community.pk) or orgs)[0]
                     if kind == MemberKind.PARTY_MEMBER
                     else None,
@@ -270,6 +273,7 @@ def load_checkin_demo(district: Division, seed: int = 0) -> CheckinDemo:
                     )
                 )
         ServiceRecord.objects.bulk_create(records, batch_size=2000)
+        rollup.rebuild()
         result.records = len(records)
 
         # Needs on the boards: two or three per community of the first streets, some taken.

@@ -356,7 +356,7 @@ def do_choose_topic(
         community=community_obj, grid=grid_obj,
     )  # fmt: skip
     with transaction.atomic():
-        if same.exists():  # (the unique constraint also answers on PostgreSQL; SQLite ignores its NULLs rule)
+        if same.exists():  # a friendly early answer; the race is decided by the unique place key below
             raise Conflict("本月已选过这个题目 / this topic was already chosen for the month")
         task = _create_task(
             actor, district, title=title or f"每月一题 {month}：{place}{matter_obj.name}", lead=lead,

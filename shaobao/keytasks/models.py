@@ -213,6 +213,11 @@ class Topic(models.Model):
         verbose_name=_("community/village"),
     )
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # "level:street:community:grid" (empty for none): the place as one NOT NULL value, so that the unique key
+    # (district, month, matter, place_key) holds on both databases — a NULL community or grid never collides
+    # in a plain unique constraint, so two coordinators picking the same street-level topic at the same
+    # moment would both succeed. Set by `save()` from the fields.
+    place_key = models.CharField(max_length=60, editable=False, default="")
     # The candidate's figures when it was picked.
     figures = models.JSONField(default=dict, blank=True)
     key_task = models.OneToOneField(KeyTask, on_delete=models.PROTECT, related_name="topic")
@@ -225,13 +230,20 @@ class Topic(models.Model):
         ordering = ["-month", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "month", "matter", "level", "street", "community", "grid"],
-                name="unique_topic_per_month",
+                fields=["district", "month", "matter", "place_key"], name="unique_topic_place_per_month"
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.month} {self.matter.name}"
+
+    @staticmethod
+    def key_of(level: str, street_id, community_id, grid_id) -> str:
+        return f"{level}:{street_id}:{community_id or ''}:{grid_id or ''}"
+
+    def save(self, *args, **kwargs):
+        self.place_key = self.key_of(self.level, self.street_id, self.community_id, self.grid_id)
+        super().save(*args, **kwargs)
 
 
 class ReferralKind(models.TextChoices):

@@ -10,12 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from shaobao.core import audit
 from shaobao.core.calendar import add_working_days, local_tz
 from shaobao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shaobao.forces.models import Cadre, Deployment, DeploymentMode
+from shaobao.forces.models import Cadre, Deployment, DeploymentMode, VillagePost, overlaps_q
 from shaobao.org.models import Division, DivisionLevel
 from shaobao.workteams.access import access_team, can_plan, can_review, is_district_for, seat_of
 from shaobao.workteams.models import (
@@ -66,10 +67,15 @@ def _size_error(n: int) -> ValidationFailed:
 
 
 def _forces_error(missing: set[str]) -> ValidationFailed:
-    names = ", ".join(sorted(missing))
+    from django.utils import translation
+
+    def names(language: str) -> str:
+        with translation.override(language):
+            return ", ".join(str(TeamForce(f).label) for f in sorted(missing))
+
     message = (
-        f"驻村工作队须由领导力量、驻村力量和专业力量组成，缺少：{names}"
-        f" / A village work team has members of all three forces; missing: {names}"
+        f"驻村工作队须由领导力量、驻村力量和专业力量组成，缺少：{names('zh-hans')}"
+        f" / A village work team has members of all three forces; missing: {names('en')}"
     )
     return ValidationFailed(message, fields={"members": message}, code="team_forces")
 
@@ -113,17 +119,54 @@ def _check_cadre(cadre_id, district_prefix: str, field: str, *, taken: set[int])
     return cadre
 
 
-def _deploy(cadre: Cadre, village: Division, post: str, starts_on: dt.date, actor) -> Deployment:
-    mode = DeploymentMode.VILLAGE_POST if post in VILLAGE_POST_POSTS else DeploymentMode.VILLAGE_HOUSEHOLD
-    return Deployment.objects.create(
-        cadre=cadre,
-        mode=mode,
-        host=village,
-        post=str(MemberPost(post).label),
-        duties="驻村工作队",
-        starts_on=starts_on,
-        created_by=actor if getattr(actor, "pk", None) else None,
+def _deploy(cadre: Cadre, village: Division, post: str, starts_on: dt.date, actor, field: str) -> Deployment:
+    """Deploy a member to the village through `forces.actions.do_create_deployment` (one host at a time; the
+    cadre's account gets the deployed_cadre role at the village, so a team member uses the forces pages too).
+    A resident-force post fills the village post of that title (到村任职; created if the village has none),
+    unless it is filled already: then the member is stationed with households (驻村包户), as the leadership
+    and the specialists are. The forces rules' errors name `field`."""
+    from shaobao.forces.actions import do_create_deployment
+
+    label = str(MemberPost(post).label)
+    vacant = None
+    if post in VILLAGE_POST_POSTS:
+        busy = Deployment.objects.filter(village_post=OuterRef("pk")).filter(
+            overlaps_q(starts_on, dt.date.max)
+        )
+        posts = VillagePost.objects.filter(village=village, title=label)
+        if not posts.exists():  # the village's first post of this title: it is created, and filled
+            VillagePost.objects.get_or_create(village=village, title=label)
+        vacant = posts.filter(is_active=True).exclude(Exists(busy)).first()
+    try:
+        return do_create_deployment(
+            actor=actor,
+            cadre_id=cadre.pk,
+            mode=DeploymentMode.VILLAGE_POST if vacant else DeploymentMode.VILLAGE_HOUSEHOLD,
+            host_code=village.code,
+            starts_on=starts_on,
+            post=label,
+            duties="驻村工作队",
+            village_post_id=vacant.pk if vacant else None,
+        )
+    except ValidationFailed as exc:
+        if exc.fields and "cadre" in exc.fields:
+            message = (
+                f"干部 {cadre.name} 在此期间已下沉到别处 / Cadre {cadre.pk} is already deployed elsewhere"
+            )
+            raise ValidationFailed(message, fields={field: "already_deployed"}) from exc
+        raise
+
+
+def _end_deployments(actor, deployment_ids) -> None:
+    """End the running deployments today through `forces.actions.do_end_deployment` (the deployed_cadre role
+    at the village goes with the last one)."""
+    from shaobao.forces.actions import do_end_deployment
+
+    running = Deployment.objects.filter(pk__in=[d for d in deployment_ids if d]).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=today())
     )
+    for pk in running.values_list("pk", flat=True):
+        do_end_deployment(actor=actor, deployment_id=pk, ends_on=today(), note="驻村工作队")
 
 
 def _village(code) -> Division:
@@ -183,11 +226,11 @@ def do_create_team(
         )
         try:
             with transaction.atomic():
-                for cadre, spec in zip(cadres, members, strict=True):
+                for i, (cadre, spec) in enumerate(zip(cadres, members, strict=True)):
                     WorkTeamMember.objects.create(
                         team=team,
                         cadre=cadre,
-                        deployment=_deploy(cadre, village, spec.post, starts_on, actor),
+                        deployment=_deploy(cadre, village, spec.post, starts_on, actor, f"members.{i}.cadre"),
                         force=spec.force,
                         post=spec.post,
                         joined_on=starts_on,
@@ -218,7 +261,7 @@ def do_add_member(*, actor, team_id, cadre_id, force: str, post: str) -> WorkTea
         member = WorkTeamMember.objects.create(
             team=team,
             cadre=cadre,
-            deployment=_deploy(cadre, team.village, post, today(), actor),
+            deployment=_deploy(cadre, team.village, post, today(), actor, "cadre"),
             force=force,
             post=post,
             joined_on=today(),
@@ -247,8 +290,7 @@ def do_remove_member(*, actor, member_id) -> WorkTeamMember:
             raise _forces_error(missing)
         member.left_on = today()
         member.save(update_fields=["left_on"])
-        if member.deployment_id:
-            Deployment.objects.filter(pk=member.deployment_id, ends_on__isnull=True).update(ends_on=today())
+        _end_deployments(actor, [member.deployment_id])
         audit.record(team, "member_removed", actor=actor, data={"cadre": member.cadre_id})
     return member
 
@@ -260,9 +302,7 @@ def do_close_team(*, actor, team_id, note: str = "") -> WorkTeam:
         _require_district(actor, team.village)
         day = today()
         seats = list(team.members.filter(left_on__isnull=True))
-        Deployment.objects.filter(
-            pk__in=[s.deployment_id for s in seats if s.deployment_id], ends_on__isnull=True
-        ).update(ends_on=day)
+        _end_deployments(actor, [s.deployment_id for s in seats])
         team.members.filter(left_on__isnull=True).update(left_on=day)
         team.is_active = False
         team.ends_on = day

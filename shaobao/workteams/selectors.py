@@ -17,6 +17,7 @@ from shaobao.workteams.models import (
     MeasureState,
     VillageKind,
     WorkTeam,
+    WorkTeamMember,
     private_q,
 )
 
@@ -287,3 +288,47 @@ def review_cadence(teams: QuerySet[WorkTeam], now: dt.datetime | None = None) ->
         "mean_interval_days": round(sum(gaps) / len(gaps), 1) if gaps else None,
         "reviews": TeamReview.objects.filter(team__in=teams).count(),
     }
+
+
+# --- the district's forms --------------------------------------------------------------------------
+
+
+def district_prefix(user) -> str:
+    """The district (code prefix) whose teams the user sends and changes, or "" (not a district decider)."""
+    from shaobao.intake import people
+
+    if getattr(user, "is_superuser", False):
+        from shaobao.org.models import Division
+
+        first = Division.objects.filter(level="district").order_by("code").first()
+        return first.prefix if first else ""
+    prefixes = sorted(people.district_prefixes(user))
+    return prefixes[0] if prefixes else ""
+
+
+def villages_of(prefix: str):
+    from shaobao.org.models import Division
+
+    return (
+        Division.objects.filter(level="community", code__startswith=prefix)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def free_cadres(prefix: str) -> list:
+    """The district's active cadres on no active team, each with a `label` (name · unit or reserve pool)."""
+    from django.utils.translation import gettext as _
+
+    from shaobao.forces.models import Cadre
+
+    seated = WorkTeamMember.objects.filter(left_on__isnull=True).values("cadre_id")
+    cadres = list(
+        Cadre.objects.filter(is_active=True, district__code__startswith=prefix)
+        .exclude(pk__in=seated)
+        .select_related("unit")
+        .order_by("name", "id")
+    )
+    for c in cadres:
+        c.label = f"{c.name} · {c.unit.name if c.unit_id else _('reserve pool')}"
+    return cadres

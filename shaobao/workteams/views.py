@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shaobao.core import audit
-from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
+from shaobao.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from shaobao.intake.views import done, form_errors, paginate, perform
 from shaobao.org.scoping import streets_for
 from shaobao.workteams import actions, exports, selectors
@@ -24,16 +26,21 @@ from shaobao.workteams.access import (
     can_plan,
     can_review,
     can_see_visits,
+    is_district_for,
     require_team_user,
     seat_of,
 )
 from shaobao.workteams.forms import (
+    AddMemberForm,
     CloseTeamForm,
     MeasureForm,
     MeasureStateForm,
+    RemoveMemberForm,
     ReviewForm,
     TeamFilterForm,
+    TeamForm,
     VisitForm,
+    force_of,
 )
 from shaobao.workteams.models import MEASURE_STEPS, MeasureState, VillageKind, WorkTeam
 
@@ -96,6 +103,7 @@ def team_list(request):
             "totals": figures["totals"],
             "chart": chart,
             "mine": list(selectors.my_teams(request.user)),
+            "may_create": bool(selectors.district_prefix(request.user)),
         },
     )
 
@@ -137,7 +145,13 @@ def _team_page(request, team: WorkTeam, forms: dict | None = None):
         "visit_form": forms.get("visit") or VisitForm(initial={"visited_on": today}),
         "review_form": forms.get("review") or ReviewForm(),
         "close_form": forms.get("close") or CloseTeamForm(),
+        "may_change_members": team.is_active and is_district_for(user, team.village.code),
     }
+    if ctx["may_change_members"]:
+        ctx["add_member_form"] = forms.get("add_member") or AddMemberForm(
+            cadres=selectors.free_cadres(team.village.code[:6])
+        )
+        ctx["remove_form"] = forms.get("remove_member") or RemoveMemberForm()
     return render(request, "workteams/team_detail.html", ctx)
 
 
@@ -230,6 +244,124 @@ def close_team(request, pk: int):
         return _after(request, team, form_errors(request, form), "", {"close": form})
     _result, status = perform(request, actions.do_close_team, team_id=team.pk, note=form.cleaned_data["note"])
     return _after(request, team, status, _("The team was withdrawn."), {"close": form})
+
+
+# --- sending a team and changing its members (the district) -----------------------------------------
+
+
+def in_language(message: str) -> str:
+    """The active language's half of an action's "中文 / English" message."""
+    zh, sep, en = message.partition(" / ")
+    if not sep:
+        return message
+    return zh if (get_language() or "").startswith("zh") else en
+
+
+def _put_on_form(form, exc, rows: dict[int, int] | None = None) -> None:
+    """An action's refusal as form errors: `members.<i>.cadre` on that row's cadre, `members` (the size, the
+    three forces) and anything unnamed on top, a named field on the field."""
+    text = in_language(getattr(exc, "page_message", None) or exc.message)
+    placed = False
+    for name, _detail in (exc.fields or {}).items():
+        parts = name.split(".")
+        if parts[0] == "members" and len(parts) == 3 and rows is not None:
+            row = rows.get(int(parts[1]))
+            field = f"{'post' if parts[2] in ('post', 'force') else 'cadre'}_{row}" if row else None
+        else:
+            field = name if name in form.fields else None
+        if field in form.fields:
+            form.add_error(field, text)
+            placed = True
+    if not placed:
+        form.add_error(None, text)
+
+
+@team_view
+@require_http_methods(["GET", "POST"])
+def new_team(request):
+    """Send a team (the district's coordinators and administrators; 403 for everyone else)."""
+    prefix = selectors.district_prefix(request.user)
+    if not prefix:
+        raise PermissionDenied(_("Only the district sends village work teams."))
+    villages = selectors.villages_of(prefix)
+    cadres = selectors.free_cadres(prefix)
+    form = TeamForm(
+        request.POST or None,
+        villages=villages,
+        cadres=cadres,
+        initial={"starts_on": selectors.local_today()},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            filled = form.members()
+            rows = {i: row for i, (_c, _f, _p, row) in enumerate(filled)}
+            try:
+                team = actions.do_create_team(
+                    actor=request.user,
+                    village_code=d["village"],
+                    kind=d["kind"],
+                    name=d["name"],
+                    starts_on=d["starts_on"],
+                    members=[actions.MemberSpec(c, f, p) for c, f, p, _row in filled],
+                )
+            except (ValidationFailed, Conflict) as exc:
+                _put_on_form(form, exc, rows)
+                status = exc.status
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            else:
+                messages.success(request, _("The work team was sent to the village."))
+                return redirect("workteams:team_detail", pk=team.pk)
+    response = render(request, "workteams/team_form.html", {"form": form})
+    response.status_code = status
+    return response
+
+
+@team_view
+@require_POST
+def add_member(request, pk: int):
+    team = access_team(request.user, pk)
+    form = AddMemberForm(request.POST, cadres=selectors.free_cadres(team.village.code[:6]))
+    if form.is_valid():
+        post = form.cleaned_data["post"]
+        try:
+            actions.do_add_member(
+                actor=request.user,
+                team_id=team.pk,
+                cadre_id=form.cleaned_data["cadre"],
+                force=force_of(post),
+                post=post,
+            )
+        except (ValidationFailed, Conflict) as exc:
+            _put_on_form(form, exc)
+            return _after(request, team, exc.status, "", {"add_member": form})
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        return _after(request, team, 200, _("The member joined the team."))
+    return _after(request, team, 400, "", {"add_member": form})
+
+
+@team_view
+@require_POST
+def remove_member(request, pk: int):
+    team = access_team(request.user, pk)
+    form = RemoveMemberForm(request.POST)
+    if not form.is_valid():
+        return _after(request, team, form_errors(request, form), "", {"remove_member": form})
+    member_id = form.cleaned_data["member"]
+    if not team.members.filter(pk=member_id).exists():
+        raise Http404("member")
+    try:
+        actions.do_remove_member(actor=request.user, member_id=member_id)
+    except (ValidationFailed, Conflict) as exc:
+        _put_on_form(form, exc)
+        return _after(request, team, exc.status, "", {"remove_member": form})
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    return _after(request, team, 200, _("The member left the team."))
 
 
 # --- reports --------------------------------------------------------------------------------------

@@ -162,3 +162,14 @@ def test_two_coordinators_racing_through_the_api_get_200_and_409(world, api_as, 
         assert sorted(r.status_code for r in responses) == [200, 409], [r.content for r in responses]
         state = AdmissionRequest.objects.get(pk=req.pk).state
         assert CatalogueEntry.objects.filter(request=req).count() == (state == "approved")
+
+
+def test_a_retried_request_with_the_same_key_answers_the_first(world, api_as):
+    api = api_as("lead_handler")
+    first = api.post("/api/v1/admission-requests", body(), **{"Idempotency-Key": "a-1"})
+    assert first.status_code == 201
+    again = api.post("/api/v1/admission-requests", body(name="另一个"), **{"Idempotency-Key": "a-1"})
+    assert again.status_code == 200 and again.json() == first.json()
+    other = api.post("/api/v1/admission-requests", body(), **{"Idempotency-Key": "a-2"})
+    assert other.status_code == 201  # another key: another request
+    assert AdmissionRequest.objects.count() == 2

@@ -88,3 +88,14 @@ def test_topic_candidates_and_choose(world, api_as):
     assert r.json()["key_task"]["lead_unit"] == "CGZF" and r.json()["figures"]["count"] == 4
     assert_error(api_as("coordinator").post("/api/v1/topics", body), 409)
     assert api_as("lead_handler").get("/api/v1/topics").json()["count"] == 1
+
+
+def test_a_retried_create_with_the_same_key_answers_the_first_task(world, api_as):
+    from shaobao.keytasks.models import KeyTask
+
+    api = api_as("coordinator")
+    first = api.post("/api/v1/key-tasks", _body(), **{"Idempotency-Key": "k-1"})
+    assert first.status_code == 201
+    again = api.post("/api/v1/key-tasks", _body(), **{"Idempotency-Key": "k-1"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert KeyTask.objects.count() == 1

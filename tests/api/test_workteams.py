@@ -182,3 +182,39 @@ def test_plan_review_and_visit_through_the_api(world, teams, api_as):
     unit_view = api_as("lead_leader").get(f"{URL}/{team}").json()
     assert unit_view["visits"] is None and len(unit_view["measures"]) == 1
     assert_error(member_api(teams, teams.member_b).get(f"{URL}/{team}"), 404)
+
+
+def test_a_retried_create_with_the_same_key_answers_the_first_team(world, teams, api_as):
+    api = api_as("coordinator")
+    before = WorkTeam.objects.count()
+    b = body(world, teams.spare[:5], name="兴谷社区第二工作队")
+    first = api.post(URL, b, **{"Idempotency-Key": "t-1"})
+    assert first.status_code == 201
+    again = api.post(URL, b, **{"Idempotency-Key": "t-1"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert WorkTeam.objects.count() == before + 1
+
+
+def test_the_district_adds_and_lets_members_go_through_the_api(world, teams, api_as):
+    api = api_as("coordinator")
+    team = teams.team_b  # four members
+    cadre = teams.spare[0]
+    r = api.post(f"{URL}/{team.pk}/members", {"cadre": cadre.pk, "force": "specialist", "post": "specialist"})
+    assert r.status_code == 201 and r.json()["cadre"] == cadre.pk
+    seat = WorkTeamMember.objects.get(pk=r.json()["id"])
+    assert seat.deployment.host_id == team.village_id and seat.deployment.ends_on is None
+    sixth = api.post(
+        f"{URL}/{team.pk}/members", {"cadre": teams.spare[1].pk, "force": "specialist", "post": "specialist"}
+    )
+    assert "members" in assert_error(sixth, 400)["fields"]
+    wrong = api.post(
+        f"{URL}/{team.pk}/members", {"cadre": teams.spare[1].pk, "force": "resident", "post": "x"}
+    )
+    assert assert_error(wrong, 400)
+    gone = api.post(f"{URL}/{team.pk}/members/{seat.pk}/leave")
+    assert gone.status_code == 200 and gone.json()["left_on"] == today().isoformat()
+    assert_error(api.post(f"{URL}/{team.pk}/members/{seat.pk}/leave"), 409)
+    leader = team.members.get(post="team_leader", left_on__isnull=True)
+    assert "members" in assert_error(api.post(f"{URL}/{team.pk}/members/{leader.pk}/leave"), 400)["fields"]
+    assert_error(api_as("dispatcher_b").post(f"{URL}/{team.pk}/members/{leader.pk}/leave"), 403)
+    assert_error(api.post(f"{URL}/{team.pk}/members/999999/leave"), 404)

@@ -21,6 +21,10 @@ from tests.browser.test_chain import log_in as log_in_world
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROLES = ["", "resident", "gridworker", "dispatcher", "streetleader", "handler", "unitleader", "coordinator"]
+# The demo's logins of forces sent down and 双报到: a deployed cadre, a village work team's member, a checked-in
+# party member and a checked-in delivery rider (their own pages: my deployment, my team, my services).
+ROLES += ["cadre", "teammember", "member", "rider"]
+PERSONAL = {"", "resident", "cadre", "teammember", "member", "rider"}
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 375, "height": 812}
 PASSES = [  # (language, viewport, check the language)
@@ -36,8 +40,18 @@ def demo():
 
 
 def start_pages(username: str) -> list[str]:
+    """Home and every page of the role's menu (the groups' entries too), so that the walk reaches each list of
+    the menu before it follows links within pages."""
     if username:
-        return ["/"]
+        from shaobao.core.navigation import menu_for
+        from shaobao.org.models import User
+
+        urls = ["/"]
+        for entry in menu_for(User.objects.get(username=username)):
+            for item in entry["items"] if entry.get("group") else [entry]:
+                if not item["url"].startswith("/admin") and item["url"] not in urls:
+                    urls.append(item["url"])
+        return urls
     code = Demand.objects.order_by("id").values_list("tracking_code", flat=True).first()
     return ["/accounts/login/", "/demands/report/", "/demands/track/", f"/demands/track/{code}/"]
 
@@ -50,31 +64,36 @@ def test_every_page_speaks_one_language_and_fits_a_phone(demo, live_server, brow
     base = live_server.url
     user_data = user_data_from_database()
     problems, visited = [], 0
-    for language, viewport, check_language in PASSES:
-        for username in ROLES:
-            context = browser.new_context(viewport=viewport)
-            context.set_default_timeout(20000)
+    for username in ROLES:
+        # One context and one log-in per role; each pass sets its language cookie and its viewport.
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        if username:
+            log_in(page, base, username)
+        start = start_pages(username)
+        for language, viewport, check_language in PASSES:
             context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-            page = context.new_page()
-            if username:
-                log_in(page, base, username)
+            page.set_viewport_size(viewport)
+            # The menu's pages always, then a few pages linked from them (fewer on the width-only pass).
+            more = (
+                (4 if username in PERSONAL else 2) if check_language else (1 if username in PERSONAL else 0)
+            )
             result = walk(
                 page,
                 base,
-                start_pages(username),
+                start,
                 language=language if check_language else "",
                 phone=viewport is PHONE,
                 user_data=user_data,
-                max_pages=16,
+                max_pages=len(start) + more,
             )
             visited += len(result.visited)
-            assert len(result.visited) >= (3 if username in ("", "resident") else 8), (
-                username,
-                result.visited,
-            )
+            assert len(result.visited) >= (3 if username in PERSONAL else 8), (username, result.visited)
+            assert not set(start) - {v.split("?")[0] for v in result.visited}, (username, result.visited)
             who = username or "anonymous"
             problems += [f"[{language} {viewport['width']}px {who}] {p}" for p in result.problems]
-            context.close()
+        context.close()
     assert not problems, f"{len(problems)} problems on {visited} pages:\n" + "\n".join(problems[:60])
 
 
@@ -136,4 +155,28 @@ def test_the_menu_folds_behind_a_button_on_a_phone(live_server, world, browser):
     menu.locator("a[href='/whistles/']").click()
     page.wait_for_url("**/whistles/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE])
+def test_the_lists_and_the_forces_fold_into_two_menu_groups(live_server, world, browser, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    log_in_world(page, live_server.url, "coordinator")
+    page.goto(f"{live_server.url}/demands/")
+    if viewport is PHONE:
+        page.click("label.nav-button")
+    group = page.locator("#menu-lists")
+    assert group.is_visible() and not group.locator("a[href='/key-tasks/']").is_visible()
+    assert page.evaluate("document.querySelector('header.topbar').getBoundingClientRect().height") < (
+        200 if viewport is DESKTOP else 400
+    )
+    group.locator("summary").click()
+    page.locator("#menu-forces summary").click()  # one group open at a time
+    assert not group.locator("a[href='/key-tasks/']").is_visible()
+    group.locator("summary").click()
+    group.locator("a[href='/key-tasks/']").click()
+    page.wait_for_url("**/key-tasks/")
+    assert page.locator("#menu-lists > summary.active").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     context.close()

@@ -121,3 +121,48 @@ def test_work_team_pages_speak_one_language(live_server, world, teams, browser, 
         page.wait_for_load_state("networkidle")
         check(page, language, viewport is PHONE, data)
     context.close()
+
+
+@pytest.mark.parametrize("language, viewport", [("zh-hans", DESKTOP), ("en", PHONE)])
+def test_coordinator_sends_a_team_and_changes_its_members(
+    live_server, world, teams, browser, screenshots, language, viewport
+):
+    base = live_server.url
+    context, page = context_page(browser, base, language, viewport)
+    log_in(page, base, "coordinator")
+    data = user_data_from_database()
+    page.goto(f"{base}/work-teams/")
+    page.click("#new-team")
+    check(page, language, viewport is PHONE, data)
+    page.select_option("#team-form select[name=village]", world.community_b1.code)
+    page.select_option("#team-form select[name=kind]", "weak_and_lax")
+    posts = ["team_leader", "first_secretary", "village_official"]  # three: too few, no specialist
+    for i, (cadre, post) in enumerate(zip(teams.spare[:3], posts, strict=True), start=1):
+        page.select_option(f"#team-form select[name=cadre_{i}]", str(cadre.pk))
+        page.select_option(f"#team-form select[name=post_{i}]", post)
+    page.click("#team-form button[type=submit]")
+    expect(page.locator("#team-errors")).to_be_visible()
+    check(page, language, viewport is PHONE, data)  # the refusal speaks the page's language
+    assert WorkTeam.objects.count() == 2
+    page.select_option("#team-form select[name=cadre_4]", str(teams.spare[3].pk))
+    page.select_option("#team-form select[name=post_4]", "specialist")
+    page.click("#team-form button[type=submit]")
+    expect(page.locator("#add-member")).to_be_visible()
+    team = WorkTeam.objects.exclude(pk__in=[teams.team_a.pk, teams.team_b.pk]).get()
+    assert team.members.count() == 4
+    check(page, language, viewport is PHONE, data)
+    page.locator("#add-member").evaluate("d => { d.open = true; }")  # (the check opened every <details>)
+    page.select_option("#add-member select[name=cadre]", str(teams.spare[4].pk))
+    page.select_option("#add-member select[name=post]", "selected_graduate")
+    page.click("#add-member button[type=submit]")
+    expect(page.locator("table.members tbody tr")).to_have_count(5)
+    seat = team.members.get(cadre=teams.spare[4])
+    row = page.locator("table.members tbody tr", has=page.locator(f"input[name=member][value='{seat.pk}']"))
+    row.locator("details").evaluate("d => { d.open = true; }")
+    row.locator("input[name=confirm]").check()
+    row.locator("button[type=submit]").click()
+    expect(page.locator("table.members tbody tr.muted")).to_have_count(1)
+    assert team.members.filter(left_on__isnull=True).count() == 4
+    check(page, language, viewport is PHONE, data)
+    page.screenshot(path=str(screenshots / f"workteams-send-{language}.png"), full_page=True)
+    context.close()

@@ -163,3 +163,68 @@ def test_the_codes_are_listed_in_the_openapi_schema(api, ci):
     for code in ("party_member", "courier", "delivery_rider", "ride_hailing_driver", "recorded", "confirmed"):
         assert code in text
     assert "/api/v1/checkins/members" in schema["paths"] and "/api/v1/service-records" in schema["paths"]
+
+
+def test_checkins_lists_both_kinds_with_their_type_and_filters_by_type(api, ci):
+    client = api("dispatcher")
+    body = client.get("/api/v1/checkins").json()
+    assert body["count"] == 3
+    assert [(r["type"], r["id"]) for r in body["results"]] == [
+        ("organisation", ci.org.pk),
+        ("member", ci.rider.pk),
+        ("member", ci.member.pk),
+    ]
+    member = body["results"][2]
+    assert member["phone"] != "13900001111" and member["kind"] == "party_member"
+    assert body["results"][0]["unit"] == ci.lead_unit.code and body["results"][0]["phone"] is None
+    page2 = client.get("/api/v1/checkins", {"page_size": 2, "page": 2}).json()
+    assert [(r["type"], r["id"]) for r in page2["results"]] == [("member", ci.member.pk)]
+    only = client.get("/api/v1/checkins", {"type": "organisation"}).json()
+    assert [r["type"] for r in only["results"]] == ["organisation"]
+    members = client.get("/api/v1/checkins", {"type": "member", "kind": "new_employment"}).json()
+    assert [r["id"] for r in members["results"]] == [ci.rider.pk]
+    assert_error(client.get("/api/v1/checkins", {"type": "person"}), 400)
+    # a member sees their own check-ins only, no organisation
+    own = api("member_user").get("/api/v1/checkins").json()
+    assert [(r["type"], r["id"]) for r in own["results"]] == [("member", ci.member.pk)]
+
+
+def test_checkins_creates_either_kind_by_type(api, ci):
+    client = api("dispatcher")
+    org = client.post(
+        "/api/v1/checkins",
+        {"type": "organisation", "community": ci.community_a1.code, "name": "平谷中学党支部"},
+    )
+    assert org.status_code == 201 and org.json()["type"] == "organisation"
+    member = client.post(
+        "/api/v1/checkins",
+        {
+            "type": "member",
+            "community": ci.community_a1.code,
+            "name": "赵志强",
+            "phone": "13900003333",
+            "organisation": org.json()["id"],
+        },
+    )
+    assert member.status_code == 201 and member.json()["type"] == "member"
+    assert member.json()["organisation"] == org.json()["id"]
+    again = client.post(
+        "/api/v1/checkins",
+        {"type": "member", "community": ci.community_a1.code, "name": "赵志强", "phone": "13900003333"},
+    )
+    assert assert_error(again, 400)["fields"] == {"community": "already_checked_in"}
+    no_phone = client.post(
+        "/api/v1/checkins", {"type": "member", "community": ci.community_a1.code, "name": "x"}
+    )
+    assert "phone" in assert_error(no_phone, 400)["fields"]
+    assert (
+        "type"
+        in assert_error(client.post("/api/v1/checkins", {"community": ci.community_a1.code}), 400)["fields"]
+    )
+    assert MemberCheckin.objects.count() == 3
+
+
+def test_checkins_is_in_the_openapi_schema_with_its_types(api, ci):
+    schema = api("dispatcher").get("/api/v1/openapi.json").json()
+    assert {"get", "post"} <= set(schema["paths"]["/api/v1/checkins"])
+    assert schema["components"]["schemas"]["CheckinType"]["enum"] == ["organisation", "member"]

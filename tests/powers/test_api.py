@@ -169,3 +169,17 @@ def test_openapi_lists_the_category_codes(world, api_as):
     text = str(schema["components"]["schemas"]["PowerIn"])
     for code in ("penalty", "inspection", "enforcement_measure", "licensing", "other"):
         assert code in text
+
+
+def test_a_retried_create_with_the_same_key_answers_the_first_power(world, api_as):
+    api = api_as("coordinator")
+    first = api.post("/api/v1/powers", body(world), **{"Idempotency-Key": "p-1"})
+    assert first.status_code == 201
+    again = api.post("/api/v1/powers", body(world), **{"Idempotency-Key": "p-1"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert DelegatedPower.objects.count() == 1
+    # a failed create leaves no key behind: the corrected retry creates
+    bad = api.post("/api/v1/powers", body(world, code="P-2", legal_basis=""), **{"Idempotency-Key": "p-2"})
+    assert bad.status_code == 400
+    fixed = api.post("/api/v1/powers", body(world, code="P-2"), **{"Idempotency-Key": "p-2"})
+    assert fixed.status_code == 201 and DelegatedPower.objects.count() == 2

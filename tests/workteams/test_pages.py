@@ -156,3 +156,86 @@ def test_withdraw_asks_for_confirmation(client, world, teams):
     assert WorkTeam.objects.get(pk=teams.team_b.pk).is_active
     assert client.post(url, {"confirm": "on"}).status_code == 302
     assert not WorkTeam.objects.get(pk=teams.team_b.pk).is_active
+
+
+# --- sending a team and changing its members ---------------------------------------------------------
+
+
+def _team_post(world, cadres, posts, **kw):
+    data = {"village": world.community_b1.code, "kind": "weak_and_lax", "starts_on": str(actions.today())}
+    for i, (cadre, post) in enumerate(zip(cadres, posts, strict=True), start=1):
+        data[f"cadre_{i}"] = str(cadre.pk)
+        data[f"post_{i}"] = post
+    return {**data, **kw}
+
+
+def test_only_the_district_opens_the_team_form(client, world, teams):
+    for user in (world.users["dispatcher"], teams.member, world.users["lead_handler"]):
+        client.force_login(user)
+        assert client.get("/work-teams/new/").status_code == 403
+    client.force_login(world.users["coordinator"])
+    page = client.get("/work-teams/")
+    assert b'id="new-team"' in page.content
+    form = client.get("/work-teams/new/")
+    assert form.status_code == 200
+    assert str(teams.spare[0].pk) in form.content.decode()  # free cadres are offered
+    assert f'value="{teams.cadres[0].pk}"' not in form.content.decode()  # a cadre on a team is not
+
+
+@pytest.mark.parametrize(
+    ("language", "size_error", "forces_error"),
+    [
+        ("en", "A village work team has 4 to 5 active members (3 given)", "missing: specialist force"),
+        ("zh-hans", "驻村工作队须有 4–5 名在岗队员（现为 3 名）", "缺少：专业力量"),
+    ],
+)
+def test_the_size_and_the_three_forces_are_form_errors(
+    client, world, teams, language, size_error, forces_error
+):
+    client.force_login(world.users["coordinator"])
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    three = _team_post(world, teams.spare[:3], ["team_leader", "first_secretary", "specialist"])
+    r = client.post("/work-teams/new/", three, **headers)
+    assert r.status_code == 400 and size_error in r.content.decode()
+    no_specialist = _team_post(
+        world, teams.spare[:4], ["team_leader", "first_secretary", "selected_graduate", "village_official"]
+    )
+    r = client.post("/work-teams/new/", no_specialist, **headers)
+    assert r.status_code == 400 and forces_error in r.content.decode()
+    assert WorkTeam.objects.count() == 2  # the fixture's two: nothing written
+
+
+def test_the_coordinator_sends_a_team_from_the_form(client, world, teams):
+    client.force_login(world.users["coordinator"])
+    posts = ["team_leader", "first_secretary", "village_official", "specialist"]
+    r = client.post("/work-teams/new/", _team_post(world, teams.spare[:4], posts, name="兴谷第二工作队"))
+    assert r.status_code == 302
+    team = WorkTeam.objects.get(name="兴谷第二工作队")
+    assert r["Location"] == f"/work-teams/{team.pk}/"
+    assert sorted(team.members.values_list("cadre_id", flat=True)) == sorted(c.pk for c in teams.spare[:4])
+
+
+def test_the_coordinator_changes_members_on_the_team_page(client, world, teams):
+    client.force_login(world.users["coordinator"])
+    team = teams.team_b
+    url = f"/work-teams/{team.pk}/"
+    assert b'id="add-member"' in client.get(url).content
+    r = client.post(f"{url}members/", {"cadre": teams.spare[0].pk, "post": "specialist"})
+    assert r.status_code == 302 and team.members.filter(left_on__isnull=True).count() == 5
+    r = client.post(
+        f"{url}members/", {"cadre": teams.spare[1].pk, "post": "specialist"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert r.status_code == 400 and "(6 given)" in r.content.decode()
+    seat = team.members.get(cadre=teams.spare[0])
+    r = client.post(f"{url}members/leave/", {"member": seat.pk})  # no confirmation
+    assert r.status_code == 400 and team.members.filter(left_on__isnull=True).count() == 5
+    r = client.post(f"{url}members/leave/", {"member": seat.pk, "confirm": "on"})
+    assert r.status_code == 302 and team.members.get(pk=seat.pk).left_on is not None
+    leader = team.members.get(post="team_leader")
+    r = client.post(f"{url}members/leave/", {"member": leader.pk, "confirm": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400 and "(3 given)" in r.content.decode()  # add the replacement first
+    client.force_login(world.users["dispatcher_b"])
+    assert b'id="add-member"' not in client.get(url).content
+    assert (
+        client.post(f"{url}members/", {"cadre": teams.spare[1].pk, "post": "specialist"}).status_code == 403
+    )

@@ -135,9 +135,13 @@ def test_last_specialist_cannot_leave(world, teams):
 def test_closing_a_team_ends_its_deployments_and_frees_its_cadres(world, teams):
     actions.do_close_team(actor=world.users["coordinator"], team_id=teams.team_b.pk)
     assert not Deployment.objects.filter(work_team_seats__team=teams.team_b, ends_on__isnull=True).exists()
-    team = create(
-        world, teams.cadres[5:9], [FIVE[0], FIVE[1], FIVE[3], FIVE[4]], village=world.community_b1.code
-    )
+    shape = [FIVE[0], FIVE[1], FIVE[3], FIVE[4]]
+    # the deployments ran until today (one host a day, the forces' rule): the cadres go again from tomorrow
+    with pytest.raises(ValidationFailed) as exc:
+        create(world, teams.cadres[5:9], shape, village=world.community_b1.code)
+    assert exc.value.fields == {"members.0.cadre": "already_deployed"}
+    tomorrow = actions.today() + dt.timedelta(days=1)
+    team = create(world, teams.cadres[5:9], shape, village=world.community_b1.code, starts_on=tomorrow)
     assert team.members.count() == 4
     with pytest.raises(Conflict):
         actions.do_record_review(actor=world.users["coordinator"], team_id=teams.team_b.pk, progress="x")
@@ -312,3 +316,42 @@ def test_visits_are_private_to_the_street_the_district_and_the_team(world, teams
     ):
         assert list(selectors.visits_for(user, team)) == [], user
         assert not selectors.teams_for(user).filter(pk=team.pk).exists(), user
+
+
+def test_members_are_deployed_through_the_forces_action(world, teams):
+    """A member with an account gets the deployed_cadre role at the village (the forces pages), loses it on
+    leaving, and a cadre deployed elsewhere cannot join a team (one host at a time)."""
+    from shaobao.forces.actions import do_create_deployment
+    from shaobao.org.models import Membership
+    from tests.factories import UserFactory
+
+    cadre = teams.spare[0]
+    cadre.user = UserFactory(username="cadre_on_team")
+    cadre.save(update_fields=["user"])
+    coordinator = world.users["coordinator"]
+    seat = actions.do_add_member(
+        actor=coordinator, team_id=teams.team_b.pk, cadre_id=cadre.pk, force="specialist", post="specialist"
+    )
+    assert Membership.objects.filter(
+        user=cadre.user, role="deployed_cadre", division=teams.team_b.village
+    ).exists()
+    assert seat.deployment.host_id == teams.team_b.village_id
+    actions.do_remove_member(actor=coordinator, member_id=seat.pk)
+    assert not Membership.objects.filter(user=cadre.user, role="deployed_cadre").exists()
+    other = teams.spare[1]
+    do_create_deployment(
+        actor=coordinator,
+        cadre_id=other.pk,
+        mode="enforcement",
+        host_code=world.street_a.code,
+        starts_on=actions.today(),
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        actions.do_add_member(
+            actor=coordinator,
+            team_id=teams.team_b.pk,
+            cadre_id=other.pk,
+            force="specialist",
+            post="specialist",
+        )
+    assert exc.value.fields == {"cadre": "already_deployed"}

@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from shaobao.admission import access, actions, selectors
 from shaobao.admission.models import EntryKind, RequestKind, RequestState
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_admission import AdmissionRequestIn, AdmissionRequestOut, CatalogueEntryOut, DecideIn
@@ -57,28 +58,37 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]):
 
 @router.post(
     "/admission-requests",
-    response={201: AdmissionRequestOut, **ACTION_ERRORS},
+    response={201: AdmissionRequestOut, 200: AdmissionRequestOut, **ACTION_ERRORS},
     summary="提交准入申请 / File an admission request",
 )
-def file_request(request: HttpRequest, payload: AdmissionRequestIn):
-    """A department asks to put a task, ledger, certificate, meeting or signboard on communities."""
+def file_request(
+    request: HttpRequest, payload: AdmissionRequestIn, idempotency_key: str | None = key_header()
+):
+    """A department asks to put a task, ledger, certificate, meeting or signboard on communities. 200 with
+    the first request when the `Idempotency-Key` was already used by the same caller."""
     access.user_district(request.user)
     unit = Unit.objects.visible_to(request.user).filter(code=payload.unit).first()
     if unit is None:
         raise ValidationFailed("部门不存在 / Unknown unit", fields={"unit": "部门不存在 / Unknown unit"})
-    req = actions.do_file_request(
-        actor=request.user,
-        unit=unit,
-        kind=payload.kind,
-        name=payload.name,
-        basis=payload.basis,
-        reason=payload.reason,
-        communities=payload.communities,
-        valid_from=payload.valid_from,
-        valid_until=payload.valid_until,
-        outside=payload.outside,
+    req, replayed = create_once(
+        request.user,
+        "admission-requests",
+        idempotency_key,
+        lambda: actions.do_file_request(
+            actor=request.user,
+            unit=unit,
+            kind=payload.kind,
+            name=payload.name,
+            basis=payload.basis,
+            reason=payload.reason,
+            communities=payload.communities,
+            valid_from=payload.valid_from,
+            valid_until=payload.valid_until,
+            outside=payload.outside,
+        ),
+        lambda pk: _requests(request.user).get(pk=pk),
     )
-    return Status(201, _requests(request.user).get(pk=req.pk))
+    return Status(200 if replayed else 201, _requests(request.user).get(pk=req.pk))
 
 
 @router.get(

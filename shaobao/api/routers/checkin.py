@@ -7,6 +7,7 @@ written).
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -15,7 +16,7 @@ from ninja.pagination import paginate
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.checkin import actions, privacy, selectors
-from shaobao.checkin.access import access_record, require_checkin_staff, require_checkin_user
+from shaobao.checkin.access import access_record, reach, require_checkin_staff, require_checkin_user
 from shaobao.checkin.models import MemberCheckin, MemberKind, OrganisationCheckin, RecordState, ServiceRecord
 from shaobao.core.errors import ValidationFailed
 
@@ -301,6 +302,172 @@ def create_member(request: HttpRequest, payload: MemberIn):
         checked_in_on=payload.checked_in_on,
     )
     return Status(201, _member(request.user, member))
+
+
+# --- both kinds: /checkins -------------------------------------------------------------------------
+
+
+class CheckinType(StrEnum):
+    """Stable codes of `type`."""
+
+    ORGANISATION = "organisation"
+    MEMBER = "member"
+
+
+class CheckinIn(Schema):
+    type: CheckinType = Field(..., description="organisation（组织报到）| member（成员报到）")
+    community: str = Field(..., description="社区代码 / community code (12 digits)")
+    name: str = Field("", max_length=100, description="组织或成员名称 / the organisation's or member's name")
+    unit: str | None = Field(
+        None, description="organisation：单位代码 / the unit, when the organisation is one"
+    )
+    contact: str = Field("", max_length=60, description="organisation：联系人 / contact person")
+    phone: str = Field("", max_length=20, description="member：手机号（必填）/ phone (required)")
+    kind: MemberKind = Field(MemberKind.PARTY_MEMBER, description="member：成员类别 / kind of member")
+    organisation: int | None = Field(None, description="member：报到组织编号 / checked-in organisation id")
+    employer: str = Field("", max_length=100, description="member：工作单位 / employer")
+    username: str | None = Field(None, description="member：账号 / an account, given the member role")
+    skills: str = Field("", max_length=300)
+    resources: str = Field("", max_length=300)
+    checked_in_on: dt.date | None = None
+
+
+class CheckinOut(Schema):
+    type: CheckinType
+    id: int
+    name: str = Field(..., description="成员姓名无权查看时为掩码 / a member's name masked unless you manage")
+    community: PlaceOut
+    street: PlaceOut
+    skills: str
+    resources: str
+    checked_in_on: dt.date
+    is_active: bool
+    unit: str | None = Field(None, description="organisation only")
+    phone: str | None = Field(None, description="member only, masked")
+    kind: MemberKind | None = Field(None, description="member only")
+    organisation: int | None = Field(None, description="member only")
+    employer: str | None = Field(None, description="member only")
+
+
+class CheckinFilters(MemberFilters):
+    type: CheckinType | None = Field(None, description="organisation | member（缺省两者）/ both by default")
+
+
+class _Chained:
+    """Organisations, then members, as one paginated list: each page is at most two sliced queries."""
+
+    def __init__(self, *parts):
+        self.parts = parts  # (queryset, fn) pairs
+        self._counts: list[int] | None = None
+
+    def counts(self) -> list[int]:
+        if self._counts is None:
+            self._counts = [qs.count() for qs, _fn in self.parts]
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def all(self):
+        return self
+
+    def __getitem__(self, item: slice):
+        start, stop = item.start or 0, item.stop
+        out: list = []
+        for (qs, fn), n in zip(self.parts, self.counts(), strict=True):
+            if start < n and (stop is None or stop > 0):
+                end = n if stop is None else min(stop, n)
+                out += [fn(row) for row in qs[start:end]]
+            start, stop = max(start - n, 0), None if stop is None else stop - n
+            if stop is not None and stop <= 0:
+                break
+        return out
+
+
+def _typed(kind: str, row: dict) -> dict:
+    return {"type": kind, **row}
+
+
+@router.get(
+    "/checkins",
+    response={200: list[CheckinOut], **LIST_ERRORS},
+    summary="报到组织与成员 / Checked-in organisations and members",
+)
+@paginate(PagePagination)
+def list_checkins(request: HttpRequest, filters: Query[CheckinFilters]):
+    """Both kinds in one list (organisations first, then members), each with its `type`; `type=` keeps one
+    kind. Scoped like the pages: staff see their territory's, a member their own check-ins only; `from`/`to`
+    filter the check-in date; `organisation` and `kind` filter members."""
+    require_checkin_user(request.user)
+    period = _period(filters)
+    user = request.user
+    parts = []
+    staff = reach(user).is_staff
+    if (
+        filters.type in (None, CheckinType.ORGANISATION)
+        and staff
+        and not (filters.organisation or filters.kind)
+    ):
+        orgs = selectors.organisations_for(
+            user, community=filters.community or "", street=filters.street or "", unit=filters.unit or ""
+        )
+        if period["date_from"]:
+            orgs = orgs.filter(checked_in_on__gte=period["date_from"])
+        if period["date_to"]:
+            orgs = orgs.filter(checked_in_on__lte=period["date_to"])
+        parts.append((orgs, lambda o: _typed("organisation", _org(o))))
+    if filters.type in (None, CheckinType.MEMBER):
+        members = selectors.members_for(
+            user,
+            community=filters.community or "",
+            street=filters.street or "",
+            unit=filters.unit or "",
+            organisation=str(filters.organisation or ""),
+            kind=filters.kind or "",
+            **period,
+        )
+        parts.append((members, lambda m: _typed("member", _member(user, m))))
+    return _Chained(*parts)
+
+
+@router.post(
+    "/checkins",
+    response={201: CheckinOut, **CREATE_ERRORS},
+    summary="报到（组织或成员）/ Check an organisation or a member in",
+    description="`type` says which: `organisation` (name or unit) or `member` (name and phone required). "
+    "400 naming the field, nothing written: a missing name or phone, an unknown unit or organisation, "
+    "`community: already_checked_in` for the same phone or account in that community.",
+)
+def create_checkin(request: HttpRequest, payload: CheckinIn):
+    if payload.type == CheckinType.ORGANISATION:
+        org = actions.do_check_in_organisation(
+            actor=request.user,
+            community_code=payload.community,
+            unit_code=payload.unit,
+            name=payload.name,
+            skills=payload.skills,
+            resources=payload.resources,
+            contact=payload.contact,
+            checked_in_on=payload.checked_in_on,
+        )
+        return Status(201, _typed("organisation", _org(org)))
+    member = actions.do_check_in_member(
+        actor=request.user,
+        community_code=payload.community,
+        name=payload.name,
+        phone=payload.phone,
+        kind=payload.kind,
+        organisation_id=payload.organisation,
+        employer=payload.employer,
+        skills=payload.skills,
+        resources=payload.resources,
+        username=payload.username,
+        checked_in_on=payload.checked_in_on,
+    )
+    return Status(201, _typed("member", _member(request.user, member)))
 
 
 # --- service records -------------------------------------------------------------------------------

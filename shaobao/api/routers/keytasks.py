@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.core.errors import ValidationFailed
@@ -130,12 +131,23 @@ def list_key_tasks(request: HttpRequest, filters: Query[KeyTaskFilters]):
     )
 
 
-@router.post("/key-tasks", response={201: KeyTaskOut, **ERRORS}, summary="新建重点任务 / Create a key task")
-def create_key_task(request: HttpRequest, payload: KeyTaskIn):
+@router.post(
+    "/key-tasks",
+    response={201: KeyTaskOut, 200: KeyTaskOut, **ERRORS},
+    summary="新建重点任务 / Create a key task",
+)
+def create_key_task(request: HttpRequest, payload: KeyTaskIn, idempotency_key: str | None = key_header()):
+    """200 with the first key task when the `Idempotency-Key` was already used by the same caller."""
     data = payload.dict()
     data["milestones"] = [(m["title"], m["due"]) for m in data["milestones"]]
-    task = actions.do_create_key_task(actor=request.user, **data)
-    return Status(201, task)
+    task, replayed = create_once(
+        request.user,
+        "key-tasks",
+        idempotency_key,
+        lambda: actions.do_create_key_task(actor=request.user, **data),
+        lambda pk: access.access_key_task(request.user, pk),
+    )
+    return Status(200 if replayed else 201, task)
 
 
 @router.get("/key-tasks/{key_task_id}", response={200: KeyTaskOut, **ERRORS}, summary="重点任务 / A key task")

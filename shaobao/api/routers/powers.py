@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_powers import (
@@ -92,14 +93,25 @@ def list_powers(request: HttpRequest, filters: Query[PowerFilters]):
     return Mapped(qs.order_by("code").prefetch_related("streets", "matters"), _power)
 
 
-@router.post("/powers", response={201: PowerOut, **ACTION_ERRORS}, summary="新增赋权事项 / Create a power")
-def create_power(request: HttpRequest, payload: PowerIn):
+@router.post(
+    "/powers",
+    response={201: PowerOut, 200: PowerOut, **ACTION_ERRORS},
+    summary="新增赋权事项 / Create a power",
+)
+def create_power(request: HttpRequest, payload: PowerIn, idempotency_key: str | None = key_header()):
     """District coordinators and administrators only. 400 names each bad field (`legal_basis` when empty,
-    `department`, `streets`, `matters`, `code` when already used); nothing is written."""
+    `department`, `streets`, `matters`, `code` when already used); nothing is written. 200 with the first
+    power when the `Idempotency-Key` was already used by the same caller."""
     district = access.managed_district(request.user, payload.district)
     data = payload.dict(exclude={"district", "note"})
-    power = actions.do_create_power(actor=request.user, district=district, note=payload.note, **data)
-    return Status(201, _power(power, versions=True))
+    power, replayed = create_once(
+        request.user,
+        "powers",
+        idempotency_key,
+        lambda: actions.do_create_power(actor=request.user, district=district, note=payload.note, **data),
+        lambda pk: access.access_power(request.user, pk),
+    )
+    return Status(200 if replayed else 201, _power(power, versions=True))
 
 
 @router.get(

@@ -8,12 +8,15 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_workteams import (
     MeasureIn,
     MeasureOut,
     MeasureStateIn,
+    MemberIn,
+    MemberOut,
     ReviewIn,
     ReviewOut,
     VillageKindCode,
@@ -179,22 +182,29 @@ def _page_source(teams):
 
 @router.post(
     "/work-teams",
-    response={201: WorkTeamDetailOut, **ACTION_ERRORS},
+    response={201: WorkTeamDetailOut, 200: WorkTeamDetailOut, **ACTION_ERRORS},
     summary="派驻工作队 / Send a village work team",
 )
-def create_team(request: HttpRequest, payload: WorkTeamIn):
+def create_team(request: HttpRequest, payload: WorkTeamIn, idempotency_key: str | None = key_header()):
     """Send a team of 4–5 cadres (leadership, resident force, specialist force) to a village of one of the
     five kinds; each member is deployed to the village. 400 naming the field, nothing written, on an
-    unknown kind, a wrong team size, a cadre already on a team."""
-    team = actions.do_create_team(
-        actor=request.user,
-        village_code=payload.village,
-        kind=payload.kind,
-        name=payload.name,
-        starts_on=payload.starts_on,
-        members=[actions.MemberSpec(m.cadre, m.force, m.post) for m in payload.members],
+    unknown kind, a wrong team size, a cadre already on a team. 200 with the first team when the
+    `Idempotency-Key` was already used by the same caller."""
+    team, replayed = create_once(
+        request.user,
+        "work-teams",
+        idempotency_key,
+        lambda: actions.do_create_team(
+            actor=request.user,
+            village_code=payload.village,
+            kind=payload.kind,
+            name=payload.name,
+            starts_on=payload.starts_on,
+            members=[actions.MemberSpec(m.cadre, m.force, m.post) for m in payload.members],
+        ),
+        lambda pk: access_team(request.user, pk),
     )
-    return Status(201, team_detail(request.user, access_team(request.user, team.pk)))
+    return Status(200 if replayed else 201, team_detail(request.user, access_team(request.user, team.pk)))
 
 
 @router.get(
@@ -204,6 +214,37 @@ def create_team(request: HttpRequest, payload: WorkTeamIn):
 )
 def get_team(request: HttpRequest, team_id: int):
     return team_detail(request.user, access_team(request.user, team_id))
+
+
+@router.post(
+    "/work-teams/{team_id}/members",
+    response={201: MemberOut, **ACTION_ERRORS},
+    summary="增加队员 / Add a member (the district)",
+)
+def add_member(request: HttpRequest, team_id: int, payload: MemberIn):
+    """The cadre is deployed to the village (forces' deploy action: one host at a time, the deployed_cadre
+    role). 400 naming the field: a sixth member (`members`, code `team_size`), a post of another force
+    (`member.post`), a cadre on another team or deployed elsewhere (`cadre`); 409 for a withdrawn team."""
+    access_team(request.user, team_id)
+    member = actions.do_add_member(
+        actor=request.user, team_id=team_id, cadre_id=payload.cadre, force=payload.force, post=payload.post
+    )
+    return Status(201, _member(WorkTeamMember.objects.select_related("cadre").get(pk=member.pk)))
+
+
+@router.post(
+    "/work-teams/{team_id}/members/{member_id}/leave",
+    response={200: MemberOut, **ACTION_ERRORS},
+    summary="队员离队 / A member leaves the team (the district)",
+)
+def remove_member(request: HttpRequest, team_id: int, member_id: int):
+    """The member leaves today and their deployment ends. 400 `members` when the team would keep fewer
+    than 4 members or lose a force (add the replacement first); 409 when the member has left already."""
+    team = access_team(request.user, team_id)
+    if not team.members.filter(pk=member_id).exists():
+        raise NotFound(f"队员 {member_id} 不存在 / Member {member_id} not found")
+    member = actions.do_remove_member(actor=request.user, member_id=member_id)
+    return _member(WorkTeamMember.objects.select_related("cadre").get(pk=member.pk))
 
 
 @router.post(

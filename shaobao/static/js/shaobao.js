@@ -2,6 +2,8 @@
  * all inline script and inline style (README "Configuration", CSP):
  * - <select data-autosubmit>: submits its form when changed (the language menu);
  * - <button data-confirm="question"> / <form data-confirm="question">: asks before submitting;
+ * - <details class="menu-group"> (the top bar's "Lists" and "Forces"): one open at a time, closed by a click
+ *   elsewhere or Escape;
  * - <span class="prob" data-p="42">: the bar behind a routing proposal's probability (CSS variable --p),
  *   also in fragments swapped in by htmx.
  * Loaded (deferred) right after htmx, so it runs before htmx's start-up on DOMContentLoaded: htmx must not
@@ -19,6 +21,18 @@
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) {
       el.form.submit();
     }
+  });
+
+  function closeMenuGroups(except) {
+    document.querySelectorAll("details.menu-group[open]").forEach(function (d) {
+      if (d !== except) { d.open = false; }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenuGroups(event.target.closest ? event.target.closest("details.menu-group") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenuGroups(null); }
   });
 
   document.addEventListener("click", function (event) {
