@@ -63,7 +63,7 @@ MENU: list[MenuItem] = [
 # Entries shown together under one heading of the top bar (a <details> dropdown on a desktop, a folded
 # section of the phone's menu): url name → the group's label. A group a user sees one entry of is shown as
 # that plain entry. The group sits where its first entry stands in MENU.
-GROUP_LABELS = {"lists": _("Lists"), "forces": _("Forces")}
+GROUP_LABELS = {"coordination": _("Coordination"), "lists": _("Lists"), "forces": _("Forces")}
 GROUPS: dict[str, str] = {
     "admission:catalogue": "lists",
     "powers:power_list": "lists",
@@ -74,6 +74,11 @@ GROUPS: dict[str, str] = {
     "forces:deployment_list": "forces",
     "workteams:team_list": "forces",
     "checkin:members": "forces",
+    "households:grids": "forces",
+    "platform:board": "coordination",
+    "calls:board": "coordination",
+    "evaluation:city": "coordination",
+    "hotline:upload": "coordination",
 }
 
 _roles_of: Callable[[object], frozenset[str]] | None = None

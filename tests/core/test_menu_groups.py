@@ -26,9 +26,15 @@ def test_the_coordinator_sees_the_lists_and_the_forces_as_two_groups(world):
         "keytasks:topics",
         "keytasks:referrals",
     ]
-    assert groups["forces"] == ["forces:deployment_list", "checkin:members", "workteams:team_list"]
+    assert groups["forces"] == [
+        "forces:deployment_list",
+        "checkin:members",
+        "workteams:team_list",
+        "households:grids",
+    ]
+    assert groups["coordination"][0] == "platform:board" and "hotline:upload" in groups["coordination"]
     flat = [e for e in shape if isinstance(e, str)]
-    assert "home" in flat and "intake:demand_list" in flat and "platform:board" in flat
+    assert "home" in flat and "intake:demand_list" in flat
     assert not set(flat) & {n for names in groups.values() for n in names}  # each page once
     assert len(menu) <= 10  # the top bar stays short
 
