@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shaobao.core.models import TaskFailure
+from shaobao.core.models import OutboxEvent, TaskFailure
 
 
 @admin.register(TaskFailure)
@@ -48,3 +48,26 @@ class TaskFailureAdmin(admin.ModelAdmin):
         elif not obj.resolved:
             obj.resolved_at = None
         super().save_model(request, obj, form, change)
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """Domain events not yet told to every subscriber: the worker retries them with backoff."""
+
+    list_display = ("name", "event_id", "occurred_at", "attempts", "next_attempt_at", "pending")
+    list_filter = ("name",)
+    search_fields = ("event_id", "name", "last_error")
+    date_hierarchy = "occurred_at"
+    readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+    actions = ("retry_now",)
+
+    def has_add_permission(self, request):
+        return False  # written by the actions only
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Retry the selected events at the next sweep"), permissions=["view"])
+    def retry_now(self, request, queryset):
+        n = queryset.update(next_attempt_at=timezone.now())
+        self.message_user(request, _("%(n)d event(s) will be retried within a minute.") % {"n": n})

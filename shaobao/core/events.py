@@ -2,13 +2,21 @@
 
 The actions (intake, whistles, platform) call `emit_on_commit(name, **payload)` after their writes; the
 apps above them (webhooks, sms, hotline) `subscribe(name, handler)` from their AppConfig.ready(). Each
-handler is called as `handler(event)` with a `DomainEvent` once the action's transaction commits (at
-once when there is none), so a rolled-back action tells nobody anything. A handler that raises is
-logged and does not stop the others (nor the action: it has committed already).
+handler is called as `handler(event)` with a `DomainEvent` once the action's transaction commits, so a
+rolled-back action tells nobody anything.
 
-Cost when nobody listens: one dict look-up, no query and no on_commit callback. The payload holds only
-what the action has in hand (ids, codes, states): a handler reads anything else it needs itself, in
-the worker where it can. Personal data (names, phones) never goes into a payload.
+Nothing is lost between the commit and the subscribers (a transactional outbox): when anyone listens, the
+event is written as a `core.OutboxEvent` row *inside the action's transaction*. After the commit the
+subscribers are told in-process and the row is deleted. A subscriber that raises is logged, does not stop
+the others (nor the action: it has committed), and stays owed the event; so does every subscriber when the
+process dies before telling them. The worker's sweep (`redeliver_due`, every minute) tells the subscribers
+still owed an event once it is `OUTBOX_RECOVER_AFTER` seconds old, with backoff; subscribers therefore
+de-duplicate on `event.id` (webhooks: one stored event per id; SMS: one message per id and template).
+
+Cost when nobody listens: one dict look-up, no query and no on_commit callback; when someone does: one
+insert in the action's transaction and one delete after it. The payload holds only what the action has in
+hand (ids, codes, states): a handler reads anything else it needs itself, in the worker where it can.
+Personal data (names, phones) never goes into a payload.
 
 Names (docs/integration.md lists each payload):
     demand.received, demand.placed, demand.closed, demand.called_back, demand.callback_failed,
@@ -17,12 +25,15 @@ Names (docs/integration.md lists each payload):
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -72,17 +83,28 @@ class DomainEvent:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-_subscribers: dict[str, list[Callable[[DomainEvent], None]]] = {}
+def derived_id(parent_id: str, name: str) -> str:
+    """The id of an event a subscriber emits on hearing `parent_id`: the same on every redelivery, so the
+    event it causes is de-duplicated like its cause."""
+    return uuid.uuid5(uuid.NAMESPACE_OID, f"{parent_id}/{name}").hex
 
 
-def subscribe(name: str, handler: Callable[[DomainEvent], None]) -> None:
+Handler = Callable[[DomainEvent], None]
+_subscribers: dict[str, list[Handler]] = {}
+
+
+def handler_key(handler: Handler) -> str:
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+def subscribe(name: str, handler: Handler) -> None:
     """Call `handler(event)` after commit for every event `name` (idempotent: one registration)."""
     handlers = _subscribers.setdefault(name, [])
     if handler not in handlers:
         handlers.append(handler)
 
 
-def unsubscribe(name: str, handler: Callable[[DomainEvent], None]) -> None:
+def unsubscribe(name: str, handler: Handler) -> None:
     handlers = _subscribers.get(name, [])
     if handler in handlers:
         handlers.remove(handler)
@@ -94,24 +116,110 @@ def has_subscribers(name: str) -> bool:
     return name in _subscribers
 
 
-def emit_on_commit(name: str, **payload) -> None:
-    """Tell the subscribers of `name` once the current transaction commits."""
+def _recover_after() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "OUTBOX_RECOVER_AFTER", 60))
+
+
+def emit_on_commit(name: str, *, event_id: str | None = None, **payload) -> None:
+    """Record `name` in the current transaction and tell its subscribers once it commits.
+
+    `event_id`: a fixed id (`derived_id`) for an event caused by another; emitting it again is a no-op
+    while it is still owed to anyone."""
+    from shaobao.core.models import OutboxEvent
+
     handlers = _subscribers.get(name)
     if not handlers:
         return
-    event = DomainEvent(name, payload)
+    event = DomainEvent(name, payload, id=event_id) if event_id else DomainEvent(name, payload)
+    row = OutboxEvent(
+        event_id=event.id,
+        name=name,
+        payload=payload,
+        occurred_at=event.occurred_at,
+        next_attempt_at=event.occurred_at + _recover_after(),
+    )
+    if event_id is None:
+        row.save(force_insert=True)  # a fresh uuid: one insert, in the action's transaction
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a repeated derived event must not spoil the action
+                row.save(force_insert=True)
+        except IntegrityError:
+            return  # still owed to its subscribers (its cause was told again)
     subscribers = tuple(handlers)
 
     def tell() -> None:
-        deliver(event, subscribers)
+        _tell(row.pk, event, subscribers)
 
     tell.domain_event = event  # tests that count an action's on_commit callbacks tell these apart
     transaction.on_commit(tell)
 
 
-def deliver(event: DomainEvent, handlers=None) -> None:
+def deliver(event: DomainEvent, handlers=None) -> list[tuple[Handler, str]]:
+    """Tell each handler; the ones that raised, with their error (logged, never raised)."""
+    failed = []
+    # In the sweep's transaction each subscriber gets a savepoint, so one's database error spoils no other's.
+    guard = transaction.atomic if transaction.get_connection().in_atomic_block else contextlib.nullcontext
     for handler in handlers if handlers is not None else tuple(_subscribers.get(event.name, ())):
         try:
-            handler(event)
-        except Exception:  # the action has committed: a subscriber's failure is its own
+            with guard():
+                handler(event)
+        except Exception as exc:  # the action has committed: a subscriber's failure is its own
             log.exception("event %s (%s): subscriber %r failed", event.name, event.id, handler)
+            failed.append((handler, f"{handler_key(handler)}: {type(exc).__name__}: {exc}"[:1000]))
+    return failed
+
+
+def _tell(row_id: int, event: DomainEvent, handlers) -> None:
+    from shaobao.core.models import OutboxEvent
+
+    failed = deliver(event, handlers)
+    try:
+        if not failed:
+            OutboxEvent.objects.filter(pk=row_id).delete()
+        else:  # the sweep retries just these, from their first backoff
+            OutboxEvent.objects.filter(pk=row_id).update(
+                pending=[handler_key(h) for h, _ in failed],
+                attempts=1,
+                next_attempt_at=timezone.now() + _backoff(1),
+                last_error="\n".join(e for _, e in failed),
+            )
+    except DatabaseError:  # the event was told; the sweep will tell it again (subscribers de-duplicate)
+        log.exception("event %s (%s): outbox row not cleared", event.name, event.id)
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(_recover_after() * (2 ** max(attempts - 1, 0)), dt.timedelta(hours=1))
+
+
+def redeliver_due(now: dt.datetime | None = None, *, batch: int = 500) -> dict:
+    """The worker's sweep: tell events still owed (a dead process, a failed subscriber) to those owed them."""
+    from shaobao.core.models import OutboxEvent
+
+    now = now or timezone.now()
+    told = failed = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                OutboxEvent.objects.select_for_update(skip_locked=True)  # two workers: each its own rows
+                .filter(next_attempt_at__lte=now)
+                .order_by("next_attempt_at")[:batch]
+            )
+            for row in rows:
+                handlers = tuple(_subscribers.get(row.name, ()))
+                if row.pending:
+                    handlers = tuple(h for h in handlers if handler_key(h) in set(row.pending))
+                event = DomainEvent(row.name, row.payload, occurred_at=row.occurred_at, id=row.event_id)
+                errors = deliver(event, handlers)
+                if not errors:
+                    row.delete()
+                    told += 1
+                    continue
+                failed += 1
+                row.attempts += 1
+                row.pending = [handler_key(h) for h, _ in errors]
+                row.next_attempt_at = now + _backoff(row.attempts)
+                row.last_error = "\n".join(e for _, e in errors)
+                row.save(update_fields=["attempts", "pending", "next_attempt_at", "last_error"])
+        if len(rows) < batch:
+            return {"told": told, "failed": failed}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -109,3 +110,28 @@ class TaskFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.error[:80]})"
+
+
+class OutboxEvent(models.Model):
+    """A domain event (core.events) written in the action's own transaction, so it commits with the action or
+    not at all. Deleted once every subscriber has been told; a row left behind (the process died between
+    the commit and its subscribers, or one of them failed) is told again by the worker's sweep
+    (`core.events.redeliver_due`) to the subscribers still owed it. Subscribers de-duplicate on the event id."""
+
+    event_id = models.CharField(_("event id"), max_length=32, unique=True)
+    name = models.CharField(_("event"), max_length=60)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField(_("occurred"))
+    # Subscribers (module.qualname) still owed this event; empty: all of them (nobody told yet).
+    pending = models.JSONField(_("subscribers still to tell"), default=list, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("undelivered domain event")
+        verbose_name_plural = _("undelivered domain events")
+        ordering = ["next_attempt_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.event_id[:8]}"

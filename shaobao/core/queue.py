@@ -86,6 +86,13 @@ def unresolved_failures() -> int:
     return TaskFailure.objects.filter(resolved=False).count()
 
 
+def owed_events() -> int:
+    """Domain events a subscriber failed at least once (core.events' outbox, retried by the worker)."""
+    from shaobao.core.models import OutboxEvent
+
+    return OutboxEvent.objects.filter(attempts__gt=0).count()
+
+
 def connect() -> None:
     """Connect the receiver to the project's huey instance (once; called by `CoreConfig.ready`)."""
     from huey.contrib.djhuey import HUEY

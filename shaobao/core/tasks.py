@@ -5,9 +5,10 @@ In tests (SHAOBAO_TESTING=1) huey runs in immediate mode: a task runs when it is
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shaobao.core import delivery
+from shaobao.core import delivery, events
 
 
 @db_task(retries=4, retry_delay=30, retry_backoff=2)
@@ -39,3 +40,9 @@ def send_digest_emails(counts: dict, template: str) -> int:
     for uid, n in sorted((int(k), int(v)) for k, v in counts.items()):
         send_notification_email(uid, template.format(n=n))
     return len(counts)
+
+
+@db_periodic_task(crontab(minute="*"), retries=2, retry_delay=10, retry_backoff=2)
+def redeliver_domain_events() -> dict:
+    """Domain events still owed to a subscriber (a process died after its commit, a subscriber failed)."""
+    return events.redeliver_due()

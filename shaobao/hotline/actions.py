@@ -243,4 +243,4 @@ def on_demand_event(event: events.DomainEvent) -> None:
     for key in ("result", "solved", "satisfaction", "note"):
         if key in payload:
             out[key] = payload[key]
-    events.emit_on_commit(ORDER_UPDATED, **out)
+    events.emit_on_commit(ORDER_UPDATED, event_id=events.derived_id(event.id, ORDER_UPDATED), **out)

@@ -12,7 +12,7 @@ import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shaobao.core import audit, events
@@ -65,7 +65,8 @@ def wants(sub: WebhookSubscription, name: str, payload: dict) -> bool:
 
 
 def on_event(event: events.DomainEvent) -> list[int]:
-    """Store the event and its deliveries (after the action's commit); queue the sending. The ids."""
+    """Store the event and its deliveries (after the action's commit); queue the sending. The ids.
+    Told the same event again (the outbox's redelivery), it stores and queues nothing more."""
     if event.name not in subscribed_names():
         return []
     subs = [
@@ -75,17 +76,25 @@ def on_event(event: events.DomainEvent) -> list[int]:
     ]
     if not subs:
         return []
-    with transaction.atomic():
-        stored = WebhookEvent.objects.create(
-            event_id=event.id, name=event.name, payload=event.payload, occurred_at=event.occurred_at
-        )
-        rows = WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(event=stored, subscription=s, next_attempt_at=stored.occurred_at) for s in subs]
-        )
-        ids = [r.pk for r in rows]
-        if any(i is None for i in ids):  # backends without RETURNING on bulk insert
-            ids = list(stored.deliveries.order_by("pk").values_list("pk", flat=True))
-        transaction.on_commit(lambda: _queue(ids))
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(
+                event_id=event.id, name=event.name, payload=event.payload, occurred_at=event.occurred_at
+            )
+            ids = _create_deliveries(stored, subs)
+    except IntegrityError:  # told again (core.events' outbox): its deliveries exist and were queued
+        return list(WebhookDelivery.objects.filter(event__event_id=event.id).values_list("pk", flat=True))
+    transaction.on_commit(lambda: _queue(ids))
+    return ids
+
+
+def _create_deliveries(stored: WebhookEvent, subs) -> list[int]:
+    rows = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(event=stored, subscription=s, next_attempt_at=stored.occurred_at) for s in subs]
+    )
+    ids = [r.pk for r in rows]
+    if any(i is None for i in ids):  # backends without RETURNING on bulk insert
+        return list(stored.deliveries.order_by("pk").values_list("pk", flat=True))
     return ids
 
 

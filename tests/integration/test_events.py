@@ -140,7 +140,11 @@ def test_no_listener_no_work(world):
         events._subscribers.update(saved)
     with CaptureQueriesContext(connection) as with_all:
         new_demand(world, subject="第三个")
-    assert len(with_all) == len(with_none)  # the subscribers' work happens after commit, not here
+    # With listeners, the action writes one outbox row per event, in its own transaction; the subscribers'
+    # work happens after commit, not here.
+    outbox = [q for q in with_all if "core_outboxevent" in q["sql"]]
+    assert len(with_all) == len(with_none) + len(outbox)
+    assert {q["sql"].split()[0] for q in outbox} == {"INSERT"} and len(outbox) == 2  # received, placed
     assert connection.run_on_commit  # ... queued for then
 
 

@@ -129,8 +129,7 @@ def test_one_event_is_never_delivered_twice_to_one_subscription(world, receiver)
     event = events.DomainEvent("demand.received", {"demand_id": 1, "channel": "grid_patrol"})
     ids = actions.on_event(event)
     assert len(ids) == 1
-    with pytest.raises(IntegrityError), transaction.atomic():
-        actions.on_event(event)  # the same event again (a subscriber called twice)
+    assert actions.on_event(event) == ids  # told the same event again (the outbox's redelivery): nothing new
     stored = WebhookEvent.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         WebhookDelivery.objects.create(event=stored, subscription=sub)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from shaobao.core.queue import unresolved_failures
+from shaobao.core.queue import owed_events, unresolved_failures
 
 register = template.Library()
 
@@ -15,4 +15,4 @@ def task_failures_notice(context):
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("core.view_taskfailure"):
         return {"count": None}
-    return {"count": unresolved_failures()}
+    return {"count": unresolved_failures(), "owed": owed_events()}
