@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, FilteredRelation, Q, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from shaobao.core.errors import NotFound
@@ -337,49 +337,70 @@ def board_households(user, broadcast: Broadcast):
     return qs.filter(access.households_q(r))
 
 
+BOARD_KEYS = (
+    "households",
+    "persons",
+    "reached",
+    "reached_persons",
+    "moved",
+    "moved_persons",
+    "missing",
+    "missing_persons",
+    "pending",
+    "pending_persons",
+)
+
+
 def board(user, broadcast: Broadcast) -> dict:
-    """Per grid and in total: households and persons; reached, moved, missing, not yet confirmed."""
-    households = list(board_households(user, broadcast).values_list("pk", "grid_id", "persons").order_by())
-    states = household_states(broadcast)
-    grids = {
-        g.pk: g
-        for g in Grid.objects.filter(pk__in={h[1] for h in households}).select_related("community__parent")
-    }
-    rows: dict[int, dict] = {}
-    keys = (
-        "households",
-        "persons",
-        "reached",
-        "reached_persons",
-        "moved",
-        "moved_persons",
-        "missing",
-        "missing_persons",
-        "pending",
-        "pending_persons",
+    """Per grid and in total: households and persons; reached, moved, missing, not yet confirmed.
+
+    One GROUP BY in the database (a district-wide alert covers hundreds of thousands of households and the
+    board refreshes while the taps come in): each household joins its at most one tap per state."""
+    households = board_households(user, broadcast).annotate(
+        **{
+            f"{state}_tap": FilteredRelation(
+                "taps", condition=Q(taps__broadcast=broadcast, taps__state=state)
+            )
+            for state in TapState.values
+        }
     )
-    for pk, grid_id, persons in households:
-        row = rows.setdefault(grid_id, dict.fromkeys(keys, 0))
-        row["households"] += 1
-        row["persons"] += persons
-        s = states.get(pk)
-        best = s["state"] if s else ""
-        if best in (TapState.WARNED, TapState.MOVED):
-            row["reached"] += 1
-            row["reached_persons"] += max(s["warned"] or 0, s["moved"] or 0)
-            if best == TapState.MOVED:
-                row["moved"] += 1
-                row["moved_persons"] += s["moved"] or 0
-        elif best == TapState.MISSING:
-            row["missing"] += 1
-            row["missing_persons"] += s["missing"] or 0
-        else:
-            row["pending"] += 1
-            row["pending_persons"] += persons
-    total = dict.fromkeys(keys, 0)
+    # A household's best word counts once: moved over warned over missing (no negation: NOT on a joined
+    # row would turn into a subquery per condition).
+    moved = Q(moved_tap__id__isnull=False)
+    warned = Q(moved_tap__id__isnull=True, warned_tap__id__isnull=False)
+    missing = Q(moved_tap__id__isnull=True, warned_tap__id__isnull=True, missing_tap__id__isnull=False)
+    pending = Q(moved_tap__id__isnull=True, warned_tap__id__isnull=True, missing_tap__id__isnull=True)
+    figures = (
+        households.order_by()
+        .values("grid_id")
+        .annotate(
+            n_households=Count("pk"),
+            n_persons=Coalesce(Sum("persons"), 0),
+            n_reached=Count("pk", filter=moved | warned),
+            # Moved after a warning: the larger head count of the two.
+            n_reached_persons=Coalesce(
+                Sum(
+                    Greatest(Coalesce("moved_tap__persons", 0), Coalesce("warned_tap__persons", 0)),
+                    filter=moved,
+                ),
+                0,
+            )
+            + Coalesce(Sum("warned_tap__persons", filter=warned), 0),
+            n_moved=Count("pk", filter=moved),
+            n_moved_persons=Coalesce(Sum("moved_tap__persons", filter=moved), 0),
+            n_missing=Count("pk", filter=missing),
+            n_missing_persons=Coalesce(Sum("missing_tap__persons", filter=missing), 0),
+            n_pending=Count("pk", filter=pending),
+            n_pending_persons=Coalesce(Sum("persons", filter=pending), 0),
+        )
+    )
+    # (n_: an annotation may not take the name of the field it sums)
+    rows = {r["grid_id"]: {k: r[f"n_{k}"] for k in BOARD_KEYS} for r in figures}
+    grids = {g.pk: g for g in Grid.objects.filter(pk__in=rows).select_related("community__parent")}
+    total = dict.fromkeys(BOARD_KEYS, 0)
     out = []
     for grid_id, row in rows.items():
-        for k in keys:
+        for k in BOARD_KEYS:
             total[k] += row[k]
         g = grids[grid_id]
         out.append({"grid": g, "code": g.code, "name": g.name, "street": g.community.parent.name, **row})
