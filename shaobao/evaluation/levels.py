@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from shaobao.calls import ranking as call_ranking
 from shaobao.calls.models import Call, CallState, city_prefixes
 from shaobao.calls.selectors import centres_of
-from shaobao.core.errors import Forbidden
-from shaobao.evaluation.indicators import Period, current_weights, table
-from shaobao.evaluation.scores import street_composite
+from shaobao.core.errors import Forbidden, NotFound
+from shaobao.evaluation.indicators import INDICATORS, Period, current_weights, table
+from shaobao.evaluation.scores import rankings, street_composite
 from shaobao.org.access import require_member
 from shaobao.org.models import Division
 
@@ -111,6 +111,47 @@ def city_ranking(user, period: Period) -> dict:
     }
 
 
+def district_below(user, code: str, period: Period) -> dict:
+    """One district of the city as the city centre sees it (the level below): its streets and units ranked
+    as the district ranks them (the published month if there is one), read-only — the figures behind them
+    (the demands) stay with the district."""
+    city = city_for(user)
+    district = Division.objects.filter(
+        code=Division.full_code(str(code or "")), level="district", parent=city
+    ).first()
+    if district is None:
+        raise NotFound("本市没有这个区县 / No such district in this city")
+    result = rankings(district, period)
+
+    def value(row, code):
+        return ((row.get("indicators") or {}).get(code) or {}).get("value")
+
+    return {
+        "city": {"code": city.code, "name": city.name},
+        "district": {"code": district.code, "name": district.name},
+        "period": period.label,
+        "weight_version": result["weight_version"],
+        "published_at": result["published_at"],
+        "streets": [
+            {
+                **{k: r.get(k) for k in ("rank", "change", "code", "name", "composite")},
+                **{c: value(r, c) for c in ("response_rate", "resolution_rate", "satisfaction_rate")},
+            }
+            for r in result["streets"]
+        ],
+        "units": [
+            {
+                **{
+                    k: r.get(k)
+                    for k in ("rank", "change", "code", "name", "composite", "objective", "bottom_up")
+                },
+                **{c: value(r, c) for c in ("response_rate", "on_time_rate", "resolution_rate")},
+            }
+            for r in result["units"]
+        ],
+    }
+
+
 # --- exports: the same writers as the district's evaluation (exports.to_xlsx / to_pdf) -------------------
 
 
@@ -199,3 +240,61 @@ def city_report(user, period: Period) -> dict:
     }
     depts = _department_table(_("City departments on calls up"), result["departments"])
     return _report(period, result["weight_version"], [districts, depts])
+
+
+def district_below_report(user, code: str, period: Period) -> dict:
+    result = district_below(user, code, period)
+    name = result["district"]["name"]
+    streets = {
+        "title": _("Street ranking") + " · " + name,
+        "head": [
+            _("Rank"),
+            _("Street"),
+            _("Response rate"),
+            _("Resolution rate"),
+            _("Satisfaction rate"),
+            _("Composite"),
+        ],
+        "rate_cols": range(2, 5),
+        "name_col": 1,
+        "rows": [
+            [
+                r["rank"],
+                r["name"],
+                r["response_rate"],
+                r["resolution_rate"],
+                r["satisfaction_rate"],
+                r["composite"],
+            ]
+            for r in result["streets"]
+        ],
+    }
+    units = {
+        "title": _("Unit ranking") + " · " + name,
+        "head": [
+            _("Rank"),
+            _("Unit"),
+            _("Response rate"),
+            INDICATORS["on_time_rate"][0],
+            _("Resolution rate"),
+            _("Objective"),
+            _("Bottom-up"),
+            _("Composite"),
+        ],
+        "rate_cols": range(2, 5),
+        "name_col": 1,
+        "rows": [
+            [
+                r["rank"],
+                r["name"],
+                r["response_rate"],
+                r["on_time_rate"],
+                r["resolution_rate"],
+                r["objective"],
+                r["bottom_up"],
+                r["composite"],
+            ]
+            for r in result["units"]
+        ],
+    }
+    return _report(period, result["weight_version"], [streets, units])

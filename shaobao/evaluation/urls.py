@@ -15,4 +15,5 @@ urlpatterns = [
     path("export.<str:fmt>", views.export, name="export"),
     path("calls/", views_levels.call_ranking, name="call_ranking"),
     path("city/", views_levels.city, name="city"),
+    path("city/<str:code>/", views_levels.district_below, name="district_below"),
 ]

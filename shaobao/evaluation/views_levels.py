@@ -86,3 +86,20 @@ def city(request):
             "weight": round(result["bottom_up_weight"] * 100),
         },
     )
+
+
+@require_GET
+@level_view
+def district_below(request, code: str):
+    period = selectors.period_of(request.GET)
+    fmt = request.GET.get("format")
+    if fmt:
+        return _export(
+            levels.district_below_report(request.user, code, period), fmt, f"district-{code}", period
+        )
+    result = levels.district_below(request.user, code, period)
+    return render(
+        request,
+        "evaluation/district_below.html",
+        {"result": result, "period": period, "picker": _picker(request, period)},
+    )

@@ -4,6 +4,8 @@ Every page on the way speaks one language (and fits 375 px on the phone)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shaobao.calls.models import Call
@@ -111,3 +113,18 @@ def test_the_top_bar_picker_switches_the_district(live_server, browser, city):  
     page.wait_for_url(f"{base}/calls/")
     assert page.locator("#acting-area").input_value() == "110118"
     assert not problems_on(page, "en", set(), True, user_data_from_database())
+
+
+def test_the_city_looks_into_a_district_below_on_a_phone(live_server, browser, city):  # noqa: F811
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page = context.new_page()
+    log_in(page, base, "only_city")
+    page.goto(f"{base}/evaluation/city/")
+    page.click("#districts a:has-text('平谷区')")
+    page.wait_for_url(re.compile(r".*/evaluation/city/110117/\?month=.*"))
+    assert page.locator("h1").inner_text().startswith("平谷区")
+    assert page.locator("#streets").is_visible() and page.locator("#units").is_visible()
+    assert not problems_on(page, "en", set(), True, user_data_from_database())
+    context.close()

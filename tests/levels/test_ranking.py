@@ -157,3 +157,50 @@ def test_the_exports_of_the_levels(city, web_for, path):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(path, {"month": month, "format": "doc"}).status_code == 404
     assert client.get(path, {"month": "2026-13"}).status_code == 400
+
+
+def test_the_city_sees_a_district_below_ranked_as_the_district_ranks_it(city, web_for, api_for):
+    from shaobao.evaluation.scores import rankings
+
+    build(city.world)  # October 2026 in Pinggu
+    rollup_days(dt.date(2026, 10, 1), dt.date(2026, 10, 31), as_of=AS_OF)
+    october = Period.month("2026-10")
+    own = rankings(city.world.district, october)
+    below = levels.district_below(fresh(city.users["only_city"]), "110117", october)
+    assert below["district"]["code"] == "110117000000" and below["published_at"] is None
+    assert [(r["code"], r["rank"], r["composite"]) for r in below["streets"]] == [
+        (r["code"], r["rank"], r["composite"]) for r in own["streets"]
+    ]
+    assert [(r["code"], r["rank"]) for r in below["units"]] == [(r["code"], r["rank"]) for r in own["units"]]
+    assert below["streets"] and below["units"]
+
+    page = web_for("only_city").get("/evaluation/city/110117/", {"month": "2026-10"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert city.world.street_a.name in html and "平谷区" in html
+    # The city's ranking links each district to it.
+    assert (
+        "/evaluation/city/110117/?month=2026-10"
+        in web_for("only_city").get("/evaluation/city/", {"month": "2026-10"}).content.decode()
+    )
+    xlsx = web_for("only_city").get("/evaluation/city/110117/", {"month": "2026-10", "format": "xlsx"})
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
+
+    api = api_for("only_city").get("/api/v1/evaluation/city/districts/110117000000", {"month": "2026-10"})
+    assert api.status_code == 200
+    assert [r["code"] for r in api.json()["units"]] == [r["code"] for r in below["units"]]
+
+
+def test_only_its_city_centre_looks_below_and_only_into_its_districts(city, web_for, api_for):
+    for persona in (
+        "coordinator",
+        "miyun_coordinator",
+        "dispatcher",
+    ):  # a county sees its own pages, not this
+        assert web_for(persona).get("/evaluation/city/110117/").status_code == 403
+        assert api_for(persona).get("/api/v1/evaluation/city/districts/110117").status_code == 403
+    client = web_for("only_city")
+    assert client.get("/evaluation/city/110118/").status_code == 200  # Miyun: no figures yet, still a page
+    assert client.get("/evaluation/city/110119/").status_code == 404  # not a district of the city
+    assert client.get("/evaluation/city/110117001/").status_code == 404  # a street is not a district
+    assert api_for("only_city").get("/api/v1/evaluation/city/districts/310101").status_code == 404

@@ -457,3 +457,52 @@ def city_rankings(request: HttpRequest, month: str | None = None):
     from shaobao.evaluation.selectors import parse_period
 
     return levels.city_ranking(request.user, parse_period(month))
+
+
+class BelowStreetOut(Schema):
+    code: str
+    name: str
+    rank: int | None
+    change: int | None
+    composite: float | None
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+
+
+class BelowUnitOut(Schema):
+    code: str
+    name: str
+    rank: int | None
+    change: int | None
+    composite: float | None
+    objective: float | None
+    bottom_up: float | None
+    response_rate: float | None
+    on_time_rate: float | None
+    resolution_rate: float | None
+
+
+class DistrictBelowOut(Schema):
+    city: dict
+    district: dict
+    period: str
+    weight_version: int
+    published_at: str | None
+    streets: list[BelowStreetOut]
+    units: list[BelowUnitOut]
+
+
+@router.get(
+    "/evaluation/city/districts/{code}",
+    response={200: DistrictBelowOut, **error_responses(400, 401, 403, 404)},
+    summary="市级查看区县排名 / A district's rankings, as the city sees them",
+)
+def district_below(request: HttpRequest, code: str, month: str | None = None):
+    """The level below: one district of the city (`110117` or its 12-digit code) with its streets and units
+    ranked as the district ranks them (its published month if any, else live). City coordinators acting in
+    the city only (403 otherwise); a district of another city is 404."""
+    from shaobao.evaluation import levels
+    from shaobao.evaluation.selectors import parse_period
+
+    return levels.district_below(request.user, code, parse_period(month))
