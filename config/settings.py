@@ -106,6 +106,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+# A PostgreSQL read replica for the read-only pages (boards, rankings, exports: shaobao.core.replica,
+# docs/scale.md). Unset: one database. In tests it mirrors the default database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["shaobao.core.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "PG_PREPARED_STATEMENTS", True
 ):
@@ -205,8 +213,26 @@ MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 # --- Production by default: static files, HTTPS, security headers, CSP, login lockout (README "Configuration").
 # `make run` collects the static files into STATIC_ROOT with content-hashed names, served by WhiteNoise with
 # far-future caching; tests and `make dev` (DEBUG=1) use the files where they are.
+# Uploaded photos: the var directory by default; MEDIA_STORAGE=s3 puts them on S3-compatible object storage
+# (MinIO, Aliyun OSS, Tencent COS…) through django-storages (`pip install -e '.[s3]'`; docs/scale.md), so
+# that several app servers share them. They are served through `core.views.media` either way (access checked).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "file")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if MEDIA_STORAGE != "s3"
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", "shaobao-media"),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,  # e.g. http://minio:9000
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",  # never public: the app streams them to those allowed
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if TESTING or DEBUG

@@ -1,7 +1,6 @@
 """Top-level URLs: the web pages of each app, the JSON API, Open311, the admin and the health check."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -32,4 +31,5 @@ urlpatterns = [
     path("notifications/", include("shaobao.core.urls")),
     path("", views_home.home, name="home"),
 ]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded photos: only to those who may see their demand or note (core.media), never as public files.
+urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", core_views.media, name="media")]

@@ -19,3 +19,35 @@ def healthz(request):
             {"status": "error", "database": connection.vendor, "detail": str(exc)}, status=503
         )
     return JsonResponse({"status": "ok", "database": connection.vendor, "version": settings.VERSION})
+
+
+@require_GET
+def media(request, name: str):
+    """An uploaded file, to a signed-in user who may see what it belongs to (core.media)."""
+    import mimetypes
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    from shaobao.core import media as owners
+    from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        owners.check_access(request.user, name)
+    except NotAuthenticated:
+        return redirect_to_login(request.get_full_path())
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if not default_storage.exists(name):
+        raise Http404("文件不存在 / File not found")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"  # never in a shared cache
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from shaobao.core.replica import reads_from_replica
 from shaobao.evaluation import actions, exports, extras, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
 from shaobao.evaluation.models import MonthlySurvey, UnitRating, WeightSet
@@ -110,6 +111,7 @@ def _columns():
 
 
 @require_GET
+@reads_from_replica
 @web_view
 def index(request):
     period = selectors.period_of(request.GET)
@@ -186,6 +188,7 @@ def index(request):
 
 
 @require_GET
+@reads_from_replica
 @web_view
 def matters(request):
     """Indicators per matter (district users): which kinds of problem are answered slowly or badly."""
@@ -402,6 +405,7 @@ def publish(request):
 
 
 @require_GET
+@reads_from_replica
 @web_view
 def export(request, fmt: str):
     period: Period = selectors.period_of(request.GET)

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
+from shaobao.core.replica import reads_from_replica
 from shaobao.evaluation import exports, levels, selectors
 from shaobao.evaluation.views import _bad_period, _picker
 
@@ -49,6 +50,7 @@ def _export(report: dict, fmt: str, stem: str, period) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 @level_view
 def call_ranking(request):
     period = selectors.period_of(request.GET)
@@ -69,6 +71,7 @@ def call_ranking(request):
 
 
 @require_GET
+@reads_from_replica
 @level_view
 def city(request):
     period = selectors.period_of(request.GET)
@@ -89,6 +92,7 @@ def city(request):
 
 
 @require_GET
+@reads_from_replica
 @level_view
 def district_below(request, code: str):
     period = selectors.period_of(request.GET)

@@ -36,3 +36,13 @@ def lock_demand(user, demand_id) -> Demand:
     """Inside a transaction: check the user may see it, then lock the row (SELECT ... FOR UPDATE)."""
     access_demand(user, demand_id)
     return Demand.objects.select_for_update().get(pk=int(demand_id))
+
+
+def check_photo(user, name: str) -> None:
+    """core.media: a demand's photo to whoever may see the demand."""
+    from shaobao.intake.models import DemandPhoto
+
+    photo = DemandPhoto.objects.filter(image=name).only("demand_id").first()
+    if photo is None:
+        raise NotFound("文件不存在 / File not found")
+    access_demand(user, photo.demand_id)

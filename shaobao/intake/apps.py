@@ -13,3 +13,7 @@ class IntakeConfig(AppConfig):
         from shaobao.intake.models import DemandState
 
         register_state_labels(DemandState)
+        from shaobao.core import media
+        from shaobao.intake.access import check_photo
+
+        media.register("demands/", check_photo)  # the photos' upload folder (DemandPhoto.image)

@@ -60,3 +60,13 @@ def lock_summons(user, summons_id) -> tuple[Whistle, Summons]:
 def lock_whistle(user, whistle_id) -> Whistle:
     whistle = access_whistle(user, whistle_id)
     return Whistle.objects.select_for_update().get(pk=whistle.pk)
+
+
+def check_note_photo(user, name: str) -> None:
+    """core.media: a progress note's photo to whoever may see its summons."""
+    from shaobao.whistles.models import ProgressNote
+
+    note = ProgressNote.objects.filter(photo=name).only("summons_id").first()
+    if note is None:
+        raise NotFound("文件不存在 / File not found")
+    access_summons(user, note.summons_id)

@@ -15,5 +15,9 @@ class WhistlesConfig(AppConfig):
         from shaobao.whistles.models import ExtensionState, SummonsState, WhistleState
 
         register_state_labels(WhistleState, SummonsState, ExtensionState)
+        from shaobao.core import media
+        from shaobao.whistles.access import check_note_photo
+
+        media.register("progress/", check_note_photo)  # ProgressNote.photo's upload folder
         # The demand page (intake, below whistles) offers the whistle form built here.
         extensions.set_whistle_form(blow_form_for)
