@@ -125,33 +125,62 @@ def emit_on_commit(name: str, *, event_id: str | None = None, **payload) -> None
 
     `event_id`: a fixed id (`derived_id`) for an event caused by another; emitting it again is a no-op
     while it is still owed to anyone."""
-    from shaobao.core.models import OutboxEvent
 
+    if event_id is None:
+        emit_all_on_commit([(name, payload)])
+        return
     handlers = _subscribers.get(name)
     if not handlers:
         return
-    event = DomainEvent(name, payload, id=event_id) if event_id else DomainEvent(name, payload)
-    row = OutboxEvent(
+    event = DomainEvent(name, payload, id=event_id)
+    try:
+        with transaction.atomic():  # a savepoint: a repeated derived event must not spoil the action
+            row = _outbox_row(event)
+            row.save(force_insert=True)
+    except IntegrityError:
+        return  # still owed to its subscribers (its cause was told again)
+    _on_commit([(row.pk, event, tuple(handlers))])
+
+
+def emit_all_on_commit(items: list[tuple[str, dict]]) -> None:
+    """Several events of one action, `[(name, payload), …]`: one insert for all, told in this order."""
+    from shaobao.core.models import OutboxEvent
+
+    pending = [
+        (DomainEvent(name, payload), tuple(_subscribers[name]))
+        for name, payload in items
+        if _subscribers.get(name)
+    ]
+    if not pending:
+        return
+    rows = OutboxEvent.objects.bulk_create([_outbox_row(event) for event, _ in pending])
+    if any(r.pk is None for r in rows):  # a backend without RETURNING on bulk inserts
+        ids = dict(
+            OutboxEvent.objects.filter(event_id__in=[e.id for e, _ in pending]).values_list("event_id", "pk")
+        )
+        pks = [ids[e.id] for e, _ in pending]
+    else:
+        pks = [r.pk for r in rows]
+    _on_commit([(pk, event, handlers) for pk, (event, handlers) in zip(pks, pending, strict=True)])
+
+
+def _outbox_row(event: DomainEvent):
+    from shaobao.core.models import OutboxEvent
+
+    return OutboxEvent(
         event_id=event.id,
-        name=name,
-        payload=payload,
+        name=event.name,
+        payload=event.payload,
         occurred_at=event.occurred_at,
         next_attempt_at=event.occurred_at + _recover_after(),
     )
-    if event_id is None:
-        row.save(force_insert=True)  # a fresh uuid: one insert, in the action's transaction
-    else:
-        try:
-            with transaction.atomic():  # a savepoint: a repeated derived event must not spoil the action
-                row.save(force_insert=True)
-        except IntegrityError:
-            return  # still owed to its subscribers (its cause was told again)
-    subscribers = tuple(handlers)
 
+
+def _on_commit(told: list[tuple[int, DomainEvent, tuple]]) -> None:
     def tell() -> None:
-        _tell(row.pk, event, subscribers)
+        _tell(told)
 
-    tell.domain_event = event  # tests that count an action's on_commit callbacks tell these apart
+    tell.domain_event = told[0][1]  # tests that count an action's on_commit callbacks tell these apart
     transaction.on_commit(tell)
 
 
@@ -170,22 +199,31 @@ def deliver(event: DomainEvent, handlers=None) -> list[tuple[Handler, str]]:
     return failed
 
 
-def _tell(row_id: int, event: DomainEvent, handlers) -> None:
+def _tell(told: list[tuple[int, DomainEvent, tuple]]) -> None:
+    """After the commit: tell each event's subscribers; clear the rows told to all (one delete), keep the
+    others for the sweep with the subscribers still owed them."""
     from shaobao.core.models import OutboxEvent
 
-    failed = deliver(event, handlers)
-    try:
+    done = []
+    for row_id, event, handlers in told:
+        failed = deliver(event, handlers)
         if not failed:
-            OutboxEvent.objects.filter(pk=row_id).delete()
-        else:  # the sweep retries just these, from their first backoff
+            done.append(row_id)
+            continue
+        try:  # the sweep retries just these, from their first backoff
             OutboxEvent.objects.filter(pk=row_id).update(
                 pending=[handler_key(h) for h, _ in failed],
                 attempts=1,
                 next_attempt_at=timezone.now() + _backoff(1),
                 last_error="\n".join(e for _, e in failed),
             )
-    except DatabaseError:  # the event was told; the sweep will tell it again (subscribers de-duplicate)
-        log.exception("event %s (%s): outbox row not cleared", event.name, event.id)
+        except DatabaseError:
+            log.exception("event %s (%s): outbox row not updated", event.name, event.id)
+    try:
+        if done:
+            OutboxEvent.objects.filter(pk__in=done).delete()
+    except DatabaseError:  # told already; the sweep will tell them again (subscribers de-duplicate)
+        log.exception("events %s: outbox rows not cleared", done)
 
 
 def _backoff(attempts: int) -> dt.timedelta:

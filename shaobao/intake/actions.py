@@ -251,19 +251,22 @@ def do_receive_demand(
 
 
 def _emit_received(demand: Demand, placement) -> None:
-    """demand.received (and demand.placed when the words or coordinates placed it), after commit; nothing
-    is built when nobody listens (this is the gateways' hot path)."""
+    """demand.received (and demand.placed when the words or coordinates placed it), after commit, in one
+    outbox insert; nothing is built when nobody listens (this is the gateways' hot path)."""
+    items = []
     if events.has_subscribers(events.DEMAND_RECEIVED):
-        events.emit_on_commit(events.DEMAND_RECEIVED, **demand_payload(demand))
+        items.append((events.DEMAND_RECEIVED, demand_payload(demand)))
     if placement.street is not None and events.has_subscribers(events.DEMAND_PLACED):
-        events.emit_on_commit(
-            events.DEMAND_PLACED,
+        placed = {
             **demand_payload(demand),
-            community=getattr(placement.community, "code", None),
-            grid=getattr(placement.grid, "code", None),
-            source=placement.source,
-            confidence=placement.confidence,
-        )
+            "community": getattr(placement.community, "code", None),
+            "grid": getattr(placement.grid, "code", None),
+            "source": placement.source,
+            "confidence": placement.confidence,
+        }
+        items.append((events.DEMAND_PLACED, placed))
+    if items:
+        events.emit_all_on_commit(items)
 
 
 def demand_payload(demand: Demand) -> dict:
