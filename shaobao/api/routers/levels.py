@@ -394,6 +394,7 @@ class DepartmentRankOut(Schema):
     objective: float | None
     bottom_up: float | None
     assigned: int
+    overdue: int = Field(0, description="逾期的派单数（报到或办结）/ assignments late on either deadline")
     report_rate: float | None
     finish_rate: float | None
     ratings: int
