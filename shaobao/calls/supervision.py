@@ -78,7 +78,14 @@ def _claim(assignment: CallAssignment, stage: str, now: dt.datetime) -> bool:
     return True
 
 
-def _act(a: CallAssignment, stage: Stage, now: dt.datetime) -> None:
+def _recipients(cache: dict, key: tuple, find) -> list[int]:
+    """Recipients looked up once per pass (many assignments share a centre, a caller, a department)."""
+    if key not in cache:
+        cache[key] = find()
+    return cache[key]
+
+
+def _act(a: CallAssignment, stage: Stage, now: dt.datetime, cache: dict) -> None:
     due = getattr(a, stage.time_column if stage.before_column is None else stage.before_column)
     CallSupervisionOrder.objects.create(assignment=a, kind=stage.kind, stage=stage.stage, issued_at=now)
     audit.record(
@@ -89,8 +96,9 @@ def _act(a: CallAssignment, stage: Stage, now: dt.datetime) -> None:
         data={"stage": stage.stage, "kind": stage.kind, "due": due.isoformat()},
     )
     text = msg(TEXTS[stage.key], unit=a.unit.name, call=a.call_id)
-    centre, caller = centre_staff(a.call.centre), caller_staff(a.call.caller)
-    department = people.unit_staff([a.unit_id])
+    centre = _recipients(cache, ("centre", a.call.centre_id), lambda: centre_staff(a.call.centre))
+    caller = _recipients(cache, ("caller", a.call.caller_id), lambda: caller_staff(a.call.caller))
+    department = _recipients(cache, ("unit", a.unit_id), lambda: people.unit_staff([a.unit_id]))
     if stage.kind == SupervisionKind.WARNING:
         notify_on_commit(set(department) | set(centre), text, call_url(a.call_id), email=False)
     else:
@@ -98,6 +106,7 @@ def _act(a: CallAssignment, stage: Stage, now: dt.datetime) -> None:
 
 
 def _run_stage(stage: Stage, now: dt.datetime, batch: int, counts: Counter) -> None:
+    cache: dict = {}
     while True:
         with transaction.atomic():
             ids = list(_due(stage, now).values_list("pk", flat=True)[:batch])
@@ -114,7 +123,7 @@ def _run_stage(stage: Stage, now: dt.datetime, batch: int, counts: Counter) -> N
                     continue
                 if stage.also_claim:  # overdue before anyone warned: the warning is not sent after the fact
                     _claim(a, stage.also_claim, now)
-                _act(a, stage, now)
+                _act(a, stage, now, cache)
                 done += 1
             if done:
                 counts[str(stage.key)] += done
