@@ -3,7 +3,7 @@ district's coordinators, the city's), the assigned departments. One area at a ti
 
 from __future__ import annotations
 
-from shaobao.calls.models import Call, CallAssignment, city_prefixes
+from shaobao.calls.models import Call, CallAssignment, CallExtensionRequest, city_prefixes
 from shaobao.core.errors import Forbidden, NotFound
 from shaobao.intake import people
 from shaobao.org.access import require_member
@@ -33,6 +33,15 @@ def access_assignment(user, assignment_id) -> CallAssignment:
     if assignment is None or not Call.objects.visible_to(user).filter(pk=assignment.call_id).exists():
         raise NotFound(f"派单 {assignment_id} 不存在 / Assignment {assignment_id} not found")
     return assignment
+
+
+def access_extension(user, extension_id) -> CallExtensionRequest:
+    require_member(user)
+    pk = _pk(extension_id, "Extension")
+    ext = CallExtensionRequest.objects.select_related("assignment").filter(pk=pk).first()
+    if ext is None or not Call.objects.visible_to(user).filter(pk=ext.assignment.call_id).exists():
+        raise NotFound(f"延期申请 {extension_id} 不存在 / Extension request {extension_id} not found")
+    return ext
 
 
 def staffs_centre(user, centre: Division) -> bool:

@@ -10,11 +10,11 @@ by type, finish in working days), stored when a clock starts.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
 from shaobao.calls.access import (
+    access_extension,
     acts_for_caller,
     lock_assignment,
     lock_call,
@@ -22,25 +22,32 @@ from shaobao.calls.access import (
     require_centre,
     require_unit,
 )
-from shaobao.calls.models import Call, CallAssignment, CallLevel, CallRating, CallState
+from shaobao.calls.models import (
+    Call,
+    CallAssignment,
+    CallExtensionRequest,
+    CallLevel,
+    CallRating,
+    CallState,
+)
+from shaobao.calls.recipients import call_url, caller_staff, centre_staff
 from shaobao.calls.states import check_call_step
+from shaobao.calls.supervision import resolve_orders, restart_finish_stages
 from shaobao.core import audit
+from shaobao.core.calendar import add_working_days
 from shaobao.core.errors import Conflict, Forbidden, ValidationFailed
 from shaobao.core.notifications import msg, notify_on_commit
 from shaobao.intake import people
-from shaobao.org.models import Division, Membership, Unit
+from shaobao.org.models import Division, Unit
 from shaobao.whistles import deadlines
-from shaobao.whistles.models import SummonsRole, SummonsState, WhistleType
-from shaobao.whistles.states import DONE_SUMMONS_STATES, check_summons_step
+from shaobao.whistles.actions import MAX_EXTENSION_DAYS
+from shaobao.whistles.models import ExtensionState, SummonsRole, SummonsState, WhistleType
+from shaobao.whistles.states import ACTIVE_SUMMONS_STATES, DONE_SUMMONS_STATES, check_summons_step
 
 # The kinds of unit a centre assigns: its own departments (a county's district departments and stationed
 # offices; the city's departments). A street's sections and committees are the township's own.
 CENTRE_UNIT_KINDS = {"district": ("department", "stationed_office"), "city": ("city_department",)}
 MAX_SUBJECT = 200
-
-
-def call_url(call_id: int) -> str:
-    return reverse("calls:detail", args=[call_id])
 
 
 def centre_of(caller: Division) -> Division:
@@ -53,21 +60,6 @@ def centre_of(caller: Division) -> Division:
             fields={"caller": "no_centre_above"},
         )
     return centre
-
-
-def centre_staff(centre: Division) -> list[int]:
-    role = "city_coordinator" if centre.level == "city" else "district_coordinator"
-    return list(
-        Membership.objects.filter(division=centre, role=role, user__is_active=True)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-
-
-def caller_staff(caller: Division) -> list[int]:
-    if caller.level == "street":
-        return people.street_staff(caller.pk, ("street_dispatcher", "street_leader"))
-    return centre_staff(caller)
 
 
 def _step_call(call: Call, action: str, *, actor, note: str = "", data=None, **changes) -> None:
@@ -258,6 +250,7 @@ def do_call_up(*, actor, call_id: int, note: str) -> Call:
                 _step_assignment(a, "dispute", actor=actor, note=note)
             if a.state == SummonsState.DISPUTED:
                 _step_assignment(a, "uphold", actor=actor, note=note, data={"called_up": True})
+            resolve_orders(a, None, timezone.now())
         child = do_raise_call(
             actor=actor,
             caller_code=call.centre.code,
@@ -277,7 +270,9 @@ def do_report_in(*, actor, assignment_id: int) -> CallAssignment:
     with transaction.atomic():
         call, a = lock_assignment(actor, assignment_id)
         require_unit(actor, a)
-        _step_assignment(a, "report_in", actor=actor, reported_in_at=timezone.now())
+        now = timezone.now()
+        _step_assignment(a, "report_in", actor=actor, reported_in_at=now)
+        resolve_orders(a, "report_in", now)
         if call.state == CallState.ASSIGNED:
             _step_call(call, "report_in", actor=actor, data={"unit": a.unit.code})
         notify_on_commit(
@@ -297,6 +292,7 @@ def do_dispute(*, actor, assignment_id: int, reason: str) -> CallAssignment:
         call, a = lock_assignment(actor, assignment_id)
         require_unit(actor, a)
         _step_assignment(a, "dispute", actor=actor, note=reason, dispute_reason=reason.strip())
+        resolve_orders(a, "report_in", timezone.now())  # it answered: the centre now owes the decision
         notify_on_commit(
             centre_staff(call.centre),
             msg(N_("%(unit)s disputes call #%(call)s: to arbitrate"), unit=a.unit.name, call=call.pk),
@@ -332,6 +328,7 @@ def do_arbitrate(
                     fields={"reassign_to": "same_unit"},
                 )
             _step_assignment(a, "uphold", actor=actor, note=note, data={"reassign_to": reassign_to})
+            resolve_orders(a, None, now)
             if new_unit is not None:
                 _new_assignment(call, new_unit, a.role, now, actor=actor, note=note)
         else:
@@ -339,6 +336,7 @@ def do_arbitrate(
             _step_assignment(
                 a, "reject", actor=actor, note=note, reported_in_at=now, finish_due=due, finish_warn_at=warn
             )
+            restart_finish_stages(a.pk)
             if call.state == CallState.ASSIGNED:
                 _step_call(call, "report_in", actor=actor, data={"unit": a.unit.code, "by": "arbitration"})
         audit.record(call, f"arbitrate_{decision}", actor=actor, note=note, data={"assignment": a.pk})
@@ -373,9 +371,109 @@ def do_finish(*, actor, assignment_id: int, note: str) -> CallAssignment:
                 )
         now = timezone.now()
         _step_assignment(a, "finish", actor=actor, note=note, finished_at=now, result=note.strip())
+        resolve_orders(a, None, now)
         if a.role == SummonsRole.LEAD:
             _feed_back(call, actor=actor, note=note.strip(), now=now)
     return a
+
+
+def do_request_extension(*, actor, assignment_id: int, days: int, reason: str) -> CallExtensionRequest:
+    """The department asks the centre for more working days to finish (the whistles' rule: 1 to
+    MAX_EXTENSION_DAYS working days, a reason, one pending request at a time)."""
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    errors = {}
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        errors["days"] = f"延期天数须为1-{MAX_EXTENSION_DAYS}个工作日 / 1-{MAX_EXTENSION_DAYS} working days"
+    if not (reason or "").strip():
+        errors["reason"] = "请说明理由 / Give a reason"
+    if errors:
+        raise ValidationFailed("延期申请无效 / Invalid extension request", fields=errors)
+    with transaction.atomic():
+        call, a = lock_assignment(actor, assignment_id)
+        require_unit(actor, a)
+        if a.state not in ACTIVE_SUMMONS_STATES:
+            raise Conflict(
+                "该派单不能申请延期 / This assignment cannot be extended", code="illegal_transition"
+            )
+        if CallExtensionRequest.objects.filter(assignment=a, state=ExtensionState.PENDING).exists():
+            raise Conflict(
+                "已有待审批的延期申请 / An extension request is already pending", code="pending_extension"
+            )
+        proposed = add_working_days(a.finish_due, days)
+        try:
+            with transaction.atomic():
+                ext = CallExtensionRequest.objects.create(
+                    assignment=a, days=days, reason=reason.strip(), proposed_due=proposed, requested_by=actor
+                )
+        except IntegrityError:
+            raise Conflict(
+                "已有待审批的延期申请 / An extension request is already pending", code="pending_extension"
+            ) from None
+        audit.record(
+            a,
+            "request_extension",
+            actor=actor,
+            note=reason.strip(),
+            data={"extension": ext.pk, "days": days, "proposed_due": proposed.isoformat()},
+        )
+        notify_on_commit(
+            centre_staff(call.centre),
+            msg(
+                N_("%(unit)s asks for %(days)s more working days (call #%(call)s)"),
+                unit=a.unit.name,
+                days=days,
+                call=call.pk,
+            ),
+            call_url(call.pk),
+        )
+    return ext
+
+
+def do_decide_extension(*, actor, extension_id: int, grant: bool, note: str = "") -> CallExtensionRequest:
+    """The centre decides. Granted: the finish deadline moves by the working days asked for (from the
+    deadline as it stands now), its warning and overdue stages start again, a passed deadline's supervision
+    order resolves when the new one is ahead."""
+    ext = access_extension(actor, extension_id)
+    with transaction.atomic():
+        call, a = lock_assignment(actor, ext.assignment_id)
+        ext = CallExtensionRequest.objects.select_for_update().get(pk=ext.pk)
+        require_centre(actor, call)
+        if ext.state != ExtensionState.PENDING:
+            raise Conflict("该延期申请已处理 / This request was already decided", code="illegal_transition")
+        now = timezone.now()
+        ext.state = ExtensionState.GRANTED if grant else ExtensionState.REFUSED
+        ext.decided_by, ext.decided_at, ext.decision_note = actor, now, (note or "").strip()
+        data = {"extension": ext.pk, "days": ext.days, "granted": bool(grant)}
+        if grant:
+            old_due = a.finish_due
+            start = deadlines.clock_start(a.finish_due, a.finish_warn_at)
+            due, warn = deadlines.extend_finish(a.finish_due, ext.days, start=start)
+            a.finish_due, a.finish_warn_at = due, warn
+            a.extension_days += ext.days
+            a.save(update_fields=["finish_due", "finish_warn_at", "extension_days"])
+            restart_finish_stages(a.pk, warning=warn > now, overdue=due > now)
+            if due > now:
+                resolve_orders(a, "finish", now)
+            ext.proposed_due = due
+            data.update(old_finish_due=old_due.isoformat(), finish_due=due.isoformat())
+        ext.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "proposed_due"])
+        audit.record(
+            a, "extension_granted" if grant else "extension_refused", actor=actor, note=note, data=data
+        )
+        notify_on_commit(
+            people.unit_staff([a.unit_id]),
+            msg(
+                N_("Extension granted (call #%(call)s)")
+                if grant
+                else N_("Extension refused (call #%(call)s)"),
+                call=call.pk,
+            ),
+            call_url(call.pk),
+        )
+    return ext
 
 
 def _feed_back(call: Call, *, actor, note: str, now) -> None:
@@ -443,6 +541,7 @@ def do_verify(*, actor, call_id: int, passed: bool, note: str = "", ratings: dic
                     finish_due=due,
                     finish_warn_at=warn,
                 )
+                restart_finish_stages(lead.pk)
                 notify_on_commit(
                     people.unit_staff([lead.unit_id]),
                     msg(N_("Call #%(call)s failed verification: rework"), call=call.pk),
@@ -474,9 +573,11 @@ __all__ = [
     "do_arbitrate",
     "do_assign",
     "do_call_up",
+    "do_decide_extension",
     "do_dispute",
     "do_finish",
     "do_raise_call",
     "do_report_in",
+    "do_request_extension",
     "do_verify",
 ]

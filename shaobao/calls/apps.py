@@ -23,5 +23,9 @@ class CallsConfig(AppConfig):
             ("call_up", _("called up to the level above")),
             ("verify_fail_up", _("verified: failed, back to the centre")),
             ("rate", _("departments rated")),
+            ("report_in_warning", _("warning: report-in deadline near")),
+            ("report_in_overdue", _("supervision: overdue to report in")),
+            ("finish_warning", _("warning: finish deadline near")),
+            ("finish_overdue", _("supervision: overdue to finish")),
         ):
             EVENT_LABELS.setdefault(action, label)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shaobao.calls.models import CallLevel, CallState
 from shaobao.intake.forms import confirm_field
+from shaobao.whistles.actions import MAX_EXTENSION_DAYS
 from shaobao.whistles.models import WhistleType
 
 
@@ -61,6 +62,22 @@ class ArbitrateForm(forms.Form):
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reassign_to"].choices = [("", "—"), *((u.code, u.name) for u in units)]
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("Extra working days"), min_value=1, max_value=MAX_EXTENSION_DAYS)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = confirm_field(_("Send the request to the centre"))
+
+
+class DecideExtensionForm(forms.Form):
+    grant = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Grant: move the finish deadline")), ("0", _("Refuse"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label=_("Note"), required=False)
+    confirm = confirm_field()
 
 
 SCORES = [(str(n), str(n)) for n in range(5, 0, -1)]

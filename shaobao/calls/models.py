@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shaobao.org.models import Division, Unit
-from shaobao.whistles.models import SummonsRole, SummonsState, WhistleType
+from shaobao.whistles.models import (
+    ClaimStage,
+    ExtensionState,
+    SummonsRole,
+    SummonsState,
+    SupervisionKind,
+    WhistleType,
+)
 
 
 class CallLevel(models.TextChoices):
@@ -146,6 +153,7 @@ class CallAssignment(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(blank=True)
     result = models.TextField(blank=True)
+    extension_days = models.PositiveIntegerField(_("extension (working days)"), default=0)
 
     class Meta:
         verbose_name = _("department assignment")
@@ -154,16 +162,103 @@ class CallAssignment(models.Model):
         indexes = [
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["state", "finish_due"]),
+            models.Index(fields=["state", "report_in_due"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} @ call #{self.call_id}"
 
     def is_overdue(self, now=None) -> bool:
+        """Past a deadline it still owes: the moment the sweep marks it (due <= now, as for summonses)."""
         now = now or timezone.now()
-        if self.state == SummonsState.SUMMONED and self.report_in_due < now:
+        if self.state == SummonsState.SUMMONED and self.report_in_due <= now:
             return True
-        return self.state in (SummonsState.SUMMONED, SummonsState.REPORTED_IN) and self.finish_due < now
+        return self.state in (SummonsState.SUMMONED, SummonsState.REPORTED_IN) and self.finish_due <= now
+
+
+class CallClaim(models.Model):
+    """One stage of the calls' sweep done for one assignment (the whistles' stages: report-in warning and
+    overdue, finish warning and overdue). Unique on (assignment, stage): of two sweepers only one inserts
+    it and acts; an action that moves the finish deadline (extension, rework, rejected dispute) deletes
+    the finish claims so that the new deadline is supervised again."""
+
+    assignment = models.ForeignKey(CallAssignment, on_delete=models.CASCADE, related_name="claims")
+    stage = models.CharField(max_length=20, choices=ClaimStage.choices)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("call supervision claim")
+        verbose_name_plural = _("call supervision claims")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "stage"], name="one_claim_per_call_stage")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} call assignment #{self.assignment_id}"
+
+
+class CallSupervisionOrder(models.Model):
+    """督办 of a department on a call: a warning before a deadline, a supervision order when it passes
+    (resolved when the department reports in / finishes, is withdrawn, or its deadline is extended)."""
+
+    assignment = models.ForeignKey(
+        CallAssignment, on_delete=models.CASCADE, related_name="supervision_orders"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=SupervisionKind.choices)
+    stage = models.CharField(_("stage"), max_length=12)  # "report_in" or "finish"
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call supervision order")
+        verbose_name_plural = _("call supervision orders")
+        ordering = ["-issued_at", "-id"]
+        # The boards' count: open supervision orders (warnings and resolved orders add nothing to it).
+        indexes = [
+            models.Index(
+                fields=["issued_at"],
+                name="call_order_open",
+                condition=models.Q(kind="supervision", resolved_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.stage} call assignment #{self.assignment_id}"
+
+
+class CallExtensionRequest(models.Model):
+    """A department asks the centre for more working days to finish (one pending request at a time);
+    granted, the finish deadline moves to `proposed_due` as computed when it is decided."""
+
+    assignment = models.ForeignKey(
+        CallAssignment, on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    days = models.PositiveIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    proposed_due = models.DateTimeField(_("new finish date"))
+    state = models.CharField(max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("call extension request")
+        verbose_name_plural = _("call extension requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                name="one_pending_extension_per_call_assignment",
+                condition=models.Q(state="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.days} call assignment #{self.assignment_id}"
 
 
 class CallRating(models.Model):

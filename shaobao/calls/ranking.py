@@ -2,7 +2,9 @@
 
 Per department, over the calls assigned in a period (withdrawn assignments left out):
 - objective (0–100): the mean of its on-time rates — reported in by the report-in deadline, finished by the
-  finish deadline (a deadline counts once it has passed or the step was done);
+  finish deadline (a deadline counts once it has passed or the step was done); the deadlines as stored, so
+  a granted extension counts (as for summonses), and "late" is what the sweep marks overdue (due <= now);
+- overdue: the assignments late on either deadline (missed, or done after it);
 - bottom-up (0–100): the callers' ratings (1–5, × 20) given in the period — the townships rate the county's
   departments, the districts the city's;
 - composite = (1 − w) × objective + w × bottom-up with w = settings.CALL_BOTTOM_UP_WEIGHT (0.3, as in
@@ -91,14 +93,18 @@ def unit_figures(unit_ids, period, *, now: dt.datetime | None = None) -> dict[in
     )
     counts: dict[int, list[int]] = {}
     for unit_id, r_due, r_at, f_due, f_at in rows:
-        c = counts.setdefault(unit_id, [0, 0, 0, 0, 0])  # assigned, report due, on time, finish due, on time
+        c = counts.setdefault(unit_id, [0] * 6)  # assigned, report due, on time, finish due, on time, late
         c[0] += 1
-        if r_at is not None or r_due < now:
+        late = False
+        if r_at is not None or r_due <= now:
             c[1] += 1
             c[2] += int(r_at is not None and r_at <= r_due)
-        if f_at is not None or f_due < now:
+            late = not (r_at is not None and r_at <= r_due)
+        if f_at is not None or f_due <= now:
             c[3] += 1
             c[4] += int(f_at is not None and f_at <= f_due)
+            late = late or not (f_at is not None and f_at <= f_due)
+        c[5] += int(late)
     ratings = {
         r["unit_id"]: r
         for r in CallRating.objects.filter(unit_id__in=ids, rated_at__gte=start, rated_at__lt=end)
@@ -107,13 +113,14 @@ def unit_figures(unit_ids, period, *, now: dt.datetime | None = None) -> dict[in
         .annotate(n=Count("id"), mean=Avg("score"))
     }
     for unit_id in set(counts) | set(ratings):
-        assigned, r_den, r_num, f_den, f_num = counts.get(unit_id, [0, 0, 0, 0, 0])
+        assigned, r_den, r_num, f_den, f_num, late = counts.get(unit_id, [0] * 6)
         rates = [x for x in (_rate(r_num, r_den), _rate(f_num, f_den)) if x is not None]
         objective = None if not rates else sum(rates) / len(rates) * 100
         rating = ratings.get(unit_id)
         bottom_up = None if rating is None else float(rating["mean"]) * 20
         out[unit_id] = {
             "assigned": assigned,
+            "overdue": late,
             "report_rate": _rate(r_num, r_den),
             "finish_rate": _rate(f_num, f_den),
             "objective": None if objective is None else round(objective, 4),
@@ -164,6 +171,7 @@ def department_ranking(centre: Division, period) -> list[dict]:
                     f
                     or {
                         "assigned": 0,
+                        "overdue": 0,
                         "report_rate": None,
                         "finish_rate": None,
                         "objective": None,

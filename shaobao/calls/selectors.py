@@ -10,17 +10,26 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shaobao.calls.models import OPEN_CALL_STATES, Call, CallAssignment, CallState, city_prefixes
+from shaobao.calls.models import (
+    OPEN_CALL_STATES,
+    Call,
+    CallAssignment,
+    CallExtensionRequest,
+    CallState,
+    CallSupervisionOrder,
+    city_prefixes,
+)
 from shaobao.intake import people
 from shaobao.org.models import Division
-from shaobao.whistles.models import SummonsState
+from shaobao.whistles.models import ExtensionState, SummonsState, SupervisionKind
 
 
 def overdue_q(now: dt.datetime, prefix: str = "") -> Q:
-    """Assignments past a deadline they still owe (report-in, or finish)."""
+    """Assignments past a deadline they still owe (report-in, or finish), by the clock: the sweep's
+    overdue stages (`calls.supervision`) mark the same rows once (due <= now)."""
     p = prefix
-    return Q(**{f"{p}state": SummonsState.SUMMONED, f"{p}report_in_due__lt": now}) | Q(
-        **{f"{p}state__in": [SummonsState.SUMMONED, SummonsState.REPORTED_IN], f"{p}finish_due__lt": now}
+    return Q(**{f"{p}state": SummonsState.SUMMONED, f"{p}report_in_due__lte": now}) | Q(
+        **{f"{p}state__in": [SummonsState.SUMMONED, SummonsState.REPORTED_IN], f"{p}finish_due__lte": now}
     )
 
 
@@ -70,12 +79,28 @@ def board_for(user, *, now: dt.datetime | None = None) -> Board:
             _("Departments overdue"),
             assignments.filter(overdue_q(now), call__centre__in=centres).order_by("finish_due"),
         )
+        add(
+            "extensions",
+            _("Extension requests to decide"),
+            CallExtensionRequest.objects.filter(
+                state=ExtensionState.PENDING,
+                assignment__call__in=Call.objects.visible_to(user).filter(centre__in=centres),
+            )
+            .select_related("assignment", "assignment__unit", "assignment__call", "assignment__call__caller")
+            .order_by("requested_at", "pk"),
+        )
         counts = dict(mine.order_by().values_list("state").annotate(n=Count("id")))
         board.figures = {
             "open": sum(n for s, n in counts.items() if s in OPEN_CALL_STATES),
             "closed": counts.get(CallState.CLOSED, 0),
             "called_up": counts.get(CallState.CALLED_UP, 0),
             "overdue": assignments.filter(overdue_q(now), call__centre__in=centres).count(),
+            # Open supervision orders the sweep issued (resolved when the department acts).
+            "supervised": CallSupervisionOrder.objects.filter(
+                kind=SupervisionKind.SUPERVISION,
+                resolved_at__isnull=True,
+                assignment__in=assignments.filter(call__centre__in=centres),
+            ).count(),
         }
         late = Exists(CallAssignment.objects.filter(overdue_q(now), call_id=OuterRef("pk")))
         rows = (
@@ -105,7 +130,11 @@ def board_for(user, *, now: dt.datetime | None = None) -> Board:
                     called_up=Count("id", filter=Q(state=CallState.CALLED_UP)),
                 )
             )
-            board.levels_below = sorted(rows, key=lambda r: r["centre__code"])
+            late_by = dict(county.filter(late).order_by().values_list("centre_id").annotate(n=Count("id")))
+            board.levels_below = sorted(
+                [{**r, "overdue": late_by.get(r["centre_id"], 0)} for r in rows],
+                key=lambda r: r["centre__code"],
+            )
     callers = [d.pk for d in _caller_divisions(user)]
     if callers:
         add(

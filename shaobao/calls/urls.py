@@ -17,4 +17,6 @@ urlpatterns = [
     path("assignments/<int:pk>/dispute/", views.dispute, name="dispute"),
     path("assignments/<int:pk>/arbitrate/", views.arbitrate, name="arbitrate"),
     path("assignments/<int:pk>/finish/", views.finish, name="finish"),
+    path("assignments/<int:pk>/extension/", views.request_extension, name="request_extension"),
+    path("extensions/<int:pk>/decide/", views.decide_extension, name="decide_extension"),
 ]

@@ -20,6 +20,7 @@ from shaobao.calls import actions
 from shaobao.calls.access import (
     access_assignment,
     access_call,
+    access_extension,
     acts_for_caller,
     acts_for_unit,
     can_call,
@@ -30,19 +31,23 @@ from shaobao.calls.forms import (
     AssignForm,
     CallFilterForm,
     CallUpForm,
+    DecideExtensionForm,
+    ExtensionForm,
     NoteForm,
     RaiseCallForm,
     ReasonForm,
     VerifyForm,
 )
-from shaobao.calls.models import Call, CallState
+from shaobao.calls.models import Call, CallAssignment, CallState
 from shaobao.calls.selectors import board_for, filter_calls
 from shaobao.core import audit
 from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
+from shaobao.core.models import Event
 from shaobao.intake.views import done, form_errors, paginate, perform
 from shaobao.org.access import STAFF_ROLES, require_member
 from shaobao.org.scoping import scope_of
-from shaobao.whistles.models import SummonsRole, SummonsState
+from shaobao.whistles.models import SummonsRole, SummonsState, SupervisionKind
+from shaobao.whistles.states import ACTIVE_SUMMONS_STATES
 
 CALL_ROLES = STAFF_ROLES | {"city_coordinator"}
 
@@ -125,9 +130,26 @@ def new_call(request):
     return response
 
 
+def _timeline(call: Call, assignments: list) -> list:
+    """The call's events and its departments' (steps, warnings and overdue marks, extensions), in time
+    order, each department's labelled with its name."""
+    events = list(audit.history(call))
+    names = {a.pk: a.unit.name for a in assignments}
+    for e in Event.objects.filter(
+        subject_type=CallAssignment._meta.label_lower, subject_id__in=list(names)
+    ).select_related("actor"):
+        e.label = names[e.subject_id]
+        events.append(e)
+    return sorted(events, key=lambda e: (e.at, e.pk))
+
+
 def _call_page(request, call: Call):
     user = request.user
-    assignments = list(call.assignments.select_related("unit").order_by("role", "id"))
+    assignments = list(
+        call.assignments.select_related("unit")
+        .prefetch_related("extension_requests", "supervision_orders")
+        .order_by("role", "id")
+    )
     is_centre = staffs_centre(user, call.centre)
     is_caller = acts_for_caller(user, call.caller)
     units = list(actions.centre_units(call.centre)) if is_centre else []
@@ -135,6 +157,14 @@ def _call_page(request, call: Call):
     for a in assignments:
         a.mine = acts_for_unit(user, a.unit_id)
         a.overdue = a.is_overdue()
+        a.extensions = list(a.extension_requests.all())
+        a.pending_extension = next((e for e in a.extensions if e.state == "pending"), None)
+        a.may_extend = a.mine and a.state in ACTIVE_SUMMONS_STATES and a.pending_extension is None
+        a.open_orders = [
+            o
+            for o in a.supervision_orders.all()
+            if o.kind == SupervisionKind.SUPERVISION and not o.resolved_at
+        ]
     context = {
         "call": call,
         "assignments": assignments,
@@ -153,8 +183,10 @@ def _call_page(request, call: Call):
         "arbitrate_form": ArbitrateForm(units=units) if is_centre else None,
         "reason_form": ReasonForm(),
         "finish_form": NoteForm(),
+        "extension_form": ExtensionForm(),
+        "decide_form": DecideExtensionForm() if is_centre else None,
         "ratings": list(call.ratings.select_related("unit")),
-        "events": audit.history(call),
+        "events": _timeline(call, assignments),
         "lead": SummonsRole.LEAD,
     }
     return render(request, "calls/detail.html", context)
@@ -281,3 +313,32 @@ def arbitrate(request, pk: int):
         reassign_to="reassign_to",
         note="note",
     )
+
+
+@calls_view
+@require_POST
+def request_extension(request, pk: int):
+    return _assignment_step(
+        request,
+        pk,
+        actions.do_request_extension,
+        _("Extension request sent to the centre."),
+        ExtensionForm(request.POST),
+        days="days",
+        reason="reason",
+    )
+
+
+@calls_view
+@require_POST
+def decide_extension(request, pk: int):
+    ext = access_extension(request.user, pk)
+    form = DecideExtensionForm(request.POST)
+    if not form.is_valid():
+        status = form_errors(request, form)
+    else:
+        d = form.cleaned_data
+        _r, status = perform(
+            request, actions.do_decide_extension, extension_id=ext.pk, grant=d["grant"], note=d["note"]
+        )
+    return _after(request, ext.assignment.call_id, status, _("Extension decided."))

@@ -136,3 +136,50 @@ def test_the_schema_lists_the_stable_codes(city, api_for):
     for code in ("called_up", "fed_back", "routine", "emergency", "uphold"):
         assert code in text
     assert "/api/v1/calls" in schema["paths"] and "/api/v1/acting" in schema["paths"]
+
+
+def test_extension_requests_and_supervision_over_the_api(city, api_for):
+    from shaobao.calls.supervision import sweep
+
+    cid = (
+        api_for("dispatcher")
+        .post("/api/v1/calls", {"caller": "110117001", "subject": "河道污染", "body": "上游排污"})
+        .json()["id"]
+    )
+    lead = api_for("coordinator").post(f"/api/v1/calls/{cid}/assign", {"lead_unit": "CGZF"}).json()
+    aid = lead["assignments"][0]["id"]
+    dept = api_for("lead_handler")
+    dept.post(f"/api/v1/call-assignments/{aid}/report-in")
+    bad = dept.post(f"/api/v1/call-assignments/{aid}/extension", {"days": 0, "reason": ""})
+    assert bad.status_code == 400 and {"days", "reason"} <= set(bad.json()["error"]["fields"])
+    assert (
+        api_for("supporting_handler")
+        .post(f"/api/v1/call-assignments/{aid}/extension", {"days": 5, "reason": "x"})
+        .status_code
+        == 404
+    )
+    body = {"days": 5, "reason": "需协调上游"}
+    first = dept.post(f"/api/v1/call-assignments/{aid}/extension", body, **{"Idempotency-Key": "ext-1"})
+    again = dept.post(f"/api/v1/call-assignments/{aid}/extension", body, **{"Idempotency-Key": "ext-1"})
+    assert (first.status_code, again.status_code) == (201, 200), first.content
+    assert first.json()["id"] == again.json()["id"] and first.json()["state"] == "pending"
+    other = dept.post(f"/api/v1/call-assignments/{aid}/extension", body)
+    assert other.status_code == 409 and other.json()["error"]["code"] == "pending_extension"
+    eid = first.json()["id"]
+    decide = f"/api/v1/call-extensions/{eid}/decide"
+    assert api_for("miyun_coordinator").post(decide, {"grant": True}).status_code == 404
+    assert api_for("dispatcher").post(decide, {"grant": True}).status_code == 403
+    assert dept.post(decide, {"grant": True}).status_code == 403
+    r = api_for("coordinator").post(decide, {"grant": True, "note": "同意"})
+    assert r.status_code == 200 and r.json()["state"] == "granted"
+    assert api_for("coordinator").post(decide, {"grant": False}).status_code == 409
+    a = api_for("coordinator").get(f"/api/v1/calls/{cid}").json()["assignments"][0]
+    assert a["extension_days"] == 5 and a["finish_due"] == r.json()["proposed_due"]
+    assert [e["state"] for e in a["extensions"]] == ["granted"] and a["supervised"] is False
+    # Past the new deadline the sweep marks it: supervised, overdue, and counted in the ranking.
+    from shaobao.calls.models import CallAssignment
+
+    due = CallAssignment.objects.get(pk=aid).finish_due
+    assert sweep(due + timezone.timedelta(minutes=1)) == {"finish_overdue": 1}
+    a = api_for("coordinator").get(f"/api/v1/calls/{cid}").json()["assignments"][0]
+    assert a["supervised"] is True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from shaobao.calls import actions
 from shaobao.calls.models import Call
 
@@ -77,3 +79,44 @@ def test_the_chain_through_the_pages(city, web_for):
     assert list(Call.objects.filter(state="closed")) == [call]
     listing = web_for("coordinator").get("/calls/all/", {"state": "closed"}).content.decode()
     assert f"/calls/{call.pk}/" in listing
+
+
+def test_an_extension_is_asked_and_decided_on_the_call_page_with_confirmation(city, web_for):
+    from shaobao.calls.supervision import sweep
+
+    call = _call(city)
+    actions.do_assign(actor=city.users["coordinator"], call_id=call.pk, lead_unit_code="CGZF")
+    a = call.assignments.get()
+    handler = web_for("lead_handler")
+    page = handler.get(f"/calls/{call.pk}/").content.decode()
+    assert f'id="extension-form-{a.pk}"' in page
+    url = f"/calls/assignments/{a.pk}/extension/"
+    assert handler.post(url, {"days": "5", "reason": "需协调"}).status_code == 400  # not confirmed
+    assert not a.extension_requests.exists()
+    assert handler.post(url, {"days": "5", "reason": "需协调", "confirm": "on"}).status_code == 302
+    ext = a.extension_requests.get()
+    assert (
+        web_for("supporting_handler").post(url, {"days": "5", "reason": "x", "confirm": "on"}).status_code
+        == 404
+    )
+    # The county centre sees it on its board and decides on the call page; another county cannot.
+    board = web_for("coordinator").get("/calls/", {"section": "extensions"}).content.decode()
+    assert f"#assignment-{a.pk}" in board
+    detail = web_for("coordinator").get(f"/calls/{call.pk}/").content.decode()
+    assert f'id="decide-extension-{ext.pk}"' in detail
+    assert f'id="decide-extension-{ext.pk}"' not in page
+    decide = f"/calls/extensions/{ext.pk}/decide/"
+    assert web_for("miyun_coordinator").post(decide, {"grant": "1", "confirm": "on"}).status_code == 404
+    assert web_for("dispatcher").post(decide, {"grant": "1", "confirm": "on"}).status_code == 403
+    assert web_for("coordinator").post(decide, {"grant": "0"}).status_code == 400
+    assert (
+        web_for("coordinator").post(decide, {"grant": "0", "note": "不同意", "confirm": "on"}).status_code
+        == 302
+    )
+    ext.refresh_from_db()
+    assert ext.state == "refused"
+    # Overdue: marked on the call page and the board, once.
+    a.refresh_from_db()
+    sweep(a.report_in_due + dt.timedelta(minutes=1))
+    detail = web_for("coordinator").get(f"/calls/{call.pk}/").content.decode()
+    assert "data-supervised" in detail and "督办" in detail

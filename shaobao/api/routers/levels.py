@@ -11,15 +11,17 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.calls import actions as call_actions
-from shaobao.calls.access import access_assignment, access_call
-from shaobao.calls.models import Call
+from shaobao.calls.access import access_assignment, access_call, access_extension
+from shaobao.calls.models import Call, CallExtensionRequest
 from shaobao.calls.selectors import filter_calls
 from shaobao.org import acting, scoping
 from shaobao.org.access import require_member
 from shaobao.org.models import Membership
+from shaobao.whistles.actions import MAX_EXTENSION_DAYS
 
 router = Router(tags=["levels 多级 · 乡呼县应"])
 
@@ -90,6 +92,20 @@ class DivisionRef(Schema):
     level: str
 
 
+class CallExtensionOut(Schema):
+    id: int
+    assignment: int
+    days: int = Field(description="延期工作日 / extra working days")
+    reason: str
+    proposed_due: datetime = Field(
+        description="新的办结时限（批准时按当时时限重算）/ the new finish deadline (recomputed when granted)"
+    )
+    state: Literal["pending", "granted", "refused"]
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+
+
 class AssignmentOut(Schema):
     id: int
     unit: str = Field(description="部门代码 / department code")
@@ -101,6 +117,11 @@ class AssignmentOut(Schema):
     reported_in_at: datetime | None
     finished_at: datetime | None
     overdue: bool
+    supervised: bool = Field(
+        description="有未办结的督办单 / an open supervision order (the sweep's overdue mark)"
+    )
+    extension_days: int
+    extensions: list[CallExtensionOut]
     dispute_reason: str
     result: str
 
@@ -178,6 +199,16 @@ class VerifyIn(Schema):
     )
 
 
+class CallExtensionIn(Schema):
+    days: int = Field(..., ge=1, le=MAX_EXTENSION_DAYS, description="延期工作日 / extra working days")
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+class DecideCallExtensionIn(Schema):
+    grant: bool
+    note: str = Field("", max_length=5000)
+
+
 class CallFilters(Schema):
     state: CallStateCode | None = None
     level: Literal["county", "city"] | None = None
@@ -188,6 +219,25 @@ class CallFilters(Schema):
 
 def _division(d) -> dict:
     return {"code": d.code, "name": d.name, "level": d.level}
+
+
+def _extension(e: CallExtensionRequest) -> dict:
+    # Read back as stored: times in UTC like every other output (an action's own values are local).
+    return _extension_fields(CallExtensionRequest.objects.get(pk=e.pk))
+
+
+def _extension_fields(e: CallExtensionRequest) -> dict:
+    return {
+        "id": e.pk,
+        "assignment": e.assignment_id,
+        "days": e.days,
+        "reason": e.reason,
+        "proposed_due": e.proposed_due,
+        "state": e.state,
+        "requested_at": e.requested_at,
+        "decided_at": e.decided_at,
+        "decision_note": e.decision_note,
+    }
 
 
 def call_detail(call: Call) -> dict:
@@ -220,10 +270,17 @@ def call_detail(call: Call) -> dict:
                 "reported_in_at": a.reported_in_at,
                 "finished_at": a.finished_at,
                 "overdue": a.is_overdue(),
+                "supervised": any(
+                    o.kind == "supervision" and o.resolved_at is None for o in a.supervision_orders.all()
+                ),
+                "extension_days": a.extension_days,
+                "extensions": [_extension_fields(e) for e in a.extension_requests.all()],
                 "dispute_reason": a.dispute_reason,
                 "result": a.result,
             }
-            for a in call.assignments.select_related("unit").order_by("role", "id")
+            for a in call.assignments.select_related("unit")
+            .prefetch_related("supervision_orders", "extension_requests")
+            .order_by("role", "id")
         ],
         "ratings": [{"unit": r.unit.code, "score": r.score} for r in call.ratings.select_related("unit")],
     }
@@ -382,6 +439,45 @@ def finish(request: HttpRequest, assignment_id: int, payload: NoteIn):
     return call_detail(access_assignment(request.user, assignment_id).call)
 
 
+@router.post(
+    "/call-assignments/{assignment_id}/extension",
+    response={201: CallExtensionOut, 200: CallExtensionOut, **ACTION_ERRORS},
+    summary="申请延期 / Ask for an extension",
+)
+def request_extension(
+    request: HttpRequest,
+    assignment_id: int,
+    payload: CallExtensionIn,
+    idempotency_key: str | None = key_header(),
+):
+    """The assigned department asks its centre for more working days to finish (one pending request at a
+    time: 409 `pending_extension`). 200 with the first request when the `Idempotency-Key` was used."""
+    ext, replayed = create_once(
+        request.user,
+        "call-extensions",
+        idempotency_key,
+        lambda: call_actions.do_request_extension(
+            actor=request.user, assignment_id=assignment_id, days=payload.days, reason=payload.reason
+        ),
+        lambda pk: access_extension(request.user, pk),
+    )
+    return Status(200 if replayed else 201, _extension(ext))
+
+
+@router.post(
+    "/call-extensions/{extension_id}/decide",
+    response={200: CallExtensionOut, **ACTION_ERRORS},
+    summary="延期审批 / Grant or refuse an extension",
+)
+def decide_extension(request: HttpRequest, extension_id: int, payload: DecideCallExtensionIn):
+    """The centre the call went to grants (the finish deadline moves by the working days asked for) or
+    refuses; another county's centre gets 404, the caller and the departments 403."""
+    ext = call_actions.do_decide_extension(
+        actor=request.user, extension_id=extension_id, grant=payload.grant, note=payload.note
+    )
+    return _extension(ext)
+
+
 # --- evaluation above the district --------------------------------------------------------------------
 
 
@@ -394,6 +490,7 @@ class DepartmentRankOut(Schema):
     objective: float | None
     bottom_up: float | None
     assigned: int
+    overdue: int = Field(0, description="逾期的派单数（报到或办结）/ assignments late on either deadline")
     report_rate: float | None
     finish_rate: float | None
     ratings: int
