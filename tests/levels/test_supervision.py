@@ -219,3 +219,18 @@ def test_the_ranking_reads_the_extended_deadline(city):
     assert sweep(after) == {"finish_overdue": 1}
     row = unit_figures([lead.unit_id], month_span(f"{lead.assigned_at:%Y-%m}"), now=after)[lead.unit_id]
     assert row["finish_rate"] == 0 and row["overdue"] == 1
+
+
+def test_the_command_sweeps_once(city, capsys):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from shaobao.calls.models import CallAssignment
+
+    call, lead = assigned(city)
+    CallAssignment.objects.filter(pk=lead.pk).update(report_in_due=timezone.now() - MIN)
+    call_command("sweep_calls", "--once")
+    assert "report_in_overdue" in capsys.readouterr().out
+    assert set(claims_of(lead.pk)) >= {"report_in_overdue"}
+    call_command("sweep_calls", "--once")
+    assert "nothing due" in capsys.readouterr().out
