@@ -144,8 +144,6 @@ def emit_on_commit(name: str, *, event_id: str | None = None, **payload) -> None
 
 def emit_all_on_commit(items: list[tuple[str, dict]]) -> None:
     """Several events of one action, `[(name, payload), …]`: one insert for all, told in this order."""
-    from shaobao.core.models import OutboxEvent
-
     pending = [
         (DomainEvent(name, payload), tuple(_subscribers[name]))
         for name, payload in items
@@ -153,15 +151,62 @@ def emit_all_on_commit(items: list[tuple[str, dict]]) -> None:
     ]
     if not pending:
         return
-    rows = OutboxEvent.objects.bulk_create([_outbox_row(event) for event, _ in pending])
-    if any(r.pk is None for r in rows):  # a backend without RETURNING on bulk inserts
-        ids = dict(
-            OutboxEvent.objects.filter(event_id__in=[e.id for e, _ in pending]).values_list("event_id", "pk")
-        )
-        pks = [ids[e.id] for e, _ in pending]
-    else:
-        pks = [r.pk for r in rows]
+    ids = _insert_rows([event for event, _ in pending])
+    pks = [ids[event.id] for event, _ in pending]
     _on_commit([(pk, event, handlers) for pk, (event, handlers) in zip(pks, pending, strict=True)])
+
+
+# Every accepted demand writes its events here (intake is the hottest path): hand-built statements, made
+# once per row count, through core.db's hot cursor, instead of the ORM's bulk_create and delete.
+_INSERT_SQL: dict[int, str] = {}
+_DELETE_SQL: dict[int, str] = {}
+_COLUMNS = "event_id, name, payload, occurred_at, pending, attempts, next_attempt_at, last_error"
+
+
+def _insert_rows(items: list[DomainEvent]) -> dict[str, int]:
+    """One INSERT of the events' outbox rows in the current transaction: {event id: row id}."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection
+
+    from shaobao.core.db import hot_cursor
+    from shaobao.core.models import OutboxEvent
+
+    n = len(items)
+    sql = _INSERT_SQL.get(n)
+    if sql is None:
+        row = "(%s, %s, %s, %s, %s, 0, %s, '')"
+        sql = _INSERT_SQL[n] = (
+            f"INSERT INTO {OutboxEvent._meta.db_table} ({_COLUMNS}) VALUES {', '.join([row] * n)} "
+            "RETURNING id, event_id"
+        )
+    ops, later = connection.ops, _recover_after()
+    params = []
+    for e in items:
+        params += [
+            e.id,
+            e.name,
+            ops.adapt_json_value(e.payload, DjangoJSONEncoder),
+            ops.adapt_datetimefield_value(e.occurred_at),
+            ops.adapt_json_value([], None),
+            ops.adapt_datetimefield_value(e.occurred_at + later),
+        ]
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        return {event_id: pk for pk, event_id in cursor.fetchall()}
+
+
+def _delete_rows(ids: list[int]) -> None:
+    from shaobao.core.db import hot_cursor
+    from shaobao.core.models import OutboxEvent
+
+    n = len(ids)
+    sql = _DELETE_SQL.get(n)
+    if sql is None:
+        sql = _DELETE_SQL[n] = (
+            f"DELETE FROM {OutboxEvent._meta.db_table} WHERE id IN ({', '.join(['%s'] * n)})"
+        )
+    with hot_cursor() as cursor:
+        cursor.execute(sql, ids)
 
 
 def _outbox_row(event: DomainEvent):
@@ -221,7 +266,7 @@ def _tell(told: list[tuple[int, DomainEvent, tuple]]) -> None:
             log.exception("event %s (%s): outbox row not updated", event.name, event.id)
     try:
         if done:
-            OutboxEvent.objects.filter(pk__in=done).delete()
+            _delete_rows(done)
     except DatabaseError:  # told already; the sweep will tell them again (subscribers de-duplicate)
         log.exception("events %s: outbox rows not cleared", done)
 
