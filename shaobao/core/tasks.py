@@ -5,9 +5,10 @@ In tests (SHAOBAO_TESTING=1) huey runs in immediate mode: a task runs when it is
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shaobao.core import delivery
+from shaobao.core import delivery, partitions
 
 
 @db_task(retries=4, retry_delay=30, retry_backoff=2)
@@ -39,3 +40,10 @@ def send_digest_emails(counts: dict, template: str) -> int:
     for uid, n in sorted((int(k), int(v)) for k, v in counts.items()):
         send_notification_email(uid, template.format(n=n))
     return len(counts)
+
+
+@db_periodic_task(crontab(hour="3", minute="17"), retries=3, retry_delay=300, retry_backoff=2)
+def ensure_partitions_daily() -> list[str]:
+    """The coming months' partitions of the audit record (PostgreSQL), created well before they are needed;
+    until then (or should this keep failing) rows land in the default partition, never lost."""
+    return partitions.ensure_partitions()
