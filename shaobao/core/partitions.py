@@ -104,24 +104,32 @@ def _create_month(cursor, spec: Partitioned, start: dt.datetime, existing: set[s
 
 
 def ensure_partitions(
-    *, months_ahead: int = DEFAULT_MONTHS_AHEAD, today: dt.date | None = None, conn=None
+    *,
+    months_ahead: int = DEFAULT_MONTHS_AHEAD,
+    today: dt.date | None = None,
+    since: dt.date | None = None,
+    conn=None,
 ) -> list[str]:
     """Create this month's and the next `months_ahead` months' partitions of every partitioned table that
-    are missing; returns the names created. Idempotent; a no-op on SQLite or on a table not partitioned."""
+    are missing (from `since`'s month on, when given: before importing a history); returns the names
+    created. Idempotent; a no-op on SQLite or on a table not partitioned."""
     conn = conn or connection
     if not enabled(conn):
         return []
     from django.utils import timezone
 
     today = today or timezone.localdate()
+    last = month_start(today)
+    for _ in range(months_ahead):
+        last = next_month(last)
     created = []
     with conn.cursor() as cursor:
         for spec in PARTITIONED:
             if not is_partitioned(spec.table, cursor):
                 continue
             existing = set(partitions(spec.table, cursor))
-            start = month_start(today)
-            for _ in range(months_ahead + 1):
+            start = month_start(min(since or today, today))
+            while start <= last:
                 name = _create_month(cursor, spec, start, existing)
                 if name:
                     created.append(name)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from shaobao.core import audit, partitions
 from shaobao.core.models import Event
@@ -75,7 +76,19 @@ def test_the_daily_task_creates_what_is_missing():
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             names = set(partitions.partitions("core_event", cur))
-        start = partitions.month_start(dt.date.today())
+        start = partitions.month_start(timezone.localdate())
         for _ in range(partitions.DEFAULT_MONTHS_AHEAD + 1):
             assert partitions.partition_name("core_event", start) in names
             start = partitions.next_month(start)
+
+
+def test_an_imported_history_gets_its_past_months():
+    subject = DivisionFactory()
+    old = dt.datetime.now(ZONE) - dt.timedelta(days=800)
+    event = record_at(subject, old, "imported")
+    created = partitions.ensure_partitions(since=old.date())
+    assert [e.action for e in audit.history(subject)] == ["imported"]
+    if connection.vendor == "postgresql":
+        name = partitions.partition_name("core_event", partitions.month_start(old.date()))
+        assert name in created
+        assert partition_of(event) == name
