@@ -6,7 +6,7 @@ Sizes (PostgreSQL only; SQLite is a single-district database):
   5,400 grid workers — and BENCH_PROVINCE_DEMANDS demands (default 200,000 × --scale) over five years;
 - `make bench-province` (BENCH_PROVINCE_FULL=1): the full organisation — 16 cities, 129 counties, 1,426
   townships, 14,000 villages, 398,000 grids, 540,000 grid workers — and BENCH_PROVINCE_DEMANDS demands
-  (default 30,000,000: what this machine's disk and a 40-minute load allow; docs/scale.md).
+  (default 25,000,000: what this machine's disk and a 40-minute load allow; docs/scale.md).
 Each run keeps its figures under its size in bench/results/province.json ("runs"), so figures at two sizes
 sit side by side (the timed reads must not grow with the history); "postgresql" is the latest full-org run
 (or the CI-sized one when there is none).
@@ -62,7 +62,7 @@ def run(args) -> dict:
         return {"skipped": "PostgreSQL does not answer on 127.0.0.1:5432"}
     scale = getattr(args, "scale", 1.0) or 1.0
     full = os.environ.get("BENCH_PROVINCE_FULL") == "1"
-    default = 30_000_000 if full else int(200_000 * scale)
+    default = 25_000_000 if full else int(200_000 * scale)
     demands = int(os.environ.get("BENCH_PROVINCE_DEMANDS", default))
     reuse = os.environ.get("BENCH_PROVINCE_REUSE") == "1"
     env = dict(os.environ, DATABASE_URL=PG_URL, SHAOBAO_VAR_DIR=VAR_DIR, DEBUG="0", CONN_MAX_AGE="600")
@@ -383,7 +383,7 @@ def _history(cur, n: int, now, timings: dict, counts: dict) -> None:
         f"SELECT i, {start_e} + random() * {span} AS rec, "
         "sqrt(-2 * ln(1 - random())) * cos(6.283185307179586 * random()) AS z, "
         f"floor(random() * {nt})::int AS sidx, random() AS u1, random() AS u2, random() AS u3 "
-        f"FROM generate_series(1, {n}) i OFFSET 0"
+        f"FROM generate_series(1::bigint, {n}) i OFFSET 0"
     )
     shaped = (
         f"SELECT d.*, s.*, CASE WHEN rec + {H} * exp(5.57 + 1.05 * z) < {now_e} "
