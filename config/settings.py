@@ -116,6 +116,14 @@ if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     # One test database per test process (pytest-django adds the xdist worker's suffix), so that two
     # suites run at once on one server never drop each other's database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+# A PostgreSQL read replica (docs/scale.md): the boards, rankings and exports read from it when set
+# (shaobao.core.replicas); everything else and every write goes to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["shaobao.core.replicas.ReplicaRouter"]
 if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's shared in-memory database: with the in-memory one the live server's threads and
     # the test share one connection, and a page's read still being stepped makes another request's UPDATE

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from shaobao.core.replicas import reads_from_replica
 from shaobao.evaluation import actions, exports, extras, selectors
 from shaobao.evaluation.indicators import INDICATORS, Period
 from shaobao.evaluation.models import MonthlySurvey, UnitRating, WeightSet
@@ -111,6 +112,7 @@ def _columns():
 
 @require_GET
 @web_view
+@reads_from_replica
 def index(request):
     period = selectors.period_of(request.GET)
     vis = selectors.visibility(request.user)
@@ -403,6 +405,7 @@ def publish(request):
 
 @require_GET
 @web_view
+@reads_from_replica
 def export(request, fmt: str):
     period: Period = selectors.period_of(request.GET)
     report = exports.build_report(request.user, period)

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
+from shaobao.core.replicas import reads_from_replica
 from shaobao.evaluation import exports, levels, selectors
 from shaobao.evaluation.views import _bad_period, _picker
 
@@ -50,6 +51,7 @@ def _export(report: dict, fmt: str, stem: str, period) -> HttpResponse:
 
 @require_GET
 @level_view
+@reads_from_replica
 def call_ranking(request):
     period = selectors.period_of(request.GET)
     fmt = request.GET.get("format")
@@ -70,6 +72,7 @@ def call_ranking(request):
 
 @require_GET
 @level_view
+@reads_from_replica
 def city(request):
     period = selectors.period_of(request.GET)
     fmt = request.GET.get("format")

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core import audit
 from shaobao.core.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
+from shaobao.core.replicas import reads_from_replica
 from shaobao.intake import actions, ledger, privacy
 from shaobao.intake.access import access_demand
 from shaobao.intake.forms import (
@@ -222,6 +223,7 @@ def caller_lookup(request):
 
 @web_view
 @require_GET
+@reads_from_replica
 def demand_ledger(request, fmt: str):
     """The filtered list as a file (xlsx or CSV), masked and formula-safe; see `intake.ledger`."""
     require_member(request.user)

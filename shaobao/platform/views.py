@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from shaobao.core.replicas import reads_from_replica
 from shaobao.intake.views import paginate, perform, web_view
 from shaobao.intake.views_support import map_context
 from shaobao.platform import actions, extensions, selectors
@@ -25,6 +26,7 @@ OVERDUE_PER_PAGE = 50
 
 @require_GET
 @web_view
+@reads_from_replica
 def board(request):
     user = request.user
     district = selectors.board_district(user)
@@ -56,6 +58,7 @@ def board(request):
 
 @require_GET
 @web_view
+@reads_from_replica
 def map_json(request):
     district = selectors.board_district(request.user)
     response = JsonResponse(
@@ -67,6 +70,7 @@ def map_json(request):
 
 @require_GET
 @web_view
+@reads_from_replica
 def forces(request):
     """The board's forces view: the panels of forces sent down (`forces_board.FORCES_PANELS`)."""
     from shaobao.platform.forces_board import panels
