@@ -222,6 +222,25 @@ STORAGES = {
     },
 }
 
+# Photos in S3-compatible object storage (MinIO, OSS, COS …) when MEDIA_STORAGE=s3 — needed once several app
+# servers share the uploads (docs/scale.md); `pip install -e '.[s3]'` (django-storages). Private bucket:
+# pages link to signed URLs that expire (S3_URL_SECONDS), never to a public object.
+if os.environ.get("MEDIA_STORAGE") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID"),
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("S3_URL_SECONDS", "600")),
+            "file_overwrite": False,
+        },
+    }
+
 # SECURE_HTTPS=1: served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto): cookies only
 # over HTTPS, HSTS, plain-HTTP requests redirected.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
