@@ -663,6 +663,98 @@ def _timed_each(fn, args: list, first_of: int = 1) -> dict:
     }
 
 
+def _post_demands(port: int, token: str, street_code: str, points, ids, latencies, failures) -> None:
+    """One client: POST /api/v1/demands on one kept-alive connection, each placed by a point in one of the
+    township's grids (so placement searches the province's 398,000 grids), each with its own key."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in ids:
+        lat, lng = points[i % len(points)]
+        body = json.dumps(
+            {
+                "channel": "hotline_12345",
+                "kind": "complaint",
+                "subject": f"压测诉求 {i}",
+                "body": "小区门口占道经营，影响通行。",
+                "reporter_name": "测试",
+                "reporter_phone": "13800000000",
+                "lat": lat + 0.001,
+                "lng": lng + 0.001,
+                "street": street_code[:9],
+            }
+        )
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"province-{port}-{i}",
+        }
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/demands", body=body.encode(), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            status = 0
+        latencies.append((time.perf_counter() - started) * 1000)
+        if status != 201:
+            failures.append(status)
+
+
+def _http_intake(street, dispatcher, requests: int, clients: int = 8) -> dict:
+    """Demands over HTTP through `make run`'s gunicorn (as bench_api), placed by coordinates."""
+    import threading
+
+    from bench import bench_api
+    from shaobao.api.actions import do_issue_token
+    from shaobao.org.models import Grid
+
+    _, token = do_issue_token(user=dispatcher, name="province bench")
+    points = list(Grid.objects.filter(community__parent=street).values_list("min_lat", "min_lng")[:200])
+    port = bench_api._free_port()
+    server = bench_api._start_server(port, 0, 0)
+    try:
+
+        def burst(n: int, k: int, offset: int) -> dict:
+            latencies, failures = [], []
+            ids = list(range(offset, offset + n))
+            threads = [
+                threading.Thread(
+                    target=_post_demands,
+                    args=(port, token, street.code, points, ids[j::k], latencies, failures),
+                )
+                for j in range(k)
+            ]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - started
+            latencies.sort()
+            return {
+                "requests": n,
+                "clients": k,
+                "demands_per_second": round(n / wall, 1),
+                "median_ms": round(statistics.median(latencies), 1),
+                "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+                "max_ms": round(latencies[-1], 1),
+                "non_201": len(failures),
+                "non_201_statuses": sorted(set(failures)),
+            }
+
+        # The first requests of each worker process build its index of the grids' boxes: timed apart.
+        warm = burst(clients * 4, clients, 0)
+        measured = burst(requests, clients, 10_000)
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {"warm_up": warm, **measured}
+
+
 def worker(n: int, full: bool, reuse: bool) -> dict:
     import datetime as dt
 
@@ -773,6 +865,11 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
     elapsed = time.perf_counter() - started
     figures["intake_actions_per_second_one_process"] = round(200 / elapsed, 1)
     _log(f"intake: {figures['intake_actions_per_second_one_process']}/s")
+
+    figures["intake_http"] = _http_intake(
+        street, dispatcher, requests=int(os.environ.get("BENCH_PROVINCE_HTTP", 2000))
+    )
+    _log(f"intake over HTTP: {figures['intake_http']}")
 
     client = Client()
 
