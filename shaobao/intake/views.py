@@ -38,7 +38,7 @@ from shaobao.intake.forms import (
     VerifyForm,
 )
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import caller_history, calls_from, filter_demands
+from shaobao.intake.selectors import caller_history, calls_from, filter_demands, list_for
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
 from shaobao.org.access import require_member, require_staff
@@ -180,11 +180,13 @@ def new_demand(request):
     return render(request, "intake/new_demand.html", {"form": form, **map_context()})
 
 
-def _filtered_demands(request):
-    """The list's filter form and the demands it selects (shared by the list and the ledger export)."""
+def _filtered_demands(request, *, scoped: bool = True):
+    """The list's filter form and the demands it selects (shared by the list and the ledger export);
+    scoped=False: not yet limited to what the user may see (`list_for` does that)."""
     streets, matters = streets_for(request.user), _matters(request.user)
     form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
-    qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
+    qs = Demand.objects.visible_to(request.user) if scoped else Demand.objects.all()
+    qs = qs.select_related("street", "matter", "assigned_unit")
     if form.is_valid():
         qs = filter_demands(qs, viewer=request.user, **{k: v for k, v in form.cleaned_data.items() if v})
     return form, qs
@@ -194,8 +196,8 @@ def _filtered_demands(request):
 @require_GET
 def demand_list(request):
     require_member(request.user)
-    form, qs = _filtered_demands(request)
-    page = paginate(request, qs)
+    form, qs = _filtered_demands(request, scoped=False)
+    page = paginate(request, list_for(request.user, qs, ("street", "matter", "assigned_unit")))
     return render(
         request,
         "intake/demand_list.html",
