@@ -8,7 +8,7 @@ Sizes (PostgreSQL only; SQLite is a single-district database):
   townships, 14,000 villages, 398,000 grids, 540,000 grid workers — and BENCH_PROVINCE_DEMANDS demands
   (default 25,000,000: what this machine's disk and a 40-minute load allow; docs/scale.md).
 Each run keeps its figures under its size in bench/results/province.json ("runs"), so figures at two sizes
-sit side by side (the timed reads must not grow with the history); "postgresql" is the latest full-org run
+sit side by side (the timed reads must not grow with the history); "postgresql" is the largest full-org run
 (or the CI-sized one when there is none).
 
 The history is generated inside the database (INSERT … SELECT over generate_series, indexes dropped and
@@ -79,14 +79,20 @@ def run(args) -> dict:
 
 
 def _merged(latest: dict) -> dict:
-    """Keep every size's last figures ("runs"); "postgresql" shows the latest full-organisation run."""
+    """Keep every size's last figures ("runs"); "postgresql" shows the largest full-organisation run."""
     previous = ROOT / "bench" / "results" / "province.json"
     runs = {}
     if previous.exists():
         runs = json.loads(previous.read_text()).get("figures", {}).get("runs", {})
+    earlier = runs.get(latest["size"], {})
+    if latest.get("load_seconds") is None:  # a re-measure (BENCH_PROVINCE_REUSE): the load's figures stay
+        for key in ("load_seconds", "load_steps_seconds", "rows", "loaded_at"):
+            if earlier.get(key) is not None:
+                latest[key] = earlier[key]
     runs[latest["size"]] = latest
-    full_runs = [r for r in runs.values() if r.get("organisation") == "full"]
-    shown = latest if latest.get("organisation") == "full" or not full_runs else full_runs[-1]
+    # The summary shows the largest full-organisation run (the small one when there is none).
+    full_runs = [r for r in runs.values() if r.get("organisation") == "full" and r.get("reads")]
+    shown = max(full_runs, key=lambda r: r.get("demands", 0)) if full_runs else latest
     return {"postgresql": shown, "runs": runs}
 
 
@@ -675,8 +681,8 @@ def _post_demands(port: int, token: str, street_code: str, points, ids, latencie
             {
                 "channel": "hotline_12345",
                 "kind": "complaint",
-                "subject": f"压测诉求 {i}",
-                "body": "小区门口占道经营，影响通行。",
+                "subject": SUBJECTS[i % len(SUBJECTS)],
+                "body": f"{SUBJECTS[i % len(SUBJECTS)]}，{i % 997}号楼附近。{port}-{i}",
                 "reporter_name": "测试",
                 "reporter_phone": "13800000000",
                 "lat": lat + 0.001,
@@ -807,7 +813,8 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
         cur.execute("SELECT count(*) FROM core_event")
         events = cur.fetchone()[0]
     figures = {
-        "size": f"{'full' if full else 'small'} organisation, {n_demands:,} demands",
+        # Rounded: re-measuring adds the demands the intake timing received.
+        "size": f"{'full' if full else 'small'} organisation, {round(n_demands, -5):,} demands",
         "organisation": "full" if full else "small",
         "org": {**org, "grids": grids, "workers": workers},
         "demands": n_demands,
@@ -817,6 +824,7 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
         "rows": counts,
         "load_seconds": load_s,
         "load_steps_seconds": load_steps,
+        "loaded_at": None if load_s is None else now.isoformat(timespec="seconds"),
         **_sizes(),
     }
     figures["bytes_per_demand_all_tables"] = round(figures["database_gb"] * 1e9 / max(n_demands, 1))
@@ -838,7 +846,11 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
     dispatcher = User.objects.get(username=f"disp{street.code}")
     coordinator = User.objects.get(username=f"coord{county.code}")
     city_coordinator = User.objects.get(username=f"city{city.code}")
-    street_ids = list(Demand.objects.filter(street=street).values_list("id", flat=True)[:5000])
+    # The generated demands only (tracking codes P…): the ones this benchmark received are thousands of
+    # near-identical open texts in one township after a few runs, which no township has (each demand page
+    # looks for possible duplicates among the open ones nearby: docs/scale.md).
+    generated = Demand.objects.filter(street=street, tracking_code__startswith="P")
+    street_ids = list(generated.values_list("id", flat=True)[:5000])
     figures["dispatcher_street_demands"] = Demand.objects.filter(street=street).count()
 
     # Intake through the action (one process, sequential), as the township's dispatcher.
@@ -850,8 +862,8 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
                 actor=dispatcher,
                 channel="grid_patrol",
                 kind="complaint",
-                subject="路灯不亮",
-                body=f"小区门口路灯不亮，已经三天。{i}",
+                subject=SUBJECTS[i % len(SUBJECTS)],
+                body=f"{SUBJECTS[i % len(SUBJECTS)]}，{rng.randint(1, 999)}号楼附近，编号{rng.randint(1, 10**9)}。",
                 reporter_name="居民",
                 reporter_phone="13800000000",
                 address="幸福路1号",
@@ -911,10 +923,10 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
     sample = rng.sample(street_ids, min(20, len(street_ids)))
     reads["dispatcher: a demand's page (closed ones)"] = _timed_each(detail, sample)
     open_ids = list(
-        Demand.objects.filter(street=street, state__in=["self_handling", "whistled", "received"]).values_list(
-            "id", flat=True
-        )[:20]
-    ) + [d.pk for d in received[:5]]
+        generated.filter(state__in=["self_handling", "whistled", "received"]).values_list("id", flat=True)[
+            :25
+        ]
+    )
     reads["dispatcher: a demand's page (open ones, routing proposal)"] = _timed_each(detail, open_ids)
     _log(f"detail: {reads['dispatcher: a demand' + chr(39) + 's page (closed ones)']}")
 

@@ -210,6 +210,14 @@ ROWS = [
     ("province", "… database size", "database_gb", " GB", "", None),
     (
         "province",
+        "… demands over HTTP, 8 clients, placed by coordinates among 398,000 grids",
+        "intake_http.demands_per_second",
+        "/s",
+        "",
+        None,
+    ),
+    (
+        "province",
         "… demands received through the action, one process",
         "intake_actions_per_second_one_process",
         "/s",
