@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/shaobao
 VENDOR := shaobao/static/vendor
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run dev test test-sqlite test-postgres deps serve worker lint format bench migrate demo browser clean messages
+.PHONY: run dev test test-sqlite test-postgres deps serve worker lint format bench bench-province migrate demo browser clean messages
 
 ## Python dependencies (pinned in pyproject.toml), installed once into .venv.
 $(VENV)/.installed: pyproject.toml
@@ -103,6 +103,11 @@ format: deps
 ## Benchmarks write their figures to bench/results/*.json (summarised in docs/benchmarks.md).
 bench: deps
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## The province at full size (docs/scale.md): 16 cities … 540,000 grid workers and BENCH_PROVINCE_DEMANDS
+## demands (default 25,000,000: ~35 GB of disk, ~40 minutes on 2 cores); `make bench` runs a small province.
+bench-province: deps
+	BENCH_PROVINCE_FULL=1 $(PY) bench/run.py --only province $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ $(VENDOR) node_modules/.installed

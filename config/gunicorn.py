@@ -49,3 +49,22 @@ proc_name = "shaobao"
 # gunicornc's control socket beside the logs (its default, ~/.gunicorn/gunicorn.ctl, is shared by every
 # gunicorn of the user: a benchmark's and `make run`'s would take it from each other).
 control_socket = str(_var / "gunicorn.ctl")
+
+
+def post_worker_init(worker):
+    """Build the placement index (the grids' bounding boxes, shaobao.org.geo) before the worker takes its first
+    request: with a province's 398,000 grids the first placement by coordinates of a fresh worker otherwise
+    waited seconds (docs/scale.md). A failure only logs: the first request builds it then."""
+    try:
+        from django.db import connections
+
+        from shaobao.org import geo
+
+        geo.current_index_size()
+    except Exception:  # noqa: BLE001 - never keep a worker from serving
+        worker.log.exception("placement index warm-up failed")
+    finally:
+        try:
+            connections.close_all()  # the warm-up's connection belongs to no request thread
+        except Exception:  # noqa: BLE001
+            pass

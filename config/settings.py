@@ -231,6 +231,7 @@ STORAGES = {
             "default_acl": "private",  # never public: the app streams them to those allowed
             "file_overwrite": False,
             "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("S3_URL_SECONDS", "600")),
         },
     },
     "staticfiles": {

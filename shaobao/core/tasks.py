@@ -8,7 +8,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shaobao.core import delivery, events
+from shaobao.core import delivery, events, partitions
 
 
 @db_task(retries=4, retry_delay=30, retry_backoff=2)
@@ -46,3 +46,10 @@ def send_digest_emails(counts: dict, template: str) -> int:
 def redeliver_domain_events() -> dict:
     """Domain events still owed to a subscriber (a process died after its commit, a subscriber failed)."""
     return events.redeliver_due()
+
+
+@db_periodic_task(crontab(hour="3", minute="17"), retries=3, retry_delay=300, retry_backoff=2)
+def ensure_partitions_daily() -> list[str]:
+    """The coming months' partitions of the audit record (PostgreSQL), created well before they are needed;
+    until then (or should this keep failing) rows land in the default partition, never lost."""
+    return partitions.ensure_partitions()

@@ -172,8 +172,9 @@ def matter_indicators(user, period: Period) -> list[dict]:
     vis = visibility(user)
     if not vis.all:
         return []
-    rows = table("matter", period)
-    names = {m.id: m for m in Matter.objects.filter(id__in=rows.keys())}
+    # The district's own matters only (every version of its duty lists): the rollup holds every county's.
+    names = {m.id: m for m in Matter.objects.filter(duty_list__district=vis.district)}
+    rows = table("matter", period, keys=names.keys())
     out = [
         {"id": k, "code": names[k].code, "name": names[k].name, "indicators": plain(v)}
         for k, v in rows.items()
@@ -186,7 +187,7 @@ def district_indicators(user, period: Period) -> dict | None:
     vis = visibility(user)
     if not vis.all:
         return None
-    row = table("district", period).get(vis.district.id)
+    row = table("district", period, keys=[vis.district.id]).get(vis.district.id)
     return plain(row) if row else None
 
 

@@ -175,6 +175,9 @@ class Demand(models.Model):
             models.Index(fields=["street", "state", "received_at"]),
             models.Index(fields=["state", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
+            # A street's demands newest first, read in order and stopped after a page (the street staff's
+            # list, intake.selectors.BranchedDemands).
+            models.Index(fields=["street", "received_at", "id"], name="demand_street_newest"),
         ]
         constraints = [
             models.UniqueConstraint(

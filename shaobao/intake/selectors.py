@@ -234,3 +234,69 @@ def track(code: str) -> dict:
         "merged_into": demand.merged_into.tracking_code if demand.merged_into_id else None,
         "steps": steps,
     }
+
+
+# --- the demand list of street staff, at a province's scale ------------------------------------------------
+
+LIST_ORDER = ("-received_at", "-id")
+
+
+class BranchedDemands:
+    """The demands a street's staff may see — their streets' and the ones they created — as two disjoint
+    branches, paged for Django's Paginator (count() and slices).
+
+    Why: `visible_to` ORs the two, and PostgreSQL cannot read an OR in index order: it fetched every row of
+    the township (17,500 at 25 M demands in a province, 70,000 at 100 M) to sort them and count them, 240 ms
+    and growing with the years. Apart, each branch is read newest first through its own index and stops after
+    the page (`(street, received_at, id)`, `created_by`); a page is the top of the two (UNION ALL, ordered),
+    its rows then read by id. The count is the sum of the two counts."""
+
+    def __init__(self, qs: QuerySet, streets: set[int], user, related: tuple[str, ...] = ()):
+        self.related = related
+        self.branches = [
+            qs.filter(street_id__in=sorted(streets)),
+            qs.filter(created_by=user).exclude(street_id__in=sorted(streets)),
+        ]
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = sum(b.order_by().count() for b in self.branches)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        start, stop = key.start or 0, key.stop if key.stop is not None else self.count()
+        if stop <= start:
+            return []
+        tops = [b.order_by(*LIST_ORDER).values_list("received_at", "id")[:stop] for b in self.branches]
+        page = tops[0].union(tops[1], all=True).order_by(*LIST_ORDER)[start:stop]
+        ids = [pk for _at, pk in page]
+        rows = Demand.objects.filter(pk__in=ids).select_related(*self.related).in_bulk()
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def list_for(user, qs: QuerySet, related: tuple[str, ...] = ()):
+    """What the demand list pages over, from the filtered demands `qs` (not yet limited to what the user may
+    see): `qs.visible_to(user)` for most people; for street staff who see only their streets and what they
+    created (exactly `visible_to`'s rule for them), the same demands as two branches that PostgreSQL reads in
+    index order (`BranchedDemands`)."""
+    from django.db import connection
+
+    from shaobao.intake import people
+
+    visible = qs.visible_to(user)
+    if connection.vendor != "postgresql":  # SQLite: no LIMIT inside a UNION's parts; a district fits anyway
+        return visible
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
+        return visible
+    if people.unit_ids(user) or people.district_prefixes(user):
+        return visible
+    streets = people.street_ids(user, people.STREET_STAFF_ROLES)
+    if not streets:
+        return visible
+    return BranchedDemands(qs, streets, user, related)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core import audit
 from shaobao.core.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
+from shaobao.core.replica import reads_from_replica
 from shaobao.intake import actions, ledger, privacy
 from shaobao.intake.access import access_demand
 from shaobao.intake.forms import (
@@ -37,7 +38,7 @@ from shaobao.intake.forms import (
     VerifyForm,
 )
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import caller_history, calls_from, filter_demands
+from shaobao.intake.selectors import caller_history, calls_from, filter_demands, list_for
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
 from shaobao.org.access import require_member, require_staff
@@ -179,11 +180,13 @@ def new_demand(request):
     return render(request, "intake/new_demand.html", {"form": form, **map_context()})
 
 
-def _filtered_demands(request):
-    """The list's filter form and the demands it selects (shared by the list and the ledger export)."""
+def _filtered_demands(request, *, scoped: bool = True):
+    """The list's filter form and the demands it selects (shared by the list and the ledger export);
+    scoped=False: not yet limited to what the user may see (`list_for` does that)."""
     streets, matters = streets_for(request.user), _matters(request.user)
     form = DemandFilterForm(request.GET or None, streets=streets, matters=matters)
-    qs = Demand.objects.visible_to(request.user).select_related("street", "matter", "assigned_unit")
+    qs = Demand.objects.visible_to(request.user) if scoped else Demand.objects.all()
+    qs = qs.select_related("street", "matter", "assigned_unit")
     if form.is_valid():
         qs = filter_demands(qs, viewer=request.user, **{k: v for k, v in form.cleaned_data.items() if v})
     return form, qs
@@ -193,8 +196,8 @@ def _filtered_demands(request):
 @require_GET
 def demand_list(request):
     require_member(request.user)
-    form, qs = _filtered_demands(request)
-    page = paginate(request, qs)
+    form, qs = _filtered_demands(request, scoped=False)
+    page = paginate(request, list_for(request.user, qs, ("street", "matter", "assigned_unit")))
     return render(
         request,
         "intake/demand_list.html",
@@ -222,6 +225,7 @@ def caller_lookup(request):
 
 @web_view
 @require_GET
+@reads_from_replica
 def demand_ledger(request, fmt: str):
     """The filtered list as a file (xlsx or CSV), masked and formula-safe; see `intake.ledger`."""
     require_member(request.user)

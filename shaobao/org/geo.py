@@ -347,6 +347,12 @@ def _current_index() -> _BoxIndex:
     return _index_for(_signature())
 
 
+def current_index_size() -> int:
+    """Build (or check) this process's placement index now; the number of grids it holds. Called when a web
+    worker starts (config/gunicorn.py), so no request waits for the build."""
+    return len(_current_index().ids)
+
+
 def _candidates(index: _BoxIndex, point: Point) -> list[int]:
     if index.tree is None:
         return []

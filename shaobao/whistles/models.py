@@ -75,7 +75,14 @@ class Whistle(models.Model):
         verbose_name = _("whistle")
         verbose_name_plural = _("whistles")
         ordering = ["-blown_at", "-id"]
-        indexes = [models.Index(fields=["street", "state", "blown_at"])]
+        indexes = [
+            models.Index(fields=["street", "state", "blown_at"]),
+            # The open whistles of some streets (a county's board): the last weeks' work, read without
+            # touching the years of closed whistles (docs/scale.md: 292 ms → 5 ms a query at 25 M demands).
+            models.Index(
+                fields=["street", "id"], condition=~models.Q(state="closed"), name="whistle_open_street"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_type_display()} {self.matter.name}"

@@ -171,3 +171,24 @@ def test_satisfaction_weights_are_configurable(scenario):
     WeightSet.objects.create(version=2, basically_satisfied_weight=1.0)
     a = table("street", OCT)[scenario.world.street_a.id]
     assert a["satisfaction_rate"].value == approx(4 / 5)
+
+
+def test_a_district_reads_only_its_own_units_streets_and_matters(scenario):
+    """Several counties share one rollup (a province): a county's ranking and matter table show only its own."""
+    from shaobao.evaluation.models import MonthlyRollup
+    from shaobao.evaluation.scores import compute_rankings
+    from shaobao.evaluation.selectors import matter_indicators
+    from tests.factories import DivisionFactory, DutyListFactory, MatterFactory
+
+    w = scenario.world
+    other_street = DivisionFactory(code="110105001000", level="street", parent=w.other_district)
+    other_matter = MatterFactory(
+        duty_list=DutyListFactory(district=w.other_district), code="OTHER", lead_unit=w.outsider_unit
+    )
+    for dim, key in (("unit", w.outsider_unit.id), ("street", other_street.id), ("matter", other_matter.id)):
+        MonthlyRollup.objects.create(dim=dim, key=key, month=OCT.first, summoned=3, report_due=3)
+    result = compute_rankings(w.district, OCT)
+    assert w.outsider_unit.id not in {row["id"] for row in result["units"]}
+    assert {row["id"] for row in result["streets"]} == {w.street_a.id, w.street_b.id}
+    matters = {row["id"] for row in matter_indicators(w.users["coordinator"], OCT)}
+    assert other_matter.id not in matters and w.matter.id in matters

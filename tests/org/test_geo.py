@@ -212,3 +212,19 @@ def test_a_warm_locate_is_one_query_and_the_grid_loads_its_geometry_on_demand(
     with django_assert_num_queries(1):
         assert geo.locate(39.0, 116.0) is None
     assert grid.geometry == square(117.1, 40.1)  # deferred, read when asked for
+
+
+def test_a_web_worker_builds_the_placement_index_before_its_first_request(world):
+    """config/gunicorn.py's post_worker_init: in a province (398,000 grids) a fresh worker's first placement
+    would otherwise wait for the index."""
+    import runpy
+    from pathlib import Path
+    from unittest import mock
+
+    hooks = runpy.run_path(str(Path(__file__).resolve().parents[2] / "config" / "gunicorn.py"))
+    geo.invalidate_index()
+    worker = mock.Mock()
+    with mock.patch("django.db.connections.close_all"):  # the test's own connection stays open
+        hooks["post_worker_init"](worker)
+    worker.log.exception.assert_not_called()
+    assert geo._index is not None and geo.current_index_size() == 1  # the world's one grid

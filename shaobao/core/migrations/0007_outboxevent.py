@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_notification_message_notification_params'),
+        ('core', '0006_partition_event'),
     ]
 
     operations = [
