@@ -40,7 +40,7 @@ from shaobao.core.notifications import msg, notify_on_commit
 from shaobao.intake import people
 from shaobao.org.models import Division, Unit
 from shaobao.whistles import deadlines
-from shaobao.whistles.actions import MAX_EXTENSION_DAYS
+from shaobao.whistles.actions import checked_extension
 from shaobao.whistles.models import ExtensionState, SummonsRole, SummonsState, WhistleType
 from shaobao.whistles.states import ACTIVE_SUMMONS_STATES, DONE_SUMMONS_STATES, check_summons_step
 
@@ -380,17 +380,7 @@ def do_finish(*, actor, assignment_id: int, note: str) -> CallAssignment:
 def do_request_extension(*, actor, assignment_id: int, days: int, reason: str) -> CallExtensionRequest:
     """The department asks the centre for more working days to finish (the whistles' rule: 1 to
     MAX_EXTENSION_DAYS working days, a reason, one pending request at a time)."""
-    try:
-        days = int(days)
-    except (TypeError, ValueError):
-        days = 0
-    errors = {}
-    if not 1 <= days <= MAX_EXTENSION_DAYS:
-        errors["days"] = f"延期天数须为1-{MAX_EXTENSION_DAYS}个工作日 / 1-{MAX_EXTENSION_DAYS} working days"
-    if not (reason or "").strip():
-        errors["reason"] = "请说明理由 / Give a reason"
-    if errors:
-        raise ValidationFailed("延期申请无效 / Invalid extension request", fields=errors)
+    days = checked_extension(days, reason)
     with transaction.atomic():
         call, a = lock_assignment(actor, assignment_id)
         require_unit(actor, a)

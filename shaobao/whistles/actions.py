@@ -349,8 +349,9 @@ def do_record_progress(*, actor, summons_id: int, note: str, photo=None) -> Prog
     return entry
 
 
-def do_request_extension(*, actor, summons_id: int, days: int, reason: str) -> ExtensionRequest:
-    """The unit asks for more working days; the coordinator decides (one pending request at a time)."""
+def checked_extension(days, reason) -> int:
+    """An extension request's own rule (whistles and calls up): 1 to MAX_EXTENSION_DAYS working days and a
+    reason. The days as an int; ValidationFailed naming the fields otherwise."""
     try:
         days = int(days)
     except (TypeError, ValueError):
@@ -362,6 +363,12 @@ def do_request_extension(*, actor, summons_id: int, days: int, reason: str) -> E
         errors["reason"] = "请说明理由 / Give a reason"
     if errors:
         raise ValidationFailed("延期申请无效 / Invalid extension request", fields=errors)
+    return days
+
+
+def do_request_extension(*, actor, summons_id: int, days: int, reason: str) -> ExtensionRequest:
+    """The unit asks for more working days; the coordinator decides (one pending request at a time)."""
+    days = checked_extension(days, reason)
     with transaction.atomic():
         whistle, summons = lock_summons(actor, summons_id)
         _require_unit(actor, summons)
