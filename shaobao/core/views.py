@@ -1,11 +1,19 @@
-"""Health check (the home page is the to-do dashboard in `whistles.views_home`)."""
+"""Health check and uploaded files (the home page is the to-do dashboard in `whistles.views_home`)."""
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.views.decorators.http import require_GET
+
+from shaobao.core import media as owners
+from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
 
 
 @require_GET
@@ -24,16 +32,6 @@ def healthz(request):
 @require_GET
 def media(request, name: str):
     """An uploaded file, to a signed-in user who may see what it belongs to (core.media)."""
-    import mimetypes
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse, Http404
-
-    from shaobao.core import media as owners
-    from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
-
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     try:
