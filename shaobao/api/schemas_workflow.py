@@ -338,8 +338,11 @@ class TodoTileOut(Schema):
     count: int
     due: datetime | None = Field(None, description="deadline of the most urgent item")
     hours_left: float | None = Field(
-        None, description="working hours from now to `due` (hours of working days; negative: late)"
+        None,
+        description="hours from now to `due` (negative: late): working hours (hours of working days) "
+        "or, where the limit runs on the clock (report-in), clock hours; see `working_hours`",
     )
+    working_hours: bool = Field(True, description="`hours_left` counts working hours (false: the clock)")
     overdue: int | None = Field(None, description="items past their deadline (null: the section has none)")
     due_today: int | None = Field(None, description="items due before local midnight, not yet late")
     url: str | None = Field(None, description="the web inbox filtered to this section (staff only)")

@@ -3,8 +3,10 @@
 Every home page (web) and `GET /api/v1/me/todo` read `todo_for(user)`. A tile is one section of the
 inbox (`whistles.selectors.inbox_for`, the one definition of what each role must act on) with:
 - `count`: items in it;
-- `due`: the deadline of the most urgent item, and `hours_left` until it in working hours
-  (`core.calendar.working_hours_between`; negative when already late);
+- `due`: the deadline of the most urgent item, and `hours_left` until it (negative when already late):
+  in working hours (`core.calendar.working_hours_between`) where the limit counts working hours, on the
+  clock where it counts the clock (report-in limits are minutes on the clock, nights and rest days too),
+  `working_hours` saying which;
 - `overdue` / `due_today`: how many of its items are past their deadline / due before local midnight;
 - links to the inbox section, and to the same section filtered `due=overdue` / `due=today`.
 
@@ -37,10 +39,12 @@ DUE_FILTERS = ("overdue", "today")
 @dataclass(frozen=True)
 class Deadline:
     """`field` holds the deadline itself (`step` None), or the moment the item started waiting for
-    `step` (its deadline is `step_due(field, step)`). field "summons" is the summons' open deadline."""
+    `step` (its deadline is `step_due(field, step)`). field "summons" is the summons' open deadline.
+    `clock`: the limit runs on the clock (report-in), so the time left is counted on the clock too."""
 
     field: str
     step: str | None = None
+    clock: bool = False
 
 
 DEADLINES: dict[str, Deadline] = {
@@ -49,7 +53,7 @@ DEADLINES: dict[str, Deadline] = {
     "to_verify": Deadline("fed_back_at", "verify"),
     "to_call_back": Deadline("closed_at", "callback"),
     "street_overdue": Deadline("summons"),
-    "to_report_in": Deadline("report_in_due"),
+    "to_report_in": Deadline("report_in_due", clock=True),
     "in_progress": Deadline("finish_due"),
     "assigned_demands": Deadline("due_at"),
     "unit_overdue": Deadline("summons"),
@@ -93,6 +97,13 @@ def _link(key: str, due: str | None = None) -> str:
     return f"{reverse('whistles:inbox')}?{urlencode(params)}"
 
 
+def _hours_left(now: dt.datetime, due: dt.datetime | None, *, clock: bool) -> float | None:
+    if due is None:
+        return None
+    hours = (due - now).total_seconds() / 3600 if clock else working_hours_between(now, due)
+    return round(hours, 1)
+
+
 def todo_for(user, *, now: dt.datetime | None = None) -> list[dict]:
     """The user's tiles, in the inbox's order (empty for a user without a staff role)."""
     now = now or timezone.now()
@@ -119,13 +130,15 @@ def todo_for(user, *, now: dt.datetime | None = None) -> list[dict]:
             first = counts["first"]
             due = step_due(first, spec.step) if first is not None and spec.step else first
             overdue, due_today = counts["overdue"], counts["today"]
+        clock = bool(spec and spec.clock)
         tiles.append(
             {
                 "key": key,
                 "title": str(section["title"]),
                 "count": counts["count"],
                 "due": due,
-                "hours_left": round(working_hours_between(now, due), 1) if due is not None else None,
+                "hours_left": _hours_left(now, due, clock=clock),
+                "working_hours": not clock,
                 "overdue": overdue,
                 "due_today": due_today,
                 "url": _link(key) if linked else None,

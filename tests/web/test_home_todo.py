@@ -106,6 +106,21 @@ def test_unit_handler_sees_report_in_with_its_deadline(world, whistle):
     assert "to_report_in" not in {t["key"] for t in todo_for(world.users["dispatcher"])}
 
 
+def test_report_in_time_left_runs_on_the_clock_over_rest_days(client, world, whistle):
+    # report-in limits are minutes on the clock: a deadline at 02:00 on a Saturday is two hours away at
+    # midnight, not "0 working hours" away
+    tz = timezone.get_current_timezone()
+    saturday_2am = dt.datetime(2026, 12, 5, 2, 0, tzinfo=tz)
+    Summons.objects.filter(whistle=whistle, unit=world.lead_unit).update(report_in_due=saturday_2am)
+    handler = world.users["lead_handler"]
+    tile = _tile(todo_for(handler, now=saturday_2am - dt.timedelta(hours=2)), "to_report_in")
+    assert (tile["hours_left"], tile["working_hours"]) == (2.0, False)
+    late = _tile(todo_for(handler, now=saturday_2am + dt.timedelta(hours=30)), "to_report_in")
+    assert late["hours_left"] == -30.0 and late["overdue"] == 1
+    # a finish deadline still counts working hours
+    assert _tile(todo_for(handler), "in_progress")["working_hours"] is True
+
+
 def test_unit_due_today_and_overdue(world, whistle):
     now = timezone.now()
     summons = Summons.objects.get(whistle=whistle, unit=world.lead_unit)
