@@ -72,10 +72,11 @@ def test_role_dashboards_link_to_their_lists(live_server, world, browser, screen
     do_blow_whistle(
         actor=world.users["dispatcher"], demand_ids=[demand.pk], type="routine", matter_code="CG-001"
     )
-    for role, key, count in (
-        ("dispatcher", "to_triage", 1),
-        ("lead_handler", "to_report_in", 1),
-        ("coordinator", "disputes", 0),
+    # triage's limit counts working hours; report-in's runs on the clock
+    for role, key, count, unit in (
+        ("dispatcher", "to_triage", 1, "个工作小时"),
+        ("lead_handler", "to_report_in", 1, "剩余 2"),  # 23.9–24.0 hours
+        ("coordinator", "disputes", 0, None),
     ):
         context, page = _page(browser, width)
         try:
@@ -84,7 +85,7 @@ def test_role_dashboards_link_to_their_lists(live_server, world, browser, screen
             tile = page.locator(f".todo-tile[data-key={key}]")
             assert tile.locator(".todo-count").inner_text() == str(count)
             if count:
-                assert "工作小时" in tile.inner_text()  # time left, in working hours
+                assert unit in tile.inner_text()  # the time left, in the limit's own hours
             _no_sideways_scroll(page)
             page.screenshot(path=str(screenshots / f"home-{role}-{width}.png"), full_page=True)
             tile.locator("a.todo-main").click()
