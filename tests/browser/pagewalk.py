@@ -187,12 +187,23 @@ def words_out_of_language(
     return found
 
 
+# A page is settled when it has loaded and no htmx request is in flight: the bell and the broadcast banner
+# are fetched by htmx on load (their words are checked too), and htmx swaps a response in before it takes the
+# `htmx-request` class off. Playwright's "networkidle" would wait 500 ms of silence on every page instead.
+SETTLED_JS = "() => document.readyState === 'complete' && !document.querySelector('.htmx-request')"
+
+
+def settle(page) -> None:
+    page.wait_for_function(SETTLED_JS)
+
+
 def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    settle(page)
 
 
 def problems_on(
@@ -259,7 +270,7 @@ def walk(
         seen.add(url)
         per_pattern[pattern_of(url)] += 1
         response = page.goto(url)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         result.visited.append(url[len(base) :])
         status = response.status if response else 0
         if status >= 500:

@@ -119,7 +119,7 @@ def test_the_admission_pages_of_the_demo_speak_one_language_and_fit_a_phone(live
             pagewalk.log_in(page, base, username)
             for url in urls:
                 response = page.goto(base + url)
-                page.wait_for_load_state("networkidle")
+                pagewalk.settle(page)
                 assert response.status == 200, (username, url, response.status)
                 found = pagewalk.problems_on(page, language, ALLOWED, viewport is PHONE, data)
                 problems += [f"[{language} {username}] {url}: {p}" for p in found]

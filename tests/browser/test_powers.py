@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shaobao.powers.models import DelegatedPower, StationedStaff
-from tests.browser.pagewalk import ALLOWED_ASCII, problems_on, user_data_from_database
+from tests.browser.pagewalk import ALLOWED_ASCII, problems_on, settle, user_data_from_database
 from tests.browser.test_chain import log_in
 from tests.factories import UnitFactory
 from tests.intake.flow import blow, new_demand
@@ -165,7 +165,7 @@ def test_powers_pages_speak_one_language_and_fit_a_phone(world, live_server, bro
             for path in paths:
                 response = page.goto(base + path)
                 assert response.status == 200, path
-                page.wait_for_load_state("networkidle")
+                settle(page)
                 _check(page, base, language, phone, problems, user_data)
             context.close()
     assert problems == [], "\n".join(problems)

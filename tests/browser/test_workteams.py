@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from shaobao.workteams.models import HouseholdVisit, Measure, TeamReview, WorkTeam
-from tests.browser.pagewalk import ALLOWED_ASCII, problems_on, user_data_from_database
+from tests.browser.pagewalk import ALLOWED_ASCII, problems_on, settle, user_data_from_database
 from tests.browser.test_chain import log_in
 from tests.workteams.conftest import make_teams
 
@@ -118,7 +118,7 @@ def test_work_team_pages_speak_one_language(live_server, world, teams, browser, 
     data = user_data_from_database()
     for path in ("/work-teams/", f"/work-teams/{teams.team_b.pk}/", "/work-teams/reports/"):
         page.goto(base + path)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         check(page, language, viewport is PHONE, data)
     context.close()
 
