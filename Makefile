@@ -84,13 +84,13 @@ test: deps browser
 
 test-sqlite:
 	@echo "== tests on SQLite =="
-	env -u DATABASE_URL SHAOBAO_TESTING=1 $(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+	env -u DATABASE_URL SHAOBAO_TESTING=1 $(PY) -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## The browser tests drive the same templates and scripts whatever the database, so they run once, on SQLite
 ## (CI's 15 minutes); everything that touches the database runs on both.
 test-postgres:
 	@echo "== tests on PostgreSQL (browser tests: on SQLite) =="
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SHAOBAO_TESTING=1 $(PY) -m pytest -q -n 2 -m "not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SHAOBAO_TESTING=1 $(PY) -m pytest -q -n 2 --dist loadgroup -m "not browser" $(PYTEST_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .

