@@ -340,6 +340,7 @@ OPEN311_MEDIA_MAX_BYTES = int(os.environ.get("OPEN311_MEDIA_MAX_BYTES", str(8 * 
 # Domain events (core.events' outbox): an event not told within this many seconds of its commit (a dead
 # process, a failing subscriber) is told by the worker's sweep.
 OUTBOX_RECOVER_AFTER = int(os.environ.get("OUTBOX_RECOVER_AFTER", "60"))
+CALENDAR_DAYS_TTL = int(os.environ.get("CALENDAR_DAYS_TTL", "300"))  # holiday plan days (core.calendar)
 # Webhooks (docs/integration.md): deliveries retried WEBHOOK_MAX_ATTEMPTS times, waiting WEBHOOK_RETRY_DELAY
 # seconds doubling each time (at most WEBHOOK_RETRY_MAX_DELAY); WEBHOOK_TIMEOUT seconds per attempt.
 WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))

@@ -57,6 +57,18 @@ def _fresh_place_index():
     places.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _no_entered_holidays(monkeypatch):
+    """Each test's database starts without holiday plan days (core.CalendarDay), so the calendar starts
+    with none read, without a query (tests without database access use it too); a test that enters days
+    makes it read them again (the model's signals)."""
+    import time
+
+    from shaobao.core import calendar
+
+    monkeypatch.setattr(calendar, "_entered", (time.monotonic(), {}))
+
+
 @pytest.fixture
 def world(db) -> World:
     city = DivisionFactory(code="110100000000", name="北京市", level="city")

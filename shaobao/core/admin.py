@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shaobao.core.models import OutboxEvent, TaskFailure
+from shaobao.core.models import CalendarDay, OutboxEvent, TaskFailure
 
 
 @admin.register(TaskFailure)
@@ -71,3 +71,14 @@ class OutboxEventAdmin(admin.ModelAdmin):
     def retry_now(self, request, queryset):
         n = queryset.update(next_attempt_at=timezone.now())
         self.message_user(request, _("%(n)d event(s) will be retried within a minute.") % {"n": n})
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The State Council's holiday plan, entered day by day where `chinese-calendar` has no data yet."""
+
+    list_display = ("date", "is_workday", "note")
+    list_editable = ("is_workday", "note")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+    search_fields = ("note",)

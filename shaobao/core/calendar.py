@@ -1,14 +1,21 @@
 """The business calendar: working days with China's statutory holidays and swapped workdays.
 
-The one place that knows about holidays. It uses the maintained `chinese-calendar` package; for a year
-the package does not cover yet (the State Council publishes each year's plan in the autumn before), it
-falls back to Monday–Friday and says so in the log, so deadlines still move forward.
+The one place that knows about holidays. First the days an administrator entered from the State
+Council's plan (`core.CalendarDay`, in the admin: the plan for a year is published in the autumn before,
+often after the last release of `chinese-calendar`), then the maintained `chinese-calendar` package; for a
+year neither covers, Monday–Friday (logged, and `manage.py check` warns: core.checks), so deadlines still
+move forward.
+
+The entered days are read once and kept for CALENDAR_DAYS_TTL seconds (default 300) per process: a change
+in the admin reaches this process at once and the other processes within that time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -18,13 +25,58 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=8192)
 def is_workday(day: dt.date) -> bool:
+    entered = _entered_days().get(day)
+    return _statutory_workday(day) if entered is None else entered
+
+
+def covered(year: int) -> bool:
+    """Whether the holidays of `year` are known (the package's data, or days entered for it)."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+        return True
+    except NotImplementedError:
+        return any(day.year == year for day in _entered_days())
+
+
+@lru_cache(maxsize=8192)
+def _statutory_workday(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         log.warning("no holiday data for %s; treating Monday-Friday as working days", day.year)
         return day.weekday() < 5
+
+
+_entered: tuple[float, dict[dt.date, bool]] | None = None
+_entered_lock = threading.Lock()
+
+
+def _entered_days() -> dict[dt.date, bool]:
+    global _entered
+    cached = _entered
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < getattr(settings, "CALENDAR_DAYS_TTL", 300):
+        return cached[1]
+    from django.db import DatabaseError, transaction
+
+    from shaobao.core.models import CalendarDay
+
+    try:
+        with transaction.atomic():  # a savepoint: a missing table must not spoil the caller's transaction
+            days = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    except DatabaseError:  # before the migration (the table is not there yet): the package alone
+        return {}
+    with _entered_lock:
+        _entered = (now, days)
+    return days
+
+
+def forget_entered_days(**_) -> None:
+    """A CalendarDay changed (signal receiver), or a test rolled its rows back: read them again."""
+    global _entered
+    with _entered_lock:
+        _entered = None
 
 
 def local_tz() -> ZoneInfo:

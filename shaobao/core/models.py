@@ -135,3 +135,22 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.event_id[:8]}"
+
+
+class CalendarDay(models.Model):
+    """A day the State Council's holiday plan (国务院办公厅关于部分节假日安排的通知) makes a rest day or a
+    working day, entered by an administrator: it overrides `chinese-calendar`, whose data ends with the
+    year it was released in (core.calendar reads these first). One row per day that differs from the
+    package, or, for a year the package does not cover, every holiday and every swapped working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"), help_text=_("Unticked: a rest day (holiday)."))
+    note = models.CharField(_("note"), max_length=60, blank=True, help_text=_("e.g. Spring Festival"))
+
+    class Meta:
+        verbose_name = _("holiday plan day")
+        verbose_name_plural = _("holiday plan days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'rest day'} {self.note}".strip()

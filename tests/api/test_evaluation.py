@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.api.conftest import assert_error
@@ -10,17 +14,21 @@ from tests.api.test_workflow import blow, ok, receive, summons_of
 
 
 @pytest.fixture
-def month_with_a_whistle(world, api_as) -> str:
-    """One whistle whose lead unit reported in on time, the rollup run; returns the month the report-in was due."""
+def month_with_a_whistle(world, api_as):
+    """One whistle whose lead unit reported in on time, the rollup run; yields the month the report-in was due.
+
+    On a fixed Tuesday in mid-month: the report-in is due the next day, which on a month's last day would
+    be a month not begun yet (whose figures are empty)."""
     from shaobao.evaluation.rollup import rollup_recent
 
-    dispatcher, lead = api_as("dispatcher"), api_as("lead_handler")
-    whistle = blow(dispatcher, receive(dispatcher)["id"])
-    summons = summons_of(whistle, "CGZF")
-    ok(lead.post(f"/api/v1/summons/{summons['id']}/report-in"))
-    rollup_recent()
-    due = timezone.datetime.fromisoformat(summons["report_in_due"])
-    return f"{timezone.localtime(due):%Y-%m}"
+    with time_machine.travel(dt.datetime(2026, 11, 17, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        dispatcher, lead = api_as("dispatcher"), api_as("lead_handler")
+        whistle = blow(dispatcher, receive(dispatcher)["id"])
+        summons = summons_of(whistle, "CGZF")
+        ok(lead.post(f"/api/v1/summons/{summons['id']}/report-in"))
+        rollup_recent()
+        due = timezone.datetime.fromisoformat(summons["report_in_due"])
+        yield f"{timezone.localtime(due):%Y-%m}"
 
 
 def test_unit_figures_are_fractions_with_counts(world, api_as, month_with_a_whistle):
