@@ -20,11 +20,21 @@ class Command(BaseCommand):
         parser.add_argument("--collectstatic", action="store_true", help="collect the static files too")
 
     def handle(self, *args, **options) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)  # (call_command skips the system checks)
+        self._warn_database_checks()
         if options["collectstatic"] and not _static_up_to_date():
             call_command("collectstatic", interactive=False, verbosity=0)
         call_command("load_demo", if_empty=True)
         call_command("demo_users", table=True)
+
+    def _warn_database_checks(self) -> None:
+        """What needs an administrator before the pilot goes on, e.g. next year's holiday plan
+        (core.checks): said at every start."""
+        from django.core import checks
+
+        for message in checks.run_checks(tags=[checks.Tags.database], databases=["default"]):
+            if message.level >= checks.WARNING:
+                self.stderr.write(str(message))  # with its hint
 
 
 def _static_up_to_date() -> bool:
