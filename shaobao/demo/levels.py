@@ -6,16 +6,21 @@ Logins (password `shaobao-demo`): `citycoord` (city coordinator; also a district
 districts: the top bar's picker), `miyuncoord`, `miyundispatcher` (鼓楼街道), `twocounties` (a handler of
 the water authorities of both districts), and `h-<unit code>` for every new department (e.g.
 `h-city-swj`, `h-my-swj`). Everything is bulk-created; the calls go through the real actions (a dozen),
-once: a second load leaves them as they are.
+once: a second load leaves them as they are. Five of them are played in the last weeks (`frozen_at`, as the
+simulated month does) with the real sweep run whenever a deadline fell due: an extension request pending,
+one granted, one refused, and two departments overdue with their supervision orders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
+from unittest import mock
 
 from django.utils import timezone
 
+from shaobao.core.calendar import is_workday, local_tz
 from shaobao.demo.users import DEMO_PASSWORD, handler_username
 from shaobao.org.divisions import read_district
 from shaobao.org.models import Division, Membership, Unit, User
@@ -69,7 +74,7 @@ def load_levels(pinggu: Division) -> str:
     return (
         f"多级演示 / levels demo: {CITY_NAME} + {miyun.name} ({len(streets)} streets, {len(communities)} "
         f"communities, {len(units)} departments, {matters and len(matters)} matters, {users} users, "
-        f"{demands} demands, {calls} calls)"
+        f"{demands} demands, {calls})"
     )
 
 
@@ -223,30 +228,64 @@ def _load_demands(streets, communities, matters) -> int:
     return len(rows)
 
 
-def _load_calls(city, pinggu, miyun, miyun_streets) -> int:
-    """A dozen calls through the real actions, in every state a board shows."""
-    from shaobao.calls import actions as a
+CALL_USERS = ["dispatcher", "coordinator", "citycoord", "miyuncoord", "miyundispatcher", "h-cgzf", "h-zjw",
+              "h-swj", "h-city-swj", "h-city-sthj", "h-my-swj", "h-my-cgw", "h-my-zjw", "h-my-sthj"]  # fmt: skip
+FIRST_KEY, CLOCK_KEY = "demo-1", "demo-8"  # the first call of each group: loaded, the group is left as it is
+
+
+def _load_calls(city, pinggu, miyun, miyun_streets) -> str:
+    """A dozen calls through the real actions, in every state a board shows; returns the summary's part."""
     from shaobao.calls.models import Call
 
-    if Call.objects.filter(idempotency_key__startswith="demo-").exists():
-        return Call.objects.filter(idempotency_key__startswith="demo-").count()
-    users = {u.username: u for u in User.objects.filter(
-        username__in=["dispatcher", "coordinator", "citycoord", "miyuncoord", "miyundispatcher", "h-cgzf",
-                      "h-zjw", "h-swj", "h-city-swj", "h-city-sthj", "h-my-swj", "h-my-cgw"])}  # fmt: skip
-    if len(users) < 12:
-        return 0
+    users = {u.username: u for u in User.objects.filter(username__in=CALL_USERS)}
+    if len(users) < len(CALL_USERS):
+        return "0 calls"
     pinggu_street = Division.objects.filter(parent=pinggu, level="street").order_by("code").first()
+    if not Call.objects.filter(idempotency_key=FIRST_KEY).exists():
+        _calls_in_every_state(users, city, pinggu_street, miyun, miyun_streets)
+    if not Call.objects.filter(idempotency_key=CLOCK_KEY).exists():
+        _calls_on_the_clock(users, pinggu_street, miyun_streets[0])
+    return _calls_summary()
+
+
+def _calls_summary() -> str:
+    from django.db.models import Count, Q
+
+    from shaobao.calls.models import Call, CallExtensionRequest, CallSupervisionOrder
+
+    calls = Call.objects.filter(
+        Q(idempotency_key__startswith="demo-") | Q(parent__idempotency_key__startswith="demo-")
+    )
+    ext = dict(
+        CallExtensionRequest.objects.filter(assignment__call__in=calls)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    orders = dict(
+        CallSupervisionOrder.objects.filter(assignment__call__in=calls)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+    )
+    return (
+        f"{calls.count()} calls, {sum(ext.values())} extension requests ({ext.get('pending', 0)} pending, "
+        f"{ext.get('granted', 0)} granted, {ext.get('refused', 0)} refused), "
+        f"{orders.get('supervision', 0)} supervision orders and {orders.get('warning', 0)} warnings"
+    )
+
+
+def _calls_in_every_state(users, city, pinggu_street, miyun, miyun_streets) -> None:
+    from shaobao.calls import actions as a
+    from shaobao.calls.models import Call
     from shaobao.org import acting
 
     city_user = users["citycoord"]
     acting.request_area(city_user, city.code[:4])
-    calls = []
 
     def call(key, who, caller, subject, body, type="routine"):
-        c = a.do_raise_call(actor=users[who], caller_code=caller.code, subject=subject, body=body, type=type,
-                            idempotency_key=f"demo-{key}")  # fmt: skip
-        calls.append(c)
-        return c
+        return a.do_raise_call(actor=users[who], caller_code=caller.code, subject=subject, body=body, type=type,
+                               idempotency_key=f"demo-{key}")  # fmt: skip
 
     def assign(c, who, lead, supporting=()):
         actor = city_user if who == "citycoord" else users[who]
@@ -292,4 +331,127 @@ def _load_calls(city, pinggu, miyun, miyun_streets) -> int:
     finish(got["MY-CGW"], "h-my-cgw", "已拆除")
     a.do_verify(actor=users["miyundispatcher"], call_id=c.pk, passed=True, ratings={"MY-CGW": 3})
     call(7, "miyuncoord", miyun, "跨区公交线路调整", "涉及两区公交线路，需市交通委决定")
-    return len(calls) + 1
+
+
+def _workdays_ago(today: dt.date, days: int) -> dt.date:
+    day = today
+    while days > 0:
+        day -= dt.timedelta(days=1)
+        days -= is_workday(day)
+    return day
+
+
+@contextlib.contextmanager
+def _quiet_calls():
+    """No bell nor e-mail for a simulated past (as in the simulated month): the actions and the sweep
+    imported notify_on_commit by name, so it is silenced where they look it up."""
+    with (
+        mock.patch("shaobao.calls.actions.notify_on_commit", new=lambda *a, **k: None),
+        mock.patch("shaobao.calls.supervision.notify_on_commit", new=lambda *a, **k: None),
+    ):
+        yield
+
+
+def _calls_on_the_clock(users, pinggu_street, miyun_street) -> None:
+    """Five calls of the last weeks, each step at its own moment (working days ago, office hours) through the
+    real actions; before each step, and up to now, the real sweep runs a minute after every warning time
+    and deadline that fell due (as the periodic task would have): the supervision orders are its own."""
+    from shaobao.calls import actions as a
+    from shaobao.calls import supervision
+    from shaobao.calls.models import Call, CallAssignment, CallExtensionRequest
+    from shaobao.demo.month import frozen_at
+
+    tz = local_tz()
+    today = timezone.localdate()
+
+    def at(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(_workdays_ago(today, days_ago), dt.time(hour, minute), tzinfo=tz)
+
+    got: dict = {}
+
+    def raise_call(key, who, caller, subject, body):
+        def step(moment):
+            c = a.do_raise_call(
+                actor=users[who],
+                caller_code=caller.code,
+                subject=subject,
+                body=body,
+                idempotency_key=f"demo-{key}",
+            )
+            Call.objects.filter(pk=c.pk).update(raised_at=moment)  # its default is the real clock
+            got[key] = c
+
+        return step
+
+    def assign(key, who, lead):
+        def step(moment):
+            a.do_assign(actor=users[who], call_id=got[key].pk, lead_unit_code=lead)
+            got[key, "a"] = got[key].assignments.get()
+
+        return step
+
+    def report_in(key, who):
+        return lambda moment: a.do_report_in(actor=users[who], assignment_id=got[key, "a"].pk)
+
+    def ask(key, who, days, reason):
+        def step(moment):
+            ext = a.do_request_extension(
+                actor=users[who], assignment_id=got[key, "a"].pk, days=days, reason=reason
+            )
+            CallExtensionRequest.objects.filter(pk=ext.pk).update(requested_at=moment)
+            got[key, "ext"] = ext
+
+        return step
+
+    def decide(key, who, grant, note):
+        return lambda moment: a.do_decide_extension(
+            actor=users[who], extension_id=got[key, "ext"].pk, grant=grant, note=note
+        )
+
+    steps = [
+        # Pinggu's water authority reports in but has not finished: overdue to finish (supervised).
+        (at(12, 9, 10), raise_call(8, "dispatcher", pinggu_street, "镇域河道淤积清理", "清淤需区水务局专业力量，街道无设备")),
+        (at(12, 9, 40), assign(8, "coordinator", "SWJ")),
+        (at(12, 10, 30), report_in(8, "h-swj")),
+        # Pinggu's housing commission asks for more time: pending at the county centre.
+        (at(3, 9), raise_call(9, "dispatcher", pinggu_street, "农村危房安全鉴定", "需区住建委出具鉴定意见，街道无鉴定资质")),
+        (at(3, 10), assign(9, "coordinator", "ZJW")),
+        (at(3, 11), report_in(9, "h-zjw")),
+        (at(1, 15), ask(9, "h-zjw", 5, "需委托第三方鉴定机构，鉴定报告约需一周出具")),
+        # Miyun's water authority never reports in: warned, then overdue to report in (supervised).
+        (at(3, 14), raise_call(10, "miyundispatcher", miyun_street, "水库上游非法采砂", "涉及水务执法，街道无执法权")),
+        (at(3, 14, 30), assign(10, "miyuncoord", "MY-SWJ")),
+        # Miyun's housing commission: an extension granted (the finish deadline moves by 5 working days).
+        (at(8, 9), raise_call(11, "miyundispatcher", miyun_street, "老旧小区楼体裂缝", "需区住建委组织房屋安全鉴定")),
+        (at(8, 9, 30), assign(11, "miyuncoord", "MY-ZJW")),
+        (at(8, 11), report_in(11, "h-my-zjw")),
+        (at(3, 10), ask(11, "h-my-zjw", 5, "沉降观测需连续记录，数据尚未完整")),
+        (at(2, 16), decide(11, "miyuncoord", True, "同意延期5个工作日，请按新期限办结")),
+        # Miyun's environment bureau: an extension refused (the deadline stands).
+        (at(4, 9), raise_call(12, "miyundispatcher", miyun_street, "餐饮油烟扰民", "涉及环保执法，街道无检测手段")),
+        (at(4, 9, 30), assign(12, "miyuncoord", "MY-STHJ")),
+        (at(4, 10), report_in(12, "h-my-sthj")),
+        (at(2, 10), ask(12, "h-my-sthj", 10, "需等待第三方油烟检测报告")),
+        (at(1, 10), decide(12, "miyuncoord", False, "检测可加急办理，请在原期限内办结")),
+    ]  # fmt: skip
+    steps.sort(key=lambda s: s[0])
+    swept = steps[0][0]
+
+    def sweep_until(moment: dt.datetime) -> None:
+        nonlocal swept
+        clocks = CallAssignment.objects.filter(call__idempotency_key__startswith="demo-").values_list(
+            "report_in_warn_at", "report_in_due", "finish_warn_at", "finish_due"
+        )
+        due = sorted({t for row in clocks for t in row if swept < t <= moment})
+        for t in [*due, moment]:
+            t = min(t + dt.timedelta(minutes=1), moment)
+            with frozen_at(t):
+                supervision.sweep(t)
+        swept = moment
+
+    with _quiet_calls():
+        for moment, step in steps:
+            sweep_until(moment)
+            with frozen_at(moment):
+                step(moment)
+    sweep_until(timezone.now())  # the present: what falls due now is notified as the periodic task would

@@ -61,6 +61,7 @@ def build_report(user, period: Period) -> dict:
             + [_("Overdue")]
             + hour_heads,
             "rate_cols": range(4, 4 + len(RATE_COLUMNS)),
+            "decimal_cols": range(5 + len(RATE_COLUMNS), 5 + len(RATE_COLUMNS) + len(HOUR_COLUMNS)),
             "name_col": 2,
             "rows": [
                 [r["rank"], r.get("change"), r["name"], r["composite"]] + indicator_cells(r["indicators"])
@@ -77,6 +78,7 @@ def build_report(user, period: Period) -> dict:
             + hour_heads
             + [str(f.label) for f in extra_figures],
             "rate_cols": range(6, 6 + len(RATE_COLUMNS)),
+            "decimal_cols": range(7 + len(RATE_COLUMNS), 7 + len(RATE_COLUMNS) + len(HOUR_COLUMNS)),
             "name_col": 2,
             "rows": [
                 [r["rank"], r.get("change"), r["name"], r["composite"], r["bottom_up"], r["objective"]]
@@ -93,6 +95,7 @@ def build_report(user, period: Period) -> dict:
                 "title": _("Matters"),
                 "head": [_("Code"), _("Matter")] + rate_heads + [_("Overdue")] + hour_heads,
                 "rate_cols": range(2, 2 + len(RATE_COLUMNS)),
+                "decimal_cols": range(3 + len(RATE_COLUMNS), 3 + len(RATE_COLUMNS) + len(HOUR_COLUMNS)),
                 "name_col": 1,
                 "rows": [[m["code"], m["name"]] + indicator_cells(m["indicators"]) for m in matters],
             }
@@ -128,14 +131,13 @@ def to_xlsx(report: dict) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in table["rows"]:
             append_row(ws, row)
-        for col in table["rate_cols"]:
-            for cell in ws.iter_rows(min_row=3, min_col=col + 1, max_col=col + 1):
-                cell[0].number_format = "0.0%"
+        # Each table names its columns (0-based): rates as percentages, hours and scores with one decimal.
+        for cols, number_format in ((table["rate_cols"], "0.0%"), (table.get("decimal_cols", ()), "0.0")):
+            for col in cols:
+                for cell in ws.iter_rows(min_row=3, min_col=col + 1, max_col=col + 1):
+                    cell[0].number_format = number_format
         for index, head in enumerate(table["head"], start=1):
             ws.column_dimensions[get_column_letter(index)].width = max(8, min(28, len(str(head)) * 2 + 2))
-            if index > len(table["head"]) - len(HOUR_COLUMNS):
-                for cell in ws.iter_rows(min_row=3, min_col=index, max_col=index):
-                    cell[0].number_format = "0.0"
         ws.freeze_panes = "A3"
         ws.row_dimensions[2].height = 32
     buffer = io.BytesIO()

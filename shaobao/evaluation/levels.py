@@ -156,31 +156,35 @@ def district_below(user, code: str, period: Period) -> dict:
 
 
 def _department_table(title: str, rows: list[dict]) -> dict:
+    """The columns of the page's table (evaluation/_call_departments.html), in its order."""
     return {
         "title": title,
         "head": [
             _("Rank"),
             _("Department"),
-            _("Reported in on time"),
-            _("Finished on time"),
             _("Composite"),
             _("Objective"),
             _("Bottom-up"),
             _("Calls assigned"),
+            _("Reported in on time"),
+            _("Finished on time"),
+            _("Overdue"),
             _("Ratings"),
         ],
-        "rate_cols": range(2, 4),
+        "rate_cols": range(6, 8),
+        "decimal_cols": range(2, 5),
         "name_col": 1,
         "rows": [
             [
                 r["rank"],
                 r["name"],
-                r["report_rate"],
-                r["finish_rate"],
                 r["composite"],
                 r["objective"],
                 r["bottom_up"],
                 r["assigned"],
+                r["report_rate"],
+                r["finish_rate"],
+                r["overdue"],
                 r["ratings"],
             ]
             for r in rows
@@ -206,30 +210,31 @@ def department_report(user, period: Period) -> dict:
 
 def city_report(user, period: Period) -> dict:
     result = city_ranking(user, period)
-    districts = {
+    districts = {  # the page's columns (evaluation/city.html), in its order
         "title": _("District ranking"),
         "head": [
             _("Rank"),
             _("District"),
+            _("Composite"),
             _("Response rate"),
             _("Resolution rate"),
             _("Satisfaction rate"),
-            _("Composite"),
             _("Calls received from streets"),
             _("Closed"),
             _("Calls up to the city"),
             _("County departments on calls"),
         ],
-        "rate_cols": range(2, 5),
+        "rate_cols": range(3, 6),
+        "decimal_cols": (2, 9),
         "name_col": 1,
         "rows": [
             [
                 r["rank"],
                 r["name"],
+                r["composite"],
                 r["response_rate"],
                 r["resolution_rate"],
                 r["satisfaction_rate"],
-                r["composite"],
                 r["calls_received"],
                 r["calls_closed"],
                 r["calls_up"],

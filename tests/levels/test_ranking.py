@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from shaobao.calls import actions, ranking
 from shaobao.calls.models import CallAssignment
@@ -17,6 +19,7 @@ from shaobao.evaluation.indicators import Period, current_weights, table
 from shaobao.evaluation.rollup import rollup_days
 from shaobao.evaluation.scores import street_composite
 from tests.evaluation.scenario import AS_OF, build
+from tests.factories import UnitFactory
 from tests.levels.conftest import fresh
 
 
@@ -157,6 +160,67 @@ def test_the_exports_of_the_levels(city, web_for, path):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(path, {"month": month, "format": "doc"}).status_code == 404
     assert client.get(path, {"month": "2026-13"}).status_code == 400
+
+
+def page_head(html: str, table_id: str) -> list[str]:
+    """The header cells of one table of a page, as shown."""
+    table = html[html.index(f'id="{table_id}"') :]
+    head = table[: table.index("</thead>")]
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+
+
+@pytest.mark.parametrize(
+    ("path", "table_id", "sheet"),
+    [("/evaluation/calls/", "departments", 0), ("/evaluation/city/", "city-departments", 1)],
+)
+def test_the_department_exports_carry_the_pages_columns_overdue_included(
+    city, web_for, path, table_id, sheet
+):
+    from openpyxl import load_workbook
+
+    from shaobao.evaluation.exports import to_pdf
+
+    closed_call(
+        city,
+        lead="CITY-ZJW",
+        score=3,
+        late=True,  # reported in after its deadline: one overdue
+        caller="coordinator",
+        street=city.world.district,
+        centre_user="only_city",
+        handler="city_zjw_handler",
+    )
+    formula = '=HYPERLINK("http://evil.example","x")'  # a department's name is typed by an administrator
+    UnitFactory(code="CITY-EVIL", name=formula, kind="city_department", division=city.city)
+    client = web_for("only_city")
+    month = this_month().label
+    page = client.get(path, {"month": month}).content.decode()
+    head = page_head(page, table_id)
+    with translation.override("zh-hans"):  # the default language: the page's and the export's
+        overdue, report_rate = head.index(_("Overdue")), head.index(_("Reported in on time"))
+
+    xlsx = client.get(path, {"month": month, "format": "xlsx"})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    if path == "/evaluation/city/":  # the districts' sheet follows its page's table too
+        assert [c.value for c in book.worksheets[0][2]] == page_head(page, "districts")
+    ws = book.worksheets[sheet]
+    rows = list(ws.iter_rows(min_row=2))
+    assert [c.value for c in rows[0]] == head
+    by_name = {r[1].value: r for r in rows[1:]}
+    late = by_name["市住房城乡建设委"]
+    assert late[overdue].value == 1
+    assert late[report_rate].value == 0 and late[report_rate].number_format == "0.0%"  # a rate: 0.0%
+    assert (
+        by_name[formula][1].data_type == "s" and by_name[formula][overdue].value == 0
+    )  # text, not a formula
+
+    # The pdf is written from the same tables.
+    report = (levels.department_report if sheet == 0 else levels.city_report)(
+        fresh(city.users["only_city"]), this_month()
+    )
+    table = report["tables"][sheet]
+    assert [str(h) for h in table["head"]] == head
+    assert to_pdf(report).startswith(b"%PDF")
 
 
 def test_the_city_sees_a_district_below_ranked_as_the_district_ranks_it(city, web_for, api_for):
