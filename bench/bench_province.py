@@ -20,8 +20,10 @@ does the last hour's work over all open summonses, the second pass is the steady
 
 Timed (Django's test client / the actions, in a worker process with its own DATABASE_URL): demands received
 through `do_receive_demand` (one process, sequential), a township dispatcher's demand list (first page, a
-state filter, a search, a deep page) and a demand's page, a county's board (/platform/), a month's ranking of
-a county's units and streets and the city's ranking page, the deadline sweep. BENCH_PROVINCE_REUSE=1 keeps
+state filter, a search of the last year and of all time, a deep page) and a demand's page — also in a mass
+event, the township's demands of the month topped up to 10,000 (2,000 small) reposts of one problem — a
+county's board (/platform/), a month's ranking of a county's units and streets and the city's ranking page,
+the deadline sweep. BENCH_PROVINCE_REUSE=1 keeps
 the generated history (re-measure after a code change). By hand:
 `DATABASE_URL=… python bench/bench_province.py --worker --demands 200000 [--full] [--reuse]`.
 """
@@ -761,6 +763,54 @@ def _http_intake(street, dispatcher, requests: int, clients: int = 8) -> dict:
     return {"warm_up": warm, **measured}
 
 
+MASS_EVENT, MASS_EVENT_SMALL = 10_000, 2_000  # the township's demands of the last 30 days, at least
+
+
+def _mass_event(street, dispatcher, size: int) -> dict:
+    """Top the township's demands of the last 30 days up to `size` with reposts of one problem (near-identical
+    texts, placed by coordinates in its grids, one caller in five calling again), through the action as the
+    dispatcher: what a water cut or a flood brings to a township's 12345 line in a few days. Committed, so a
+    re-measure finds them (and tops up only what has left the window)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shaobao.intake.actions import do_receive_demand
+    from shaobao.intake.models import Demand
+    from shaobao.org.models import Grid
+
+    since = timezone.now() - dt.timedelta(days=30)
+    recent = Demand.objects.filter(street=street, received_at__gte=since)
+    missing = max(0, size - recent.count())
+    points = list(Grid.objects.filter(community__parent=street).values_list("min_lat", "min_lng")[:40])
+    started = time.perf_counter()
+    for i in range(missing):
+        lat, lng = points[i % len(points)]
+        do_receive_demand(
+            actor=dispatcher,
+            channel="hotline_12345",
+            kind="complaint",
+            subject="幸福里小区停水",
+            body=f"幸福里小区{i % 30 + 1}号楼从早上开始停水，{i % 12 + 2}个小时了还没来水，家里有老人孩子。",
+            reporter_name="居民",
+            reporter_phone=f"136{i - 4 if i % 5 == 4 else i:08d}",
+            lat=lat + 0.001,
+            lng=lng + 0.001,
+            street_code=street.code,
+        )
+    open_ids = list(
+        recent.filter(state__in=["received", "self_handling"])
+        .exclude(tracking_code__startswith="P")
+        .values_list("id", flat=True)
+    )
+    return {
+        "township_demands_last_30_days": recent.count(),
+        "received_now": missing,
+        "received_seconds": round(time.perf_counter() - started, 1),
+        "open_ids": open_ids,
+    }
+
+
 def worker(n: int, full: bool, reuse: bool) -> dict:
     import datetime as dt
 
@@ -897,7 +947,8 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
     for label, params in (
         ("dispatcher: demand list, first page", {}),
         ("dispatcher: demand list, open ones (state filter)", {"state": "self_handling"}),
-        ("dispatcher: demand list, search a word", {"q": "污水"}),
+        ("dispatcher: demand list, search a word", {"q": "污水"}),  # the last year (the default)
+        ("dispatcher: demand list, search a word in all time", {"q": "污水", "within": "all"}),
         (
             "dispatcher: demand list, search a tracking code",
             {"q": f"P{street_ids[len(street_ids) // 2]:011d}"},
@@ -925,6 +976,15 @@ def worker(n: int, full: bool, reuse: bool) -> dict:
     )
     reads["dispatcher: a demand's page (open ones, routing proposal)"] = _timed_each(detail, open_ids)
     _log(f"detail: {reads['dispatcher: a demand' + chr(39) + 's page (closed ones)']}")
+    # A mass event: the pages of demands among thousands of reposts of one problem in the township this
+    # month (each page looks up the caller's earlier demands and the possible duplicates among them).
+    event = _mass_event(street, dispatcher, MASS_EVENT if full else MASS_EVENT_SMALL)
+    event_ids = event.pop("open_ids")
+    figures["mass_event"] = event
+    reads["dispatcher: a demand's page in a mass event"] = _timed_each(
+        detail, rng.sample(event_ids, min(20, len(event_ids)))
+    )
+    _log(f"mass event {event}: {reads['dispatcher: a demand' + chr(39) + 's page in a mass event']}")
 
     reads["county: board (/platform/)"] = _timed(get(coordinator, "platform:board"), repeat=5)
     _log(f"board: {reads['county: board (/platform/)']}")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shaobao.core.choices import Urgency
 from shaobao.intake.models import Channel, DemandKind, DemandState, Satisfaction
+from shaobao.intake.selectors import DEFAULT_SEARCH_WINDOW, SEARCH_WINDOWS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -100,8 +101,24 @@ class TrackLookupForm(forms.Form):
     code = forms.CharField(label=_("tracking code"), max_length=20)
 
 
+# The search's periods (`selectors.SEARCH_WINDOWS`), as the list's form shows them and its count names them.
+SEARCH_WINDOW_LABELS = {
+    "30": _("last 30 days"),
+    "90": _("last 90 days"),
+    "365": _("last year"),
+    "all": _("all time"),
+}
+assert SEARCH_WINDOW_LABELS.keys() == SEARCH_WINDOWS.keys()  # noqa: S101 - one label per period
+
+
 class DemandFilterForm(forms.Form):
     q = forms.CharField(label=_("search"), required=False)
+    within = forms.ChoiceField(
+        label=_("search in"),
+        choices=list(SEARCH_WINDOW_LABELS.items()),
+        initial=DEFAULT_SEARCH_WINDOW,
+        required=False,
+    )
     state = forms.ChoiceField(label=_("state"), required=False)
     street = forms.ChoiceField(label=_("street/township"), required=False)
     matter = forms.ChoiceField(label=_("matter"), required=False)
@@ -110,6 +127,9 @@ class DemandFilterForm(forms.Form):
 
     def __init__(self, *args, streets=(), matters=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("within"):  # shown as what it is: the default period
+            self.data = self.data.copy()
+            self.data["within"] = DEFAULT_SEARCH_WINDOW
         every = [("", _("all"))]
         self.fields["state"].choices = every + list(DemandState.choices)
         self.fields["channel"].choices = every + list(Channel.choices)

@@ -178,6 +178,9 @@ class Demand(models.Model):
             # A street's demands newest first, read in order and stopped after a page (the street staff's
             # list, intake.selectors.BranchedDemands).
             models.Index(fields=["street", "received_at", "id"], name="demand_street_newest"),
+            # A caller's demands by phone number (`selectors.calls_from`: the intake desk and every demand
+            # page's caller history); without it each page read the township's whole year of demands.
+            models.Index(fields=["reporter_phone", "received_at"], name="demand_caller_newest"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -35,6 +35,38 @@ def _bool(value) -> bool | None:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# How far back a search for words looks, by the list's and the API's `within` (days; None: all time). A word
+# is found by reading every row of the period (no index serves `icontains` on two Chinese characters), so
+# searching a township's whole history grew with the years: 17,500 rows at 25 M demands in a province,
+# 70,000 at 100 M (docs/scale.md). A year is what a dispatcher looks through; all time stays one choice away.
+SEARCH_WINDOWS = {"30": 30, "90": 90, "365": 365, "all": None}
+DEFAULT_SEARCH_WINDOW = "365"
+
+
+def whole_tracking_code(q: str | None) -> str | None:
+    """The tracking code `q` is, if it is one (case and spaces ignored): found whatever its age, through
+    the code's unique index (a resident calls with the code of a demand from years ago)."""
+    code = normalise(q or "")
+    if not code or not Demand.objects.filter(tracking_code=code).exists():
+        return None
+    return code
+
+
+def search_days(q: str | None, within: str | None = None) -> int | None:
+    """How many days back a search for `q` looks: the chosen window (`SEARCH_WINDOWS`, a year by
+    default); None for no search, for all time, and for a whole tracking code."""
+    if not (q and q.strip()) or whole_tracking_code(q):
+        return None
+    return _window_days(within)
+
+
+def _window_days(within: str | None) -> int | None:
+    key = within or DEFAULT_SEARCH_WINDOW
+    if key not in SEARCH_WINDOWS:
+        raise ValueError(f"unknown search window {within!r}")
+    return SEARCH_WINDOWS[key]
+
+
 def filter_demands(
     qs: QuerySet,
     *,
@@ -47,6 +79,7 @@ def filter_demands(
     urgency: str | None = None,
     overdue=None,
     q: str | None = None,
+    within: str | None = None,
     now: dt.datetime | None = None,
     viewer=None,
 ) -> QuerySet:
@@ -54,7 +87,8 @@ def filter_demands(
 
     `q` finds a tracking code from any part of it (case and spaces ignored), words of the subject, body
     or address, and — for a `viewer` who may see reporters (`privacy.reveal_scope`) — the caller's name
-    or part of their phone number."""
+    or part of their phone number, among the demands received in the last `within` days (`search_days`:
+    a year unless "all"). A whole tracking code finds its demand, whatever its age."""
     now = now or timezone.now()
     if state:
         qs = qs.filter(state=state)
@@ -77,7 +111,10 @@ def filter_demands(
     if flag is not None:
         late = Q(state__in=OPEN_STATES, due_at__lte=now)
         qs = qs.filter(late) if flag else qs.exclude(late)
-    if q and q.strip():
+    code = whole_tracking_code(q) if q and q.strip() else None
+    if code:
+        qs = qs.filter(tracking_code=code)
+    elif q and q.strip():
         term = q.strip()
         found = (
             Q(tracking_code__icontains=normalise(term))
@@ -88,6 +125,9 @@ def filter_demands(
         if viewer is not None:
             found |= reporter_search(viewer, term)
         qs = qs.filter(found)
+        days = _window_days(within)
+        if days is not None:
+            qs = qs.filter(received_at__gte=now - dt.timedelta(days=days))
     return qs
 
 

@@ -27,6 +27,7 @@ from shaobao.core.replica import reads_from_replica
 from shaobao.intake import actions, ledger, privacy
 from shaobao.intake.access import access_demand
 from shaobao.intake.forms import (
+    SEARCH_WINDOW_LABELS,
     CallbackForm,
     DemandFilterForm,
     MergeForm,
@@ -38,7 +39,14 @@ from shaobao.intake.forms import (
     VerifyForm,
 )
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import caller_history, calls_from, filter_demands, list_for
+from shaobao.intake.selectors import (
+    DEFAULT_SEARCH_WINDOW,
+    caller_history,
+    calls_from,
+    filter_demands,
+    list_for,
+    search_days,
+)
 from shaobao.intake.states import FINAL_STATES
 from shaobao.intake.views_support import demand_actions, map_context, proposal_for, triage_choices
 from shaobao.org.access import require_member, require_staff
@@ -198,12 +206,18 @@ def demand_list(request):
     require_member(request.user)
     form, qs = _filtered_demands(request, scoped=False)
     page = paginate(request, list_for(request.user, qs, ("street", "matter", "assigned_unit")))
+    searched = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    within = searched.get("within") or DEFAULT_SEARCH_WINDOW
     return render(
         request,
         "intake/demand_list.html",
         {
             "form": form,
             "page": page,
+            # The period a search looked through, named beside the count (None: all time, or no search).
+            "search_window": SEARCH_WINDOW_LABELS[within]
+            if search_days(searched.get("q"), within) is not None
+            else None,
             "may_export": ledger.may_export(request.user),
             "query": request.GET.urlencode(),
         },

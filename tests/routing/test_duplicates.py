@@ -206,6 +206,30 @@ def test_one_query_per_lookup(world, duty_list):
     assert len(ctx.captured_queries) == 1
 
 
+def test_in_a_mass_event_the_lookup_reads_the_newest_reposts_only(world, monkeypatch):
+    """A township flooded with one problem's reposts: on PostgreSQL each band is read newest first down to
+    BAND_DEPTH demands, and only the CANDIDATE_POOL sharing the most bands are joined (SQLite reads all)."""
+    from django.db import connection
+
+    from shaobao.routing import duplicates
+
+    text = dict(subject="整栋楼停水", body="幸福里3号楼从早上开始停水，一直没有恢复，请尽快处理。")
+    flood = [make_demand(world, days_ago=0.01 * (12 - i), **text) for i in range(12)]  # oldest first
+    monkeypatch.setattr(duplicates, "BAND_DEPTH", 3)
+    monkeypatch.setattr(duplicates, "CANDIDATE_POOL", 5)
+    duplicates._lookup_sql.cache_clear()  # the statement holds the bounds
+    try:
+        found = [c.demand_id for c in _find(world, make_demand(world, **text), limit=20)]
+    finally:
+        duplicates._lookup_sql.cache_clear()
+    newest_first = [d.pk for d in reversed(flood)]
+    if connection.vendor == "postgresql":
+        # Identical texts: every band's newest three are the same three, the new demand itself one of them.
+        assert found == newest_first[:2]
+    else:
+        assert sorted(found) == sorted(newest_first)
+
+
 def test_a_demand_without_a_street_is_filed_when_it_is_placed(world):
     from django.core.management import call_command
 

@@ -29,7 +29,7 @@ from shaobao.core.errors import ValidationFailed
 from shaobao.intake import actions, ledger
 from shaobao.intake.access import access_demand
 from shaobao.intake.models import Demand
-from shaobao.intake.selectors import filter_demands
+from shaobao.intake.selectors import DEFAULT_SEARCH_WINDOW, SEARCH_WINDOWS, filter_demands
 from shaobao.org.access import require_member
 from shaobao.routing import desk as _desk
 
@@ -142,6 +142,15 @@ class DemandFilters(Schema):
         " / tracking code (or part of it), subject, body, address; for roles that may see reporters, "
         "also the caller's name or phone (e.g. its last 4 digits)",
     )
+    within: Literal["30", "90", "365", "all"] = Field(
+        DEFAULT_SEARCH_WINDOW,
+        description="q 搜索的时间范围：近 30、90、365 天或 all（全部）；完整查询码不受限 / how far back `q` "
+        "looks: demands received in the last 30, 90 or 365 days (default), or all; a whole tracking code "
+        "is found whatever its age (as the staff list's search)",
+    )
+
+
+assert set(DemandFilters.model_fields["within"].annotation.__args__) == set(SEARCH_WINDOWS)  # noqa: S101
 
 
 @router.get(
