@@ -250,26 +250,28 @@ def city_report(user, period: Period) -> dict:
 def district_below_report(user, code: str, period: Period) -> dict:
     result = district_below(user, code, period)
     name = result["district"]["name"]
+    # The columns in the page's order (evaluation/district_below.html).
     streets = {
         "title": _("Street ranking") + " · " + name,
         "head": [
             _("Rank"),
             _("Street"),
+            _("Composite"),
             _("Response rate"),
             _("Resolution rate"),
             _("Satisfaction rate"),
-            _("Composite"),
         ],
-        "rate_cols": range(2, 5),
+        "rate_cols": range(3, 6),
+        "decimal_cols": (2,),
         "name_col": 1,
         "rows": [
             [
                 r["rank"],
                 r["name"],
+                r["composite"],
                 r["response_rate"],
                 r["resolution_rate"],
                 r["satisfaction_rate"],
-                r["composite"],
             ]
             for r in result["streets"]
         ],
@@ -279,25 +281,26 @@ def district_below_report(user, code: str, period: Period) -> dict:
         "head": [
             _("Rank"),
             _("Unit"),
+            _("Composite"),
+            _("Objective"),
+            _("Bottom-up"),
             _("Response rate"),
             INDICATORS["on_time_rate"][0],
             _("Resolution rate"),
-            _("Objective"),
-            _("Bottom-up"),
-            _("Composite"),
         ],
-        "rate_cols": range(2, 5),
+        "rate_cols": range(5, 8),
+        "decimal_cols": range(2, 5),
         "name_col": 1,
         "rows": [
             [
                 r["rank"],
                 r["name"],
+                r["composite"],
+                r["objective"],
+                r["bottom_up"],
                 r["response_rate"],
                 r["on_time_rate"],
                 r["resolution_rate"],
-                r["objective"],
-                r["bottom_up"],
-                r["composite"],
             ]
             for r in result["units"]
         ],

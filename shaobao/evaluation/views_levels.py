@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from shaobao.core.errors import Forbidden, NotAuthenticated, NotFound
 from shaobao.core.replica import reads_from_replica
 from shaobao.evaluation import exports, levels, selectors
+from shaobao.evaluation.indicators import INDICATORS
 from shaobao.evaluation.views import _bad_period, _picker
 
 
@@ -105,5 +106,10 @@ def district_below(request, code: str):
     return render(
         request,
         "evaluation/district_below.html",
-        {"result": result, "period": period, "picker": _picker(request, period)},
+        {
+            "result": result,
+            "period": period,
+            "picker": _picker(request, period),
+            "on_time_label": INDICATORS["on_time_rate"][0],
+        },
     )

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from shaobao.calls import actions, ranking
 from shaobao.calls.models import CallAssignment
@@ -249,6 +250,12 @@ def test_the_city_sees_a_district_below_ranked_as_the_district_ranks_it(city, we
     )
     xlsx = web_for("only_city").get("/evaluation/city/110117/", {"month": "2026-10", "format": "xlsx"})
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
+    # The export's columns are the page's, in the page's order.
+    sheets = load_workbook(io.BytesIO(xlsx.content)).worksheets
+    for table_id, sheet in zip(("streets", "units"), sheets, strict=True):
+        heads = re.findall(r"<th[^>]*>([^<]+)</th>", html.split(f'id="{table_id}"')[1].split("</thead>")[0])
+        exported = [c.value for c in next(r for r in sheet.iter_rows() if r[0].value == heads[0])]
+        assert [str(h) for h in exported if h is not None] == heads
 
     api = api_for("only_city").get("/api/v1/evaluation/city/districts/110117000000", {"month": "2026-10"})
     assert api.status_code == 200
