@@ -37,7 +37,7 @@ class AdmissionRequestIn(Schema):
     outside: bool = Field(False, description="对外标牌（仅限 signboard）/ a signboard on the outside")
 
 
-class DecideIn(Schema):
+class AdmissionDecideIn(Schema):
     decision: Literal["approve", "refuse"]
     note: str = Field("", max_length=2000, description="理由，不予准入时必填 / reason, required to refuse")
 

@@ -60,7 +60,7 @@ class PowerOut(Schema):
     versions: list[PowerVersionOut] | None = None
 
 
-class NoteIn(Schema):
+class StreetNoteIn(Schema):
     summons: int = Field(..., description="报到单编号 / summons id")
     kind: NoteKindCode = Field(..., description="proposal 处置建议 / urge 统筹督促（街乡领导）")
     text: str = Field(..., min_length=1)
@@ -90,7 +90,7 @@ class RecommendationIn(Schema):
     reason: str = Field(..., min_length=1)
 
 
-class DecideIn(Schema):
+class RecommendationAnswerIn(Schema):
     accepted: bool
     answer: str = Field(..., min_length=1)
 

@@ -20,12 +20,12 @@ PostCode = Literal["team_leader", "first_secretary", "selected_graduate", "villa
 MeasureStateCode = Literal["planned", "in_progress", "done", "dropped"]
 
 
-class DivisionRef(Schema):
+class TeamPlaceRef(Schema):
     code: str
     name: str
 
 
-class MemberIn(Schema):
+class TeamMemberIn(Schema):
     cadre: int = Field(..., description="干部 id（forces）/ the cadre's id")
     force: ForceCode = Field(..., description="领导力量 / 驻村力量 / 专业力量")
     post: PostCode = Field(..., description="队长、第一书记、选调生、村官、专业人员 / the member's post")
@@ -36,7 +36,7 @@ class WorkTeamIn(Schema):
     kind: VillageKindCode = Field(
         ..., description="软弱涣散、治理难点、换届难点、发展落后、低收入户集中 / the village's kind"
     )
-    members: list[MemberIn] = Field(
+    members: list[TeamMemberIn] = Field(
         ..., description="4–5 名队员，须含三类力量 / 4 to 5 members of all three forces"
     )
     name: str = Field(
@@ -45,7 +45,7 @@ class WorkTeamIn(Schema):
     starts_on: date | None = Field(None, description="派驻日期，默认今天 / defaults to today")
 
 
-class MemberOut(Schema):
+class TeamMemberOut(Schema):
     id: int
     cadre: int
     name: str
@@ -87,15 +87,15 @@ class VisitOut(Schema):
 class WorkTeamOut(Schema):
     id: int
     name: str
-    village: DivisionRef
-    street: DivisionRef
+    village: TeamPlaceRef
+    street: TeamPlaceRef
     kind: str
     starts_on: date
     ends_on: date | None
     is_active: bool
     last_reviewed_at: datetime | None
     review_overdue: bool
-    members: list[MemberOut]
+    members: list[TeamMemberOut]
 
 
 class WorkTeamDetailOut(WorkTeamOut):

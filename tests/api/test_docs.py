@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 
 from django.contrib.staticfiles import finders
 from django.test import Client
@@ -67,3 +68,41 @@ def test_openapi_documents_idempotency_key_errors_and_public_tracking(db):
     assert "ErrorOut" in str(receive["responses"]["400"])
     assert not schema["paths"]["/api/v1/track/{code}"]["get"].get("security")
     assert schema["paths"]["/api/v1/units"]["get"]["security"]
+
+
+def test_every_documented_request_body_is_the_one_the_endpoint_validates(db):
+    """Two request schemas of one name (say the admission's and the powers' `DecideIn`) share one
+    component in the OpenAPI document: a client reading it would send the wrong body and get 400."""
+    from shaobao.api.api import api
+
+    documented = json.loads(Client().get("/api/v1/openapi.json").content)
+    components = documented["components"]["schemas"]
+    checked = 0
+    seen: dict[str, set] = {}
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    if model.__ninja_param_source__ != "body":
+                        continue
+                    for field in model.model_fields.values():
+                        body = field.annotation
+                        if not hasattr(body, "model_json_schema"):
+                            continue
+                        url = "/api/v1" + re.sub(r"<\w+:(\w+)>|<(\w+)>", r"{\1\2}", prefix + path)
+                        for method in operation.methods:
+                            spec = documented["paths"][url.replace("//", "/")][method.lower()]
+                            content = spec["requestBody"]["content"]
+                            ref = next(iter(content.values()))["schema"].get("$ref", "")
+                            props = components[ref.rsplit("/", 1)[-1]].get("properties", {})
+                            wanted = body.model_json_schema(by_alias=True).get("properties", {})
+                            assert set(props) == set(wanted), (url, method, body.__name__)
+                            checked += 1
+                # Responses too: one class per component name.
+                for model in (operation.response_models or {}).values():
+                    for field in getattr(model, "model_fields", {}).values():
+                        for cls in (field.annotation, *typing.get_args(field.annotation)):
+                            if hasattr(cls, "model_json_schema"):
+                                seen.setdefault(cls.__name__, set()).add(cls)
+    assert checked > 40
+    assert {name: classes for name, classes in seen.items() if len(classes) > 1} == {}

@@ -13,7 +13,12 @@ from shaobao.admission.models import EntryKind, RequestKind, RequestState
 from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
-from shaobao.api.schemas_admission import AdmissionRequestIn, AdmissionRequestOut, CatalogueEntryOut, DecideIn
+from shaobao.api.schemas_admission import (
+    AdmissionDecideIn,
+    AdmissionRequestIn,
+    AdmissionRequestOut,
+    CatalogueEntryOut,
+)
 from shaobao.core.errors import Forbidden, NotFound, ValidationFailed
 from shaobao.org.models import Division, Unit
 
@@ -106,7 +111,7 @@ def get_request(request: HttpRequest, request_id: int):
     response={200: AdmissionRequestOut, **ACTION_ERRORS},
     summary="审批准入申请 / Approve or refuse an admission request",
 )
-def decide_request(request: HttpRequest, request_id: int, payload: DecideIn):
+def decide_request(request: HttpRequest, request_id: int, payload: AdmissionDecideIn):
     """approve: the item enters the catalogue with its basis and period; refuse: `note` (the reason) is
     required. A request already decided answers 409 `already_decided`, nothing changed."""
     actions.do_decide_request(

@@ -31,7 +31,7 @@ TO_HELP = "YYYY-MM-DD：期间最后一天（含）/ last day of the period, inc
 # --- schemas ---------------------------------------------------------------------------------------
 
 
-class PlaceOut(Schema):
+class CheckinPlaceOut(Schema):
     code: str
     name: str
 
@@ -54,15 +54,15 @@ class OrganisationOut(Schema):
     id: int
     name: str
     unit: str | None
-    community: PlaceOut
-    street: PlaceOut
+    community: CheckinPlaceOut
+    street: CheckinPlaceOut
     skills: str
     resources: str
     checked_in_on: dt.date
     is_active: bool
 
 
-class MemberIn(Schema):
+class CheckinMemberIn(Schema):
     community: str = Field(..., description="居住地社区代码 / code of the community where the member lives")
     name: str = Field(..., max_length=60)
     phone: str = Field(..., max_length=20)
@@ -77,13 +77,13 @@ class MemberIn(Schema):
     checked_in_on: dt.date | None = None
 
 
-class MemberOut(Schema):
+class CheckinMemberOut(Schema):
     id: int
     name: str = Field(..., description="无权查看时为掩码 / masked unless you manage the community")
     phone: str = Field(..., description="掩码 / masked (unmask on the member page, logged)")
     kind: MemberKind
-    community: PlaceOut
-    street: PlaceOut
+    community: CheckinPlaceOut
+    street: CheckinPlaceOut
     organisation: int | None
     employer: str
     skills: str
@@ -108,7 +108,7 @@ class RecordOut(Schema):
     id: int
     member: int
     organisation: int | None
-    community: PlaceOut
+    community: CheckinPlaceOut
     need: int | None
     what: str
     hours: Decimal
@@ -259,7 +259,7 @@ class MemberFilters(Filters):
 
 @router.get(
     "/checkins/members",
-    response={200: list[MemberOut], **LIST_ERRORS},
+    response={200: list[CheckinMemberOut], **LIST_ERRORS},
     summary="报到成员 / Checked-in members",
 )
 @paginate(PagePagination)
@@ -282,12 +282,12 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]):
 
 @router.post(
     "/checkins/members",
-    response={201: MemberOut, **CREATE_ERRORS},
+    response={201: CheckinMemberOut, **CREATE_ERRORS},
     summary="成员报到 / Check a member in",
     description="400 `community: already_checked_in` when the same phone or account is checked in to that "
     "community already; nothing is written.",
 )
-def create_member(request: HttpRequest, payload: MemberIn):
+def create_member(request: HttpRequest, payload: CheckinMemberIn):
     member = actions.do_check_in_member(
         actor=request.user,
         community_code=payload.community,
@@ -336,8 +336,8 @@ class CheckinOut(Schema):
     type: CheckinType
     id: int
     name: str = Field(..., description="成员姓名无权查看时为掩码 / a member's name masked unless you manage")
-    community: PlaceOut
-    street: PlaceOut
+    community: CheckinPlaceOut
+    street: CheckinPlaceOut
     skills: str
     resources: str
     checked_in_on: dt.date

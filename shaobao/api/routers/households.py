@@ -21,7 +21,7 @@ LIST_ERRORS = error_responses(400, 401, 403)
 CREATE_ERRORS = error_responses(400, 401, 403, 404)
 
 
-class PlaceOut(Schema):
+class HouseholdPlaceOut(Schema):
     code: str
     name: str
 
@@ -40,8 +40,8 @@ class WorkerOut(Schema):
     id: int
     username: str
     name: str
-    grid: PlaceOut
-    street: PlaceOut
+    grid: HouseholdPlaceOut
+    street: HouseholdPlaceOut
     micro_grid: str | None
     kind: WorkerKind
     since: dt.date
@@ -64,8 +64,8 @@ class HouseholdOut(Schema):
     head_name: str = Field(..., description="掩码 / masked (unmask on the page, logged)")
     head_phone: str = Field(..., description="掩码 / masked (unmask on the page, logged)")
     persons: int
-    grid: PlaceOut
-    street: PlaceOut
+    grid: HouseholdPlaceOut
+    street: HouseholdPlaceOut
     micro_grid: str | None
     group: int | None
 
@@ -83,8 +83,8 @@ class GroupIn(Schema):
 class GroupOut(Schema):
     id: int
     name: str
-    grid: PlaceOut
-    street: PlaceOut
+    grid: HouseholdPlaceOut
+    street: HouseholdPlaceOut
     lead: int | None
     lead_username: str | None
     households: int
@@ -323,7 +323,7 @@ def create_tap(request: HttpRequest, broadcast_id: int, payload: TapIn):
 
 
 class BoardRowOut(Schema):
-    grid: PlaceOut
+    grid: HouseholdPlaceOut
     street: str
     households: int
     persons: int

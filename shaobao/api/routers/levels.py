@@ -86,7 +86,7 @@ CallStateCode = Literal["raised", "assigned", "handling", "called_up", "fed_back
 AssignmentState = Literal["summoned", "disputed", "reported_in", "finished", "withdrawn"]
 
 
-class DivisionRef(Schema):
+class LevelDivisionRef(Schema):
     code: str
     name: str
     level: str
@@ -133,8 +133,8 @@ class RatingOut(Schema):
 
 class CallOut(Schema):
     id: int
-    caller: DivisionRef
-    centre: DivisionRef
+    caller: LevelDivisionRef
+    centre: LevelDivisionRef
     level: Literal["county", "city"]
     type: CallType
     subject: str
@@ -177,7 +177,7 @@ class AssignIn(Schema):
     note: str = ""
 
 
-class NoteIn(Schema):
+class CallNoteIn(Schema):
     note: str = Field(min_length=1)
 
 
@@ -185,13 +185,13 @@ class ReasonIn(Schema):
     reason: str = Field(min_length=1)
 
 
-class ArbitrateIn(Schema):
+class CallArbitrateIn(Schema):
     decision: Literal["uphold", "reject"]
     reassign_to: str | None = None
     note: str = ""
 
 
-class VerifyIn(Schema):
+class CallVerifyIn(Schema):
     passed: bool
     note: str = ""
     ratings: dict[str, int] = Field(
@@ -374,7 +374,7 @@ def assign_call(request: HttpRequest, call_id: int, payload: AssignIn):
 @router.post(
     "/calls/{call_id}/call-up", response={200: CallOut, **ACTION_ERRORS}, summary="上呼市级 / Call the city"
 )
-def call_up(request: HttpRequest, call_id: int, payload: NoteIn):
+def call_up(request: HttpRequest, call_id: int, payload: CallNoteIn):
     """The county centre carries a township's call up to the city; the city's verified answer feeds it back."""
     return call_detail(call_actions.do_call_up(actor=request.user, call_id=call_id, note=payload.note))
 
@@ -384,7 +384,7 @@ def call_up(request: HttpRequest, call_id: int, payload: NoteIn):
     response={200: CallOut, **ACTION_ERRORS},
     summary="核验并评价 / Verify and rate",
 )
-def verify_call(request: HttpRequest, call_id: int, payload: VerifyIn):
+def verify_call(request: HttpRequest, call_id: int, payload: CallVerifyIn):
     """The caller verifies: passed closes the call with a 1–5 rating of each assigned department
     (`ratings.<code>` named on a missing or bad score); failed sends it back."""
     call = call_actions.do_verify(
@@ -418,7 +418,7 @@ def dispute(request: HttpRequest, assignment_id: int, payload: ReasonIn):
     response={200: CallOut, **ACTION_ERRORS},
     summary="裁定异议 / Arbitrate",
 )
-def arbitrate(request: HttpRequest, assignment_id: int, payload: ArbitrateIn):
+def arbitrate(request: HttpRequest, assignment_id: int, payload: CallArbitrateIn):
     call_actions.do_arbitrate(
         actor=request.user,
         assignment_id=assignment_id,
@@ -434,7 +434,7 @@ def arbitrate(request: HttpRequest, assignment_id: int, payload: ArbitrateIn):
     response={200: CallOut, **ACTION_ERRORS},
     summary="办结反馈 / Finish",
 )
-def finish(request: HttpRequest, assignment_id: int, payload: NoteIn):
+def finish(request: HttpRequest, assignment_id: int, payload: CallNoteIn):
     call_actions.do_finish(actor=request.user, assignment_id=assignment_id, note=payload.note)
     return call_detail(access_assignment(request.user, assignment_id).call)
 

@@ -12,14 +12,14 @@ from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.api.schemas_powers import (
     AnswerIn,
-    DecideIn,
-    NoteIn,
     NoteOut,
     PowerIn,
     PowerOut,
+    RecommendationAnswerIn,
     RecommendationIn,
     RecommendationOut,
     StaffOut,
+    StreetNoteIn,
     WithdrawIn,
 )
 from shaobao.org.access import require_staff
@@ -188,7 +188,7 @@ def list_notes(request: HttpRequest, filters: Query[NoteFilters]):
 @router.post(
     "/street-notes", response={201: NoteOut, **ACTION_ERRORS}, summary="提出处置建议或督促 / File a note"
 )
-def file_note(request: HttpRequest, payload: NoteIn):
+def file_note(request: HttpRequest, payload: StreetNoteIn):
     """`proposal`: the street's dispatchers and leaders; `urge`: its leaders (counts in the unit's evaluation).
     The summons must be open (409 otherwise)."""
     note = actions.do_file_note(
@@ -295,7 +295,7 @@ def file_recommendation(request: HttpRequest, payload: RecommendationIn):
     response={200: RecommendationOut, **ACTION_ERRORS},
     summary="部门答复 / Answer",
 )
-def answer_recommendation(request: HttpRequest, rec_id: int, payload: DecideIn):
+def answer_recommendation(request: HttpRequest, rec_id: int, payload: RecommendationAnswerIn):
     """The department accepts or declines once; a second answer is 409."""
     rec = actions.do_answer_recommendation(
         actor=request.user, recommendation_id=rec_id, accepted=payload.accepted, answer=payload.answer

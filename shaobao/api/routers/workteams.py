@@ -15,10 +15,10 @@ from shaobao.api.schemas_workteams import (
     MeasureIn,
     MeasureOut,
     MeasureStateIn,
-    MemberIn,
-    MemberOut,
     ReviewIn,
     ReviewOut,
+    TeamMemberIn,
+    TeamMemberOut,
     VillageKindCode,
     VisitIn,
     VisitOut,
@@ -218,10 +218,10 @@ def get_team(request: HttpRequest, team_id: int):
 
 @router.post(
     "/work-teams/{team_id}/members",
-    response={201: MemberOut, **ACTION_ERRORS},
+    response={201: TeamMemberOut, **ACTION_ERRORS},
     summary="增加队员 / Add a member (the district)",
 )
-def add_member(request: HttpRequest, team_id: int, payload: MemberIn):
+def add_member(request: HttpRequest, team_id: int, payload: TeamMemberIn):
     """The cadre is deployed to the village (forces' deploy action: one host at a time, the deployed_cadre
     role). 400 naming the field: a sixth member (`members`, code `team_size`), a post of another force
     (`member.post`), a cadre on another team or deployed elsewhere (`cadre`); 409 for a withdrawn team."""
@@ -234,7 +234,7 @@ def add_member(request: HttpRequest, team_id: int, payload: MemberIn):
 
 @router.post(
     "/work-teams/{team_id}/members/{member_id}/leave",
-    response={200: MemberOut, **ACTION_ERRORS},
+    response={200: TeamMemberOut, **ACTION_ERRORS},
     summary="队员离队 / A member leaves the team (the district)",
 )
 def remove_member(request: HttpRequest, team_id: int, member_id: int):
