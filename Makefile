@@ -56,6 +56,7 @@ run: deps
 	  echo "Shaobao: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/v1/docs)"; \
 	  echo "Logs: $$VAR/server.log, $$VAR/worker.log   (Ctrl-C stops the server and the worker)"; \
 	  trap 'kill 0' EXIT INT TERM; \
+	  export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	  $(PY) manage.py run_huey --quiet >> "$$VAR/worker.log" 2>&1 & \
 	  PORT=$(PORT) CONN_MAX_AGE=$${CONN_MAX_AGE:-600} $(VENV)/bin/gunicorn -c config/gunicorn.py
 
@@ -65,6 +66,7 @@ dev: deps
 	@VAR=$$(DEBUG=1 $(PY) -c 'import config.settings as s; print(s.VAR_DIR)') || exit 1; \
 	  echo "Shaobao (development, DEBUG=1): http://127.0.0.1:$(PORT)/   worker log: $$VAR/worker.log"; \
 	  trap 'kill 0' EXIT INT TERM; \
+	  export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	  DEBUG=1 $(PY) manage.py run_huey --quiet >> "$$VAR/worker.log" 2>&1 & \
 	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
