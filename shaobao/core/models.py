@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shaobao.core.messages import render, render_html
 
@@ -20,8 +21,9 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    from_state = models.CharField(_("from"), max_length=40, blank=True)
-    to_state = models.CharField(_("to"), max_length=40, blank=True)
+    # A context: the plain "from"/"to" label periods (起/止) on the other apps' forms.
+    from_state = models.CharField(pgettext_lazy("event state", "from"), max_length=40, blank=True)
+    to_state = models.CharField(pgettext_lazy("event state", "to"), max_length=40, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 

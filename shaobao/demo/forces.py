@@ -288,3 +288,59 @@ def load_forces(district: Division, *, today: dt.date | None = None) -> ForcesLo
             for d in at_street
         )
     return result
+
+
+def load_forces_in_the_chain(district: Division) -> str:
+    """After the simulated month: the forces in the whistle chain, through the real actions. 滨河街道's
+    dispatcher gives the demo cadre a demand the street handles itself and a supporting hand on one of its
+    open whistles, and 平粮社区 publishes that demand as a need for its checked-in members. Nothing when the
+    month left no such demand or whistle; a second load adds nothing."""
+    from shaobao.checkin.actions import do_publish_need
+    from shaobao.checkin.models import Need, NeedKind
+    from shaobao.forces.actions import do_assign_task
+    from shaobao.forces.models import TaskKind
+    from shaobao.intake.models import Demand, DemandState
+    from shaobao.whistles.models import Whistle, WhistleState
+
+    street = Division.objects.filter(code=DEMO_STREET, parent=district).first()
+    dispatcher = User.objects.filter(username="dispatcher").first()
+    deployment = (
+        Deployment.objects.filter(cadre__user__username=CADRE_USERNAME, host=street, ends_on__isnull=True)
+        .order_by("-starts_on")
+        .first()
+    )
+    if street is None or dispatcher is None or deployment is None:
+        return ""
+    if CadreTask.objects.filter(deployment=deployment).exclude(kind=TaskKind.GENERAL).exists():
+        return "下沉干部已接入吹哨链条 / forces already in the chain"
+    demand = Demand.objects.filter(street=street, state=DemandState.SELF_HANDLING).order_by("id").first()
+    whistle = Whistle.objects.filter(street=street).exclude(state=WhistleState.CLOSED).order_by("-id").first()
+    done = []
+    if demand is not None:
+        do_assign_task(
+            actor=dispatcher,
+            deployment_id=deployment.pk,
+            demand_id=demand.pk,
+            details="请到现场核实，处理后在任务页报告",
+        )
+        done.append(f"demand {demand.tracking_code}")
+        community = demand.community if demand.community_id else None
+        if community is not None and not Need.objects.filter(demand=demand).exists():
+            do_publish_need(
+                actor=dispatcher,
+                community_code=community.code,
+                title=f"协助处置：{demand.subject}"[:100],
+                kind=NeedKind.SELF_HANDLED_DEMAND,
+                places=2,
+                demand_id=demand.pk,
+            )
+            done.append(f"need in {community.name}")
+    if whistle is not None:
+        do_assign_task(
+            actor=dispatcher,
+            deployment_id=deployment.pk,
+            whistle_id=whistle.pk,
+            details="配合牵头部门现场处置",
+        )
+        done.append(f"whistle #{whistle.pk}")
+    return f"下沉干部接入吹哨链条 / forces in the chain: {', '.join(done) or 'nothing to give'}"

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shaobao.forces.models import AssessorKind, DeploymentMode
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO values whatever the language: a date input drops a value in the zh format (2026/12/01).
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 ACTIVE_CHOICES = [("", _("all")), ("active", _("deployed now")), ("ended", _("ended"))]
 
 

@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shaobao.core.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from shaobao.core.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
 from shaobao.forces import access, actions, exports, selectors
 from shaobao.forces.forms import (
     ASSESSOR_KIND_CHOICES,
@@ -64,12 +65,30 @@ def forces_view(view=None, *, staff: bool = True):
     return decorate(view) if view else decorate
 
 
+def _in_language(text) -> str:
+    """The active language's half of an action's "中文 / English" message: a page speaks one language."""
+    zh, sep, en = str(text).partition(" / ")
+    if not sep:
+        return str(text)
+    return zh if (get_language() or "").startswith("zh") else en
+
+
 def _act(request, do, **kwargs):
     try:
         return do(actor=request.user, **kwargs), None
     except NotFound:
         raise
     except DomainError as exc:
+        # The API keeps "中文 / English" and field codes; the page shows its own language: each named field's
+        # message (`page_fields`, codes left out) and a message naming them (`page_message`, error_text's).
+        exc.page_fields = {k: _in_language(v) for k, v in exc.fields.items() if " / " in str(v)}
+        head = _in_language(exc.message)
+        if isinstance(exc, Conflict) and exc.code in {"illegal_transition", "conflict"}:
+            head = f"{_('The state changed; reload the page.')} {head}"
+        details = " ".join(exc.page_fields.values())
+        exc.page_message = (
+            _("%(message)s: %(details)s") % {"message": head, "details": details} if details else head
+        )
         return None, exc
 
 
@@ -148,10 +167,10 @@ FIELD_ALIASES = {"host_code": "host", "cadre_id": "cadre", "village_post_id": "v
 def _field_errors(form, exc: DomainError) -> None:
     """Each field the action named gets the message; the rest on top."""
     placed = False
-    for name in exc.fields:
-        name = FIELD_ALIASES.get(name, name)
+    for key in exc.fields:
+        name = FIELD_ALIASES.get(key, key)
         if name in form.fields:
-            form.add_error(name, exc.message)
+            form.add_error(name, exc.page_fields.get(key) or _in_language(exc.message))
             placed = True
     if not placed:
         form.add_error(None, error_text(exc))
@@ -513,10 +532,21 @@ def new_assessment(request):
             if exc is None:
                 messages.success(request, _("Assessment recorded."))
                 return redirect("forces:assessment_detail", round_.pk)
-            errors, status = exc.fields, exc.status
-            messages.error(request, error_text(exc))
+            errors, status = exc.page_fields, exc.status
+            # The panel's and the scores' errors stand by their fieldsets; the bar names the others.
+            rest = [v for k, v in errors.items() if k not in ("assessors", "scores") and "[" not in k]
+            head = _in_language(exc.message)
+            messages.error(
+                request,
+                _("%(message)s: %(details)s") % {"message": head, "details": " ".join(rest)}
+                if rest
+                else head,
+            )
     elif request.method == "POST":
         status = form_errors(request, form)
+    for d in cadres:  # what was typed stays on the form after a refusal
+        d.score_value = request.POST.get(f"score_{d.pk}", "")
+        d.comment_value = request.POST.get(f"comment_{d.pk}", "")
     rows = [
         {
             "i": i,

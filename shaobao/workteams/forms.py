@@ -44,7 +44,9 @@ class MeasureStateForm(forms.Form):
 class VisitForm(forms.Form):
     household = forms.CharField(label=_("household"), max_length=60)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
-    visited_on = forms.DateField(label=_("date of the visit"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_("date of the visit"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     notes = forms.CharField(label=_("notes"), required=False, widget=_ROWS2)
 
 

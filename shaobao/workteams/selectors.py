@@ -108,10 +108,12 @@ def filter_teams(
     q: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    unit: str | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[WorkTeam]:
     """The list filters. Street and village are division codes (short or 12-digit); the period keeps the
-    teams in the villages at any time between `date_from` and `date_to`."""
+    teams in the villages at any time between `date_from` and `date_to`; `unit` the teams where a present
+    member was sent by that unit (its code, or `reserve` for the reserve pool)."""
     if street:
         teams = teams.filter(street__code=street.ljust(12, "0"))
     if village:
@@ -131,6 +133,10 @@ def filter_teams(
         teams = teams.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=date_from))
     if date_to:
         teams = teams.filter(starts_on__lte=date_to)
+    if unit:
+        sent = Q(cadre__unit__isnull=True) if unit == "reserve" else Q(cadre__unit__code=unit)
+        present = WorkTeamMember.objects.filter(sent, left_on__isnull=True)
+        teams = teams.filter(pk__in=present.values("team_id"))
     return teams
 
 

@@ -113,6 +113,10 @@ def test_list_is_scoped_paginated_and_filtered(world, teams, api_as):
     assert ids(api_as("supporting_handler")) == set()
     assert ids(coordinator, street=world.street_a.code[:9]) == {a}
     assert ids(coordinator, host=world.community_b1.code) == {b}
+    assert ids(coordinator, host=world.street_a.code) == {a}  # a street: the teams in its villages
+    assert ids(coordinator, host="999999999999") == set()
+    assert ids(coordinator, unit=world.lead_unit.code) == {a}  # team A's first three came from the unit
+    assert ids(coordinator, unit="reserve") == {a, b}
     assert ids(coordinator, kind="weak_and_lax") == {a}
     assert ids(coordinator, overdue="true") == {b}
     assert ids(coordinator, to=(today() - dt.timedelta(days=1)).isoformat()) == set()
@@ -121,7 +125,7 @@ def test_list_is_scoped_paginated_and_filtered(world, teams, api_as):
     assert page["count"] == 2 and len(page["results"]) == 1 and page["next"]
     assert "kind" in assert_error(coordinator.get(URL, {"kind": "poor"}), 400)["fields"]
     err = assert_error(coordinator.get(URL, {"from": "2026-03-01", "to": "2026-02-01"}), 400)
-    assert "to" in err["fields"]
+    assert err["fields"] == {"to": "before_from"}  # a stable code, as on the other lists
     assert_error(api_as("resident").get(URL), 403)
 
 

@@ -127,3 +127,39 @@ def test_forces_pages_speak_one_language(live_server, world, forces, browser):
             ]
         context.close()
     assert problems == []
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("zh-hans", DESKTOP), ("en", PHONE)])
+def test_street_leader_assesses_with_a_third_from_the_grassroots(
+    language, viewport, live_server, world, forces, browser
+):
+    """The panel with too few grassroots assessors is refused in the page's language, with the scores typed kept;
+    one more grassroots assessor and the round is recorded."""
+    from shaobao.forces.models import AssessmentRound
+
+    base = live_server.url
+    user_data = user_data_from_database()
+    context = context_for(browser, base, viewport, language)
+    page = context.new_page()
+    log_in(page, base, "street_leader")
+    page.goto(f"{base}/forces/assessments/new/")
+    page.select_option("#assessment-form select[name=host]", world.street_a.code)
+    page.click("#assessment-form button[type=submit]")  # the period is filled in: this month up to today
+    score = page.locator(f"input[name=score_{forces.deployment.pk}]")
+    expect(score).to_be_visible()
+    for i, kind in enumerate(["village_party_secretary", "street_official", "street_official", "other"]):
+        page.fill(f"input[name=assessor_name_{i}]", f"评议人{i}")
+        page.select_option(f"select[name=assessor_kind_{i}]", kind)
+    score.fill("91")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#assessment-form button[type=submit]")
+    expect(page.locator("#assessors-error")).to_be_visible()
+    assert problems_on(page, language, ALLOWED_ASCII, viewport is PHONE, user_data) == []
+    assert page.input_value(f"input[name=score_{forces.deployment.pk}]") == "91"
+    assert not AssessmentRound.objects.exists()
+    page.select_option("select[name=assessor_kind_3]", "peoples_congress_deputy")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#assessment-form button[type=submit]")
+    expect(page.locator("ul.messages li.success")).to_be_visible()
+    assert AssessmentRound.objects.get().scores.get().score == 91
+    context.close()

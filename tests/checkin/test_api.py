@@ -66,6 +66,37 @@ def test_an_unknown_kind_is_400_naming_kind(api, ci):
     assert MemberCheckin.objects.count() == 2
 
 
+def test_an_unknown_kind_in_a_list_filter_is_400_naming_kind(api, ci):
+    for url in ("/api/v1/checkins/members", "/api/v1/checkins"):
+        assert "kind" in assert_error(api("dispatcher").get(url, {"kind": "astronaut"}), 400)["fields"]
+
+
+def test_lists_filter_by_host_a_street_or_a_community(api, ci, world):
+    coordinator = api("coordinator")
+    created = coordinator.post(
+        "/api/v1/checkins/members",
+        {"community": world.community_b1.code, "name": "赵六", "phone": "13700007777"},
+    )
+    assert created.status_code == 201
+    elsewhere = created.json()["id"]
+
+    def members(url, host):
+        rows = coordinator.get(url, {"host": host, "type": "member"}).json()["results"]
+        return {r["id"] for r in rows}
+
+    for url in ("/api/v1/checkins/members", "/api/v1/checkins"):
+        assert members(url, world.street_a.code) == {ci.member.pk, ci.rider.pk}
+        assert members(url, world.community_a1.code) == {ci.member.pk, ci.rider.pk}
+        assert members(url, world.community_b1.code) == {elsewhere}
+        assert members(url, "999999999999") == set()
+    organisations = coordinator.get("/api/v1/checkins/organisations", {"host": world.street_b.code}).json()
+    assert organisations["count"] == 0
+    actions.do_record_service(actor=ci.users["member_user"], what="义务理发", hours="1")
+    records = coordinator.get("/api/v1/service-records", {"host": world.street_a.code}).json()
+    assert records["count"] == 1
+    assert coordinator.get("/api/v1/service-records", {"host": world.street_b.code}).json()["count"] == 0
+
+
 def test_a_period_that_ends_before_it_starts_is_400(api, ci):
     response = api("dispatcher").get("/api/v1/service-records", {"from": "2026-05-10", "to": "2026-05-01"})
     assert assert_error(response, 400)["fields"] == {"to": "before_from"}

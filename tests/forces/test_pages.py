@@ -146,6 +146,48 @@ def test_assessment_page_refuses_too_few_grassroots_and_names_the_field(forces, 
     assert r.status_code == 302 and AssessmentRound.objects.get().scores.get().score == 90
 
 
+def test_assessment_refusal_speaks_the_pages_language_and_keeps_the_scores(forces, world):
+    today = forces.today
+    post = {
+        "host": world.street_a.code,
+        "title": "考核",
+        "starts_on": today - dt.timedelta(days=10),
+        "ends_on": today,
+        "assessor_name_0": "甲",
+        "assessor_kind_0": "street_official",
+        "assessor_name_1": "乙",
+        "assessor_kind_1": "village_party_secretary",
+        "assessor_name_2": "丙",
+        "assessor_kind_2": "other",
+        "assessor_name_3": "丁",
+        "assessor_kind_3": "other",
+        f"score_{forces.deployment.pk}": "87.5",
+        f"comment_{forces.deployment.pk}": "认真",
+    }
+    for language, wanted, foreign in (
+        ("en", "At least one third of the assessors", "基层评议人"),
+        ("zh-hans", "基层评议人", "At least one third"),
+    ):
+        c = client_for(world.users["street_leader"])
+        c.cookies["django_language"] = language
+        html = c.post("/forces/assessments/new/", post).content.decode()
+        assert wanted in html and foreign not in html, language
+        assert 'value="87.5"' in html and 'value="认真"' in html  # nothing to type again
+    assert not AssessmentRound.objects.exists()
+
+
+def test_date_fields_carry_iso_values_in_chinese(forces, world):
+    """A date input drops a value it cannot read (2026/12/01): the period must come as 2026-12-01."""
+    c = client_for(world.users["street_leader"])
+    c.cookies["django_language"] = "zh-hans"
+    html = c.get("/forces/assessments/new/").content.decode()
+    first = forces.today.replace(day=1).isoformat()
+    assert f'name="starts_on" value="{first}"' in html
+    assert f'name="ends_on" value="{forces.today.isoformat()}"' in html
+    # The period's labels: 起/止, not the audit record's "原状态" (from state).
+    assert ">起<" in html.replace("<span", "<") and "原状态" not in html
+
+
 def test_reports_and_export(forces, world):
     PresenceLog.objects.create(deployment=forces.deployment, cadre=forces.cadre, day=forces.today)
     c = client_for(world.users["coordinator"])

@@ -239,3 +239,12 @@ def test_the_coordinator_changes_members_on_the_team_page(client, world, teams):
     assert (
         client.post(f"{url}members/", {"cadre": teams.spare[1].pk, "post": "specialist"}).status_code == 403
     )
+
+
+def test_the_visit_form_offers_today_in_chinese(client, teams):
+    """A date input drops a value written the zh way (2026/12/05): the visit's day comes as 2026-12-05, so a
+    member on a phone records today's visit without picking the date."""
+    client.force_login(teams.member)
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(f"/work-teams/{teams.team_a.pk}/").content.decode()
+    assert f'name="visited_on" value="{actions.today().isoformat()}"' in html

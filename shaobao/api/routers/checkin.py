@@ -8,6 +8,7 @@ written).
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -19,6 +20,7 @@ from shaobao.checkin import actions, privacy, selectors
 from shaobao.checkin.access import access_record, reach, require_checkin_staff, require_checkin_user
 from shaobao.checkin.models import MemberCheckin, MemberKind, OrganisationCheckin, RecordState, ServiceRecord
 from shaobao.core.errors import ValidationFailed
+from shaobao.org.models import Division
 
 router = Router(tags=["checkin 双报到"])
 
@@ -193,11 +195,26 @@ class _Mapped:
 
 
 class Filters(Schema):
+    host: str | None = Field(
+        None, description="区划代码（街乡或社区，含下级）/ a street's or a community's code (and below)"
+    )
     community: str | None = Field(None, description="社区代码 / community code")
     street: str | None = Field(None, description="街乡代码 / street code")
     unit: str | None = Field(None, description="单位代码 / unit code (the organisation's unit)")
     date_from: dt.date | None = Field(None, alias="from", description=FROM_HELP)
     date_to: dt.date | None = Field(None, alias="to", description=TO_HELP)
+
+
+def _hosted(qs, filters: Filters):
+    """`host`: the check-ins (or services) in a street's or a community's territory; an unknown code, none."""
+    if not filters.host:
+        return qs
+    host = (
+        Division.objects.filter(code=Division.full_code(filters.host)).first()
+        if filters.host.isdigit()
+        else None
+    )
+    return qs.filter(community__code__startswith=host.prefix) if host else qs.none()
 
 
 def _period(filters: Filters) -> dict:
@@ -221,8 +238,14 @@ def list_organisations(request: HttpRequest, filters: Query[Filters]):
     """Scoped like the pages; `from`/`to` filter the check-in date."""
     require_checkin_staff(request.user)
     period = _period(filters)
-    qs = selectors.organisations_for(
-        request.user, community=filters.community or "", street=filters.street or "", unit=filters.unit or ""
+    qs = _hosted(
+        selectors.organisations_for(
+            request.user,
+            community=filters.community or "",
+            street=filters.street or "",
+            unit=filters.unit or "",
+        ),
+        filters,
     )
     if period["date_from"]:
         qs = qs.filter(checked_in_on__gte=period["date_from"])
@@ -250,9 +273,15 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn):
     return Status(201, _org(org))
 
 
+MemberKindFilter = Literal[
+    "party_member", "courier", "delivery_rider", "ride_hailing_driver", "new_employment"
+]
+assert set(MemberKindFilter.__args__) == {*MemberKind.values, "new_employment"}  # noqa: S101 - every kind
+
+
 class MemberFilters(Filters):
     organisation: int | None = Field(None, description="报到组织编号 / organisation id")
-    kind: str | None = Field(
+    kind: MemberKindFilter | None = Field(
         None, description="成员类别，或 new_employment 表示新就业群体 / a member kind, or new_employment"
     )
 
@@ -267,14 +296,17 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]):
     """Scoped like the pages (a member sees their own); names and phones masked as on the pages; `from`/`to`
     filter the check-in date."""
     require_checkin_user(request.user)
-    qs = selectors.members_for(
-        request.user,
-        community=filters.community or "",
-        street=filters.street or "",
-        unit=filters.unit or "",
-        organisation=str(filters.organisation or ""),
-        kind=filters.kind or "",
-        **_period(filters),
+    qs = _hosted(
+        selectors.members_for(
+            request.user,
+            community=filters.community or "",
+            street=filters.street or "",
+            unit=filters.unit or "",
+            organisation=str(filters.organisation or ""),
+            kind=filters.kind or "",
+            **_period(filters),
+        ),
+        filters,
     )
     user = request.user
     return _Mapped(qs, lambda m: _member(user, m))
@@ -411,8 +443,11 @@ def list_checkins(request: HttpRequest, filters: Query[CheckinFilters]):
         and staff
         and not (filters.organisation or filters.kind)
     ):
-        orgs = selectors.organisations_for(
-            user, community=filters.community or "", street=filters.street or "", unit=filters.unit or ""
+        orgs = _hosted(
+            selectors.organisations_for(
+                user, community=filters.community or "", street=filters.street or "", unit=filters.unit or ""
+            ),
+            filters,
         )
         if period["date_from"]:
             orgs = orgs.filter(checked_in_on__gte=period["date_from"])
@@ -420,14 +455,17 @@ def list_checkins(request: HttpRequest, filters: Query[CheckinFilters]):
             orgs = orgs.filter(checked_in_on__lte=period["date_to"])
         parts.append((orgs, lambda o: _typed("organisation", _org(o))))
     if filters.type in (None, CheckinType.MEMBER):
-        members = selectors.members_for(
-            user,
-            community=filters.community or "",
-            street=filters.street or "",
-            unit=filters.unit or "",
-            organisation=str(filters.organisation or ""),
-            kind=filters.kind or "",
-            **period,
+        members = _hosted(
+            selectors.members_for(
+                user,
+                community=filters.community or "",
+                street=filters.street or "",
+                unit=filters.unit or "",
+                organisation=str(filters.organisation or ""),
+                kind=filters.kind or "",
+                **period,
+            ),
+            filters,
         )
         parts.append((members, lambda m: _typed("member", _member(user, m))))
     return _Chained(*parts)
@@ -488,15 +526,18 @@ class RecordFilters(Filters):
 def list_records(request: HttpRequest, filters: Query[RecordFilters]):
     """`from`/`to` filter the day served. Person-times count the `confirmed` records only."""
     require_checkin_user(request.user)
-    qs = selectors.records_for(
-        request.user,
-        community=filters.community or "",
-        street=filters.street or "",
-        unit=filters.unit or "",
-        member=str(filters.member or ""),
-        organisation=str(filters.organisation or ""),
-        state=filters.state or "",
-        **_period(filters),
+    qs = _hosted(
+        selectors.records_for(
+            request.user,
+            community=filters.community or "",
+            street=filters.street or "",
+            unit=filters.unit or "",
+            member=str(filters.member or ""),
+            organisation=str(filters.organisation or ""),
+            state=filters.state or "",
+            **_period(filters),
+        ),
+        filters,
     )
     return _Mapped(qs, _record)
 

@@ -27,6 +27,7 @@ from shaobao.api.schemas_workteams import (
     WorkTeamOut,
 )
 from shaobao.core.errors import NotFound, ValidationFailed
+from shaobao.org.models import Division
 from shaobao.workteams import actions, selectors
 from shaobao.workteams.access import access_team, can_see_visits, require_team_user
 from shaobao.workteams.models import Measure, WorkTeam, WorkTeamMember
@@ -117,7 +118,13 @@ def team_detail(user, team: WorkTeam) -> dict:
 
 class TeamFilters(Schema):
     street: str | None = Field(None, description="街乡代码 / street code")
-    host: str | None = Field(None, description="村（社区）代码 / village code")
+    host: str | None = Field(
+        None, description="驻地区划代码（街乡或村，含下级）/ host: a street's or a village's code (and below)"
+    )
+    unit: str | None = Field(
+        None,
+        description="派出单位代码，reserve 为后备力量库 / unit that sent a present member; `reserve`: the pool",
+    )
     kind: VillageKindCode | None = None
     active: bool | None = Field(None, description="在岗 / still in the village")
     overdue: bool | None = Field(
@@ -139,12 +146,16 @@ def list_teams(request: HttpRequest, filters: Query[TeamFilters]):
     f = filters.dict()
     if f["date_from"] and f["date_to"] and f["date_to"] < f["date_from"]:
         raise ValidationFailed(
-            "期间止早于期间起 / The period ends before it starts", fields={"to": "before from"}
+            "期间止早于期间起 / The period ends before it starts", fields={"to": "before_from"}
         )
+    teams = selectors.teams_for(request.user)
+    if f["host"]:
+        host = Division.objects.filter(code=Division.full_code(f["host"])).first()
+        teams = teams.filter(village__code__startswith=host.prefix) if host else teams.none()
     teams = selectors.filter_teams(
-        selectors.teams_for(request.user),
+        teams,
         street=f["street"],
-        village=f["host"],
+        unit=f["unit"],
         kind=f["kind"],
         overdue=f["overdue"],
         active=f["active"],

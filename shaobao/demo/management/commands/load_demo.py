@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shaobao.core.errors import DomainError
 from shaobao.demo.checkin import load_checkin_demo
+from shaobao.demo.forces import load_forces_in_the_chain
 from shaobao.demo.households import load_households_demo
 from shaobao.demo.keytasks import load_key_tasks
 from shaobao.demo.loader import load_demo_district
@@ -62,3 +63,6 @@ class Command(BaseCommand):
         started = time.monotonic()
         key_tasks = load_key_tasks(district)
         self.stdout.write(self.style.SUCCESS(f"{key_tasks.summary()} ({time.monotonic() - started:.1f} s)"))
+        chain = load_forces_in_the_chain(district)
+        if chain:
+            self.stdout.write(self.style.SUCCESS(chain))
