@@ -259,3 +259,33 @@ def test_checkins_is_in_the_openapi_schema_with_its_types(api, ci):
     schema = api("dispatcher").get("/api/v1/openapi.json").json()
     assert {"get", "post"} <= set(schema["paths"]["/api/v1/checkins"])
     assert schema["components"]["schemas"]["CheckinType"]["enum"] == ["organisation", "member"]
+
+
+def test_a_service_sent_again_with_its_key_is_counted_once(api, ci):
+    """A member's phone on a bad line sends the record again: the same Idempotency-Key answers 200 with the
+    first record, so the person-times count it once; another key is another service."""
+    member = api("member_user")
+    before = ServiceRecord.objects.count()
+    body = {"what": "义务理发", "hours": "1.5"}
+    first = member.post("/api/v1/service-records", body, **{"Idempotency-Key": "svc-1"})
+    again = member.post("/api/v1/service-records", body, **{"Idempotency-Key": "svc-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert ServiceRecord.objects.count() == before + 1
+    assert member.post("/api/v1/service-records", body, **{"Idempotency-Key": "svc-2"}).status_code == 201
+    assert ServiceRecord.objects.count() == before + 2
+
+
+def test_a_check_in_sent_again_with_its_key_answers_the_first(api, ci):
+    client = api("dispatcher")
+    before = MemberCheckin.objects.count()
+    body = {"type": "member", "community": ci.community_a1.code, "name": "赵志强", "phone": "13900003333"}
+    first = client.post("/api/v1/checkins", body, **{"Idempotency-Key": "ci-1"})
+    again = client.post("/api/v1/checkins", body, **{"Idempotency-Key": "ci-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and again.json()["type"] == "member"
+    # Without the key the same member is refused as checked in already, as before.
+    assert assert_error(client.post("/api/v1/checkins", body), 400)["fields"] == {
+        "community": "already_checked_in"
+    }
+    assert MemberCheckin.objects.count() == before + 1

@@ -141,3 +141,20 @@ def test_modes_are_listed_in_the_openapi_schema(api):
     ):
         assert mode in text
     assert "village_party_secretary" in str(schema["components"]["schemas"])
+
+
+def test_a_create_sent_again_with_its_key_answers_the_first(forces, world, api):
+    """A caller that lost the answer sends the same request with the same Idempotency-Key: 200 with what
+    the first created (not a 400 "already deployed", not a second assessment round)."""
+    c = api("coordinator")
+    first = c.post("/api/v1/deployments", deployment_body(forces, world), **{"Idempotency-Key": "dep-1"})
+    again = c.post("/api/v1/deployments", deployment_body(forces, world), **{"Idempotency-Key": "dep-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    leader = api("street_leader")
+    body = assessment_body(forces, world, ["village_party_secretary", "street_official", "street_official"])
+    rounds = [
+        leader.post("/api/v1/cadre-assessments", body, **{"Idempotency-Key": "round-1"}) for _ in range(2)
+    ]
+    assert [r.status_code for r in rounds] == [201, 200]
+    assert AssessmentRound.objects.count() == 1

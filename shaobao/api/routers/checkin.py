@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.checkin import actions, privacy, selectors
@@ -256,12 +257,26 @@ def list_organisations(request: HttpRequest, filters: Query[Filters]):
 
 @router.post(
     "/checkins/organisations",
-    response={201: OrganisationOut, **CREATE_ERRORS},
+    response={201: OrganisationOut, 200: OrganisationOut, **CREATE_ERRORS},
     summary="组织报到 / Check an organisation in",
+    description="200 with the first object when the `Idempotency-Key` was already used by the same caller.",
 )
-def create_organisation(request: HttpRequest, payload: OrganisationIn):
-    org = actions.do_check_in_organisation(
-        actor=request.user,
+def create_organisation(
+    request: HttpRequest, payload: OrganisationIn, idempotency_key: str | None = key_header()
+):
+    org, replayed = create_once(
+        request.user,
+        "checkins",
+        idempotency_key,
+        lambda: _check_in_organisation(request.user, payload),
+        lambda pk: OrganisationCheckin.objects.get(pk=pk),
+    )
+    return Status(200 if replayed else 201, _org(org))
+
+
+def _check_in_organisation(actor, payload) -> OrganisationCheckin:
+    return actions.do_check_in_organisation(
+        actor=actor,
         community_code=payload.community,
         unit_code=payload.unit,
         name=payload.name,
@@ -270,7 +285,6 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn):
         contact=payload.contact,
         checked_in_on=payload.checked_in_on,
     )
-    return Status(201, _org(org))
 
 
 MemberKindFilter = Literal[
@@ -314,14 +328,25 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]):
 
 @router.post(
     "/checkins/members",
-    response={201: CheckinMemberOut, **CREATE_ERRORS},
+    response={201: CheckinMemberOut, 200: CheckinMemberOut, **CREATE_ERRORS},
     summary="成员报到 / Check a member in",
     description="400 `community: already_checked_in` when the same phone or account is checked in to that "
-    "community already; nothing is written.",
+    "community already; nothing is written. 200 with the first object when the `Idempotency-Key` was already used by the same caller.",
 )
-def create_member(request: HttpRequest, payload: CheckinMemberIn):
-    member = actions.do_check_in_member(
-        actor=request.user,
+def create_member(request: HttpRequest, payload: CheckinMemberIn, idempotency_key: str | None = key_header()):
+    member, replayed = create_once(
+        request.user,
+        "checkins-members",
+        idempotency_key,
+        lambda: _check_in_member(request.user, payload),
+        lambda pk: MemberCheckin.objects.get(pk=pk),
+    )
+    return Status(200 if replayed else 201, _member(request.user, member))
+
+
+def _check_in_member(actor, payload) -> MemberCheckin:
+    return actions.do_check_in_member(
+        actor=actor,
         community_code=payload.community,
         name=payload.name,
         phone=payload.phone,
@@ -333,7 +358,6 @@ def create_member(request: HttpRequest, payload: CheckinMemberIn):
         username=payload.username,
         checked_in_on=payload.checked_in_on,
     )
-    return Status(201, _member(request.user, member))
 
 
 # --- both kinds: /checkins -------------------------------------------------------------------------
@@ -473,39 +497,31 @@ def list_checkins(request: HttpRequest, filters: Query[CheckinFilters]):
 
 @router.post(
     "/checkins",
-    response={201: CheckinOut, **CREATE_ERRORS},
+    response={201: CheckinOut, 200: CheckinOut, **CREATE_ERRORS},
     summary="报到（组织或成员）/ Check an organisation or a member in",
     description="`type` says which: `organisation` (name or unit) or `member` (name and phone required). "
     "400 naming the field, nothing written: a missing name or phone, an unknown unit or organisation, "
-    "`community: already_checked_in` for the same phone or account in that community.",
+    "`community: already_checked_in` for the same phone or account in that community. 200 with the first object when the `Idempotency-Key` was already used by the same caller.",
 )
-def create_checkin(request: HttpRequest, payload: CheckinIn):
+def create_checkin(request: HttpRequest, payload: CheckinIn, idempotency_key: str | None = key_header()):
+    # The two kinds keep the scopes of their own endpoints: a key names one object of one kind.
     if payload.type == CheckinType.ORGANISATION:
-        org = actions.do_check_in_organisation(
-            actor=request.user,
-            community_code=payload.community,
-            unit_code=payload.unit,
-            name=payload.name,
-            skills=payload.skills,
-            resources=payload.resources,
-            contact=payload.contact,
-            checked_in_on=payload.checked_in_on,
+        org, replayed = create_once(
+            request.user,
+            "checkins",
+            idempotency_key,
+            lambda: _check_in_organisation(request.user, payload),
+            lambda pk: OrganisationCheckin.objects.get(pk=pk),
         )
-        return Status(201, _typed("organisation", _org(org)))
-    member = actions.do_check_in_member(
-        actor=request.user,
-        community_code=payload.community,
-        name=payload.name,
-        phone=payload.phone,
-        kind=payload.kind,
-        organisation_id=payload.organisation,
-        employer=payload.employer,
-        skills=payload.skills,
-        resources=payload.resources,
-        username=payload.username,
-        checked_in_on=payload.checked_in_on,
+        return Status(200 if replayed else 201, _typed("organisation", _org(org)))
+    member, replayed = create_once(
+        request.user,
+        "checkins-members",
+        idempotency_key,
+        lambda: _check_in_member(request.user, payload),
+        lambda pk: MemberCheckin.objects.get(pk=pk),
     )
-    return Status(201, _typed("member", _member(request.user, member)))
+    return Status(200 if replayed else 201, _typed("member", _member(request.user, member)))
 
 
 # --- service records -------------------------------------------------------------------------------
@@ -544,23 +560,30 @@ def list_records(request: HttpRequest, filters: Query[RecordFilters]):
 
 @router.post(
     "/service-records",
-    response={201: RecordOut, **CREATE_ERRORS},
+    response={201: RecordOut, 200: RecordOut, **CREATE_ERRORS},
     summary="记录服务 / Record a service",
     description="With the need's `confirmation_code` (given to the resident) the record is confirmed at once; "
-    "without it, it awaits the community's confirmation.",
+    "without it, it awaits the community's confirmation. A phone that retries on a bad line sends the same "
+    "`Idempotency-Key`: the service is counted once. 200 with the first object when the `Idempotency-Key` was already used by the same caller.",
 )
-def create_record(request: HttpRequest, payload: RecordIn):
-    record = actions.do_record_service(
-        actor=request.user,
-        what=payload.what,
-        hours=payload.hours,
-        served_on=payload.served_on,
-        member_id=payload.member,
-        need_id=payload.need,
-        confirmation_code=payload.confirmation_code,
-        note=payload.note,
+def create_record(request: HttpRequest, payload: RecordIn, idempotency_key: str | None = key_header()):
+    record, replayed = create_once(
+        request.user,
+        "service-records",
+        idempotency_key,
+        lambda: actions.do_record_service(
+            actor=request.user,
+            what=payload.what,
+            hours=payload.hours,
+            served_on=payload.served_on,
+            member_id=payload.member,
+            need_id=payload.need,
+            confirmation_code=payload.confirmation_code,
+            note=payload.note,
+        ),
+        lambda pk: ServiceRecord.objects.get(pk=pk),
     )
-    return Status(201, _record(record))
+    return Status(200 if replayed else 201, _record(record))
 
 
 @router.post(

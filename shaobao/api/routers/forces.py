@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shaobao.api.idempotency import create_once, key_header
 from shaobao.api.pagination import PagePagination
 from shaobao.api.schemas import error_responses
 from shaobao.core.errors import ValidationFailed
@@ -164,16 +165,35 @@ class DeploymentIn(Schema):
 
 @router.post(
     "/deployments",
-    response={201: DeploymentOut, **error_responses(400, 401, 403)},
+    response={201: DeploymentOut, 200: DeploymentOut, **error_responses(400, 401, 403)},
     summary="派出干部 / Deploy a cadre",
     description="400 naming the field for an unknown mode, a period ending before it starts (`ends_on`), a host "
     "outside the cadre's district, a cadre already deployed in the period (`cadre`), a filled or foreign village "
-    "post (`village_post`). Nothing is written then.",
+    "post (`village_post`). Nothing is written then. 200 with the first deployment when the `Idempotency-Key` "
+    "was already used by the same caller.",
 )
-def create_deployment(request: HttpRequest, response: HttpResponse, payload: DeploymentIn):
+def create_deployment(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: DeploymentIn,
+    idempotency_key: str | None = key_header(),
+):
     access.require_forces_member(request.user)
-    d = actions.do_create_deployment(
-        actor=request.user,
+    d, replayed = create_once(
+        request.user,
+        "deployments",
+        idempotency_key,
+        lambda: _deploy(request.user, payload),
+        lambda pk: Deployment.objects.get(pk=pk),
+    )
+    d = Deployment.objects.select_related("cadre", "host", "unit").get(pk=d.pk)
+    response["Location"] = f"{request.path.rstrip('/')}/{d.pk}"
+    return Status(200 if replayed else 201, deployment_out(d))
+
+
+def _deploy(actor, payload: DeploymentIn) -> Deployment:
+    return actions.do_create_deployment(
+        actor=actor,
         cadre_id=payload.cadre_id,
         mode=payload.mode,
         host_code=payload.host,
@@ -184,9 +204,6 @@ def create_deployment(request: HttpRequest, response: HttpResponse, payload: Dep
         host_enterprise=payload.host_enterprise,
         village_post_id=payload.village_post_id,
     )
-    d = Deployment.objects.select_related("cadre", "host", "unit").get(pk=d.pk)
-    response["Location"] = f"{request.path.rstrip('/')}/{d.pk}"
-    return Status(201, deployment_out(d))
 
 
 class AssessorIO(Schema):
@@ -297,22 +314,34 @@ class AssessmentIn(Schema):
 
 @router.post(
     "/cadre-assessments",
-    response={201: AssessmentOut, **error_responses(400, 401, 403)},
+    response={201: AssessmentOut, 200: AssessmentOut, **error_responses(400, 401, 403)},
     summary="驻地考核 / Record the host's assessment",
     description=f"{GRASSROOTS_HELP}. 400 naming the field (`assessors`, `ends_on`, `scores[i].deployment` for a "
-    "cadre not deployed to the host in the period); nothing is written then.",
+    "cadre not deployed to the host in the period); nothing is written then. 200 with the first round when the "
+    "`Idempotency-Key` was already used by the same caller.",
 )
-def create_assessment(request: HttpRequest, response: HttpResponse, payload: AssessmentIn):
+def create_assessment(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: AssessmentIn,
+    idempotency_key: str | None = key_header(),
+):
     access.require_forces_member(request.user)
-    r = actions.do_create_assessment(
-        actor=request.user,
-        host_code=payload.host,
-        title=payload.title,
-        starts_on=payload.starts_on,
-        ends_on=payload.ends_on,
-        assessors=[a.dict() for a in payload.assessors],
-        scores=[s.dict() for s in payload.scores],
+    r, replayed = create_once(
+        request.user,
+        "cadre-assessments",
+        idempotency_key,
+        lambda: actions.do_create_assessment(
+            actor=request.user,
+            host_code=payload.host,
+            title=payload.title,
+            starts_on=payload.starts_on,
+            ends_on=payload.ends_on,
+            assessors=[a.dict() for a in payload.assessors],
+            scores=[s.dict() for s in payload.scores],
+        ),
+        lambda pk: AssessmentRound.objects.get(pk=pk),
     )
     r = AssessmentRound.objects.select_related("host").get(pk=r.pk)
     response["Location"] = f"{request.path.rstrip('/')}/{r.pk}"
-    return Status(201, assessment_out(r))
+    return Status(200 if replayed else 201, assessment_out(r))
