@@ -477,7 +477,10 @@ def _assessment_rows(request):
         }
         for i in range(ASSESSOR_ROWS)
     ]
-    assessors = [a for a in assessors if a["name"] or a["kind"]]
+    # The action numbers the rows it gets; `rows` maps those numbers back to the form's rows, so an error
+    # stands by the row typed even with an empty row above it.
+    rows = [i for i, a in enumerate(assessors) if a["name"] or a["kind"]]
+    assessors = [assessors[i] for i in rows]
     scores = []
     for key, value in request.POST.items():
         if key.startswith("score_") and value.strip():
@@ -485,7 +488,16 @@ def _assessment_rows(request):
             scores.append(
                 {"deployment": pk, "score": value.strip(), "comment": request.POST.get(f"comment_{pk}", "")}
             )
-    return assessors, scores
+    return assessors, scores, rows
+
+
+def _form_row(key: str, rows: list[int]) -> str:
+    """`assessors[j].name` of the action → `assessors[i].name` of the form's row i."""
+    if key.startswith("assessors[") and "]" in key:
+        j, rest = key.removeprefix("assessors[").split("]", 1)
+        if j.isdigit() and int(j) < len(rows):
+            return f"assessors[{rows[int(j)]}]{rest}"
+    return key
 
 
 @require_http_methods(["GET", "POST"])
@@ -518,7 +530,7 @@ def new_assessment(request):
                 .order_by("host__code", "cadre__name")[:300]
             )
         if request.method == "POST":
-            assessors, scores = _assessment_rows(request)
+            assessors, scores, typed_rows = _assessment_rows(request)
             round_, exc = _act(
                 request,
                 actions.do_create_assessment,
@@ -533,6 +545,7 @@ def new_assessment(request):
                 messages.success(request, _("Assessment recorded."))
                 return redirect("forces:assessment_detail", round_.pk)
             errors, status = exc.page_fields, exc.status
+            errors = {_form_row(k, typed_rows): v for k, v in errors.items()}
             # The panel's and the scores' errors stand by their fieldsets; the bar names the others.
             rest = [v for k, v in errors.items() if k not in ("assessors", "scores") and "[" not in k]
             head = _in_language(exc.message)

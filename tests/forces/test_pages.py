@@ -176,6 +176,27 @@ def test_assessment_refusal_speaks_the_pages_language_and_keeps_the_scores(force
     assert not AssessmentRound.objects.exists()
 
 
+def test_an_assessors_error_stands_by_the_row_typed_with_an_empty_row_above(forces, world):
+    today = forces.today
+    post = {
+        "host": world.street_a.code,
+        "title": "考核",
+        "starts_on": today - dt.timedelta(days=10),
+        "ends_on": today,
+        "assessor_name_0": "甲",
+        "assessor_kind_0": "village_party_secretary",
+        # row 1 left empty
+        "assessor_name_2": "",
+        "assessor_kind_2": "street_official",
+        f"score_{forces.deployment.pk}": "90",
+    }
+    r = client_for(world.users["street_leader"]).post("/forces/assessments/new/", post)
+    assert r.status_code == 400
+    rows = {row["i"]: row["error"] for row in r.context["assessor_rows"]}
+    assert rows[2] and not rows[1] and not rows[0]
+    assert not AssessmentRound.objects.exists()
+
+
 def test_date_fields_carry_iso_values_in_chinese(forces, world):
     """A date input drops a value it cannot read (2026/12/01): the period must come as 2026-12-01."""
     c = client_for(world.users["street_leader"])
