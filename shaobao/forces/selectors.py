@@ -81,6 +81,20 @@ def deployment_list(user, **filters):
     return filter_deployments(qs, **filters).order_by("-starts_on", "-id")
 
 
+def assessable_deployments(
+    user, host: Division, starts_on: dt.date, ends_on: dt.date, limit: int = 300
+) -> list:
+    """The deployments a host's assessment round scores: at the host (a street: and its villages and
+    communities) on at least one day of the period, as far as `user` sees them."""
+    under = Q(host=host) | Q(host__parent=host) if host.level == "street" else Q(host=host)
+    return list(
+        access.deployments_visible_to(user)
+        .filter(under, overlaps_q(starts_on, ends_on))
+        .select_related("cadre", "unit", "host")
+        .order_by("host__code", "cadre__name")[:limit]
+    )
+
+
 def hosts_for(user):
     """Streets and villages a user's pickers offer as hosts (the district's, or the street's own)."""
     scope = scope_of(user)

@@ -31,7 +31,7 @@ from shaobao.forces.forms import (
     QuotaForm,
     TaskForm,
 )
-from shaobao.forces.models import DeploymentMode, TaskState, overlaps_q
+from shaobao.forces.models import DeploymentMode, TaskState
 from shaobao.intake.models import Demand, DemandState
 from shaobao.intake.views import add_action_error, error_text, form_errors, paginate
 from shaobao.org.scoping import scope_of, units_for
@@ -520,15 +520,7 @@ def new_assessment(request):
         d = form.cleaned_data
         host = next((h for h in selectors.hosts_for(user) if h.code == d["host"]), None)
         if host is not None and d["ends_on"] >= d["starts_on"]:
-            from django.db.models import Q
-
-            under = Q(host=host) | Q(host__parent=host) if host.level == "street" else Q(host=host)
-            cadres = list(
-                access.deployments_visible_to(user)
-                .filter(under, overlaps_q(d["starts_on"], d["ends_on"]))
-                .select_related("cadre", "unit", "host")
-                .order_by("host__code", "cadre__name")[:300]
-            )
+            cadres = selectors.assessable_deployments(user, host, d["starts_on"], d["ends_on"])
         if request.method == "POST":
             assessors, scores, typed_rows = _assessment_rows(request)
             round_, exc = _act(
