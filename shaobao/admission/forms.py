@@ -9,7 +9,8 @@ from shaobao.admission.models import EntryKind, MarkGround, RequestKind, Request
 from shaobao.intake.forms import confirm_field
 
 _ROWS2 = forms.Textarea(attrs={"rows": 2})
-_DATE = forms.DateInput(attrs={"type": "date"})
+# ISO values in every language: a date input drops 2026/12/01, which zh-Hans formats would write.
+_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _every(choices) -> list:
