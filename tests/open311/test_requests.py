@@ -37,6 +37,13 @@ def form(key: str, **kw) -> dict:
     return values
 
 
+def test_the_notice_links_the_tracking_page_in_full(world, api_key, settings):
+    settings.PUBLIC_BASE_URL = "https://shaobao.example/"
+    [answer] = post(form(api_key("resident"))).json()
+    code = answer["service_request_id"]
+    assert f"https://shaobao.example/demands/track/{code}/" in answer["service_notice"]
+
+
 def test_create_with_api_key_receives_a_placed_demand_with_the_matter(world, api_key):
     response = post(form(api_key("resident")))
     assert response.status_code == 201, response.content
