@@ -312,6 +312,14 @@ def demand_payload(demand: Demand) -> dict:
     }
 
 
+def public_text(note: str, demand: Demand) -> str:
+    """A reply or result as the tracking page shows it (names, phones, e-mails, ID numbers scrubbed): what
+    an event may carry to the systems outside."""
+    from shaobao.intake.privacy import scrub_personal_data
+
+    return scrub_personal_data(note or "", demand)
+
+
 def emit_demand(name: str, demand: Demand, **extra) -> None:
     """A demand event after commit (no query, nothing built, when nobody listens)."""
     if events.has_subscribers(name):
@@ -708,6 +716,7 @@ def do_finish_self_handling(*, actor, demand_id: int, note: str) -> Demand:
         ):
             _require_triage(actor, demand)
         transition(demand, "finish_self_handling", actor=actor, note=note, handled_at=timezone.now())
+        emit_demand(events.DEMAND_REPLIED, demand, reply=public_text(note, demand), by="street")
         notify_on_commit(
             people.street_staff(demand.street_id),
             msg(N_("Demand %(code)s handled: please verify"), code=demand.tracking_code),
@@ -723,7 +732,7 @@ def do_verify_self_handling(*, actor, demand_id: int, passed: bool, note: str = 
         _require_triage(actor, demand)
         if passed:
             transition(demand, "verify_pass", actor=actor, note=note, closed_at=timezone.now())
-            emit_demand(events.DEMAND_CLOSED, demand, result=note, by="street")
+            emit_demand(events.DEMAND_CLOSED, demand, result=public_text(note, demand), by="street")
         else:
             transition(
                 demand,
