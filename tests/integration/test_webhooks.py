@@ -215,3 +215,25 @@ def test_signature_example_in_the_docs_verifies():
     ts = int(time.time())
     assert signing.verify("whsec_test", body, str(ts), signing.sign("whsec_test", ts, body))
     assert not signing.verify("whsec_test", body, "not-a-number", "sha256=00")
+
+
+def test_the_admin_pages_speak_the_pages_language(
+    world, receiver, client, django_capture_on_commit_callbacks
+):
+    """A delivery's admin page (with its attempts) in Chinese has Chinese labels, not field names."""
+    admin = world.users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    client.cookies["django_language"] = "zh-hans"
+    r = receiver()
+    subscribe(world, r.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_demand(world)
+    d = WebhookDelivery.objects.get()
+    page = client.get(f"/admin/webhooks/webhookdelivery/{d.pk}/change/").content.decode()
+    assert "订阅" in page and "重放自" in page
+    for english in ("Replay of", "Lease until", "Subscription", "WebhookAttempt object"):
+        assert english not in page
+    page = client.get(f"/admin/webhooks/webhooksubscription/{d.subscription_id}/change/").content.decode()
+    assert "创建人" in page and "Created by" not in page
