@@ -19,7 +19,7 @@ hand (ids, codes, states): a handler reads anything else it needs itself, in the
 Personal data (names, phones) never goes into a payload.
 
 Names (docs/integration.md lists each payload):
-    demand.received, demand.placed, demand.closed, demand.called_back, demand.callback_failed,
+    demand.received, demand.placed, demand.replied, demand.closed, demand.called_back, demand.callback_failed,
     whistle.blown, summons.overdue, broadcast.sent
 """
 
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 DEMAND_RECEIVED = "demand.received"
 DEMAND_PLACED = "demand.placed"
+DEMAND_REPLIED = (
+    "demand.replied"  # a reply the tracking page shows: the street's report, the lead unit's feedback
+)
 DEMAND_CLOSED = "demand.closed"
 DEMAND_CALLED_BACK = "demand.called_back"
 DEMAND_CALLBACK_FAILED = "demand.callback_failed"
@@ -50,6 +53,7 @@ BROADCAST_SENT = "broadcast.sent"
 NAMES = [
     DEMAND_RECEIVED,
     DEMAND_PLACED,
+    DEMAND_REPLIED,
     DEMAND_CLOSED,
     DEMAND_CALLED_BACK,
     DEMAND_CALLBACK_FAILED,

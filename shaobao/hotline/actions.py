@@ -8,7 +8,7 @@ reverse). An order number already received answers the tracking code it got the 
 demand through intake's own receive action (channel hotline_12345), placed from its address and words;
 its category gives the matter through the admin's mapping table.
 
-When the demand is closed, called back or the callback could not reach the caller, `on_demand_event`
+When the demand gets a reply, is closed, called back or the callback could not reach the caller, `on_demand_event`
 emits `hotline.order.updated` with the order number, which the 12345 platform's webhook subscription
 receives (docs/integration.md).
 """
@@ -217,6 +217,7 @@ def _answer(number: int, row: HotlineOrder, status: str, mappings: dict) -> Answ
 # --- results back to the platform -------------------------------------------------------------------
 
 STATUS_OF = {
+    events.DEMAND_REPLIED: "replied",
     events.DEMAND_CLOSED: "closed",
     events.DEMAND_CALLED_BACK: "called_back",
     events.DEMAND_CALLBACK_FAILED: "callback_failed",
@@ -224,7 +225,8 @@ STATUS_OF = {
 
 
 def on_demand_event(event: events.DomainEvent) -> None:
-    """A hotline demand was closed / called back / not reached: tell the platform, with its order number."""
+    """A hotline demand got a reply (the street's report, the lead unit's feedback), was closed, called
+    back or not reached: tell the platform, with its order number."""
     payload = event.payload
     if payload.get("channel") != Channel.HOTLINE_12345:
         return  # no query for the other channels' demands
@@ -240,7 +242,7 @@ def on_demand_event(event: events.DomainEvent) -> None:
         "status": STATUS_OF[event.name],
         "state": payload.get("state"),
     }
-    for key in ("result", "solved", "satisfaction", "note"):
+    for key in ("reply", "result", "solved", "satisfaction", "note"):
         if key in payload:
             out[key] = payload[key]
     events.emit_on_commit(ORDER_UPDATED, event_id=events.derived_id(event.id, ORDER_UPDATED), **out)

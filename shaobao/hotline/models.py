@@ -12,11 +12,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shaobao.intake.models import DemandKind
+
 
 class CategoryMapping(models.Model):
     category = models.CharField(_("12345 category"), max_length=100, unique=True)
     matter_code = models.CharField(_("matter code"), max_length=40, blank=True, default="")
-    kind = models.CharField(_("kind"), max_length=16, default="complaint")
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DemandKind.choices, default=DemandKind.COMPLAINT
+    )
     is_active = models.BooleanField(_("active"), default=True)
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
 
@@ -46,7 +50,12 @@ class HotlineOrder(models.Model):
     urgent = models.BooleanField(_("urgent"), default=False)
     source = models.CharField(_("source"), max_length=8, choices=OrderSource.choices, default=OrderSource.API)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("sending account"),
     )
     created_at = models.DateTimeField(_("received"), default=timezone.now)
 

@@ -138,8 +138,13 @@ def do_receive_demand(
     idempotency_key: str | None = None,
     photos: Iterable = (),
     matter_code: str | None = None,
+    community_code: str | None = None,
+    grid_code: str | None = None,
 ) -> Demand:
     """Accept a demand from any channel; committed before it returns (the API answers 201 after it).
+
+    `community_code` / `grid_code` (with `street_code`): a channel that knows the place more exactly than
+    the street (Open311's `address_id`); it must lie in that street.
 
     The same creator sending the same idempotency key again gets the first demand back, also when the
     two requests race (the unique constraint decides, the loser reads the winner's row).
@@ -173,6 +178,7 @@ def do_receive_demand(
     given_street = street_by_code(street_code) if street_code and not errors else None
     if street_code and not errors and given_street is None:
         errors["street_code"] = f"街乡 {street_code} 不存在 / Unknown street {street_code}"
+    given_community, given_grid = _place_in_street(given_street, community_code, grid_code, errors)
     if errors:
         raise ValidationFailed("提交内容有误 / The demand is not valid", fields=errors)
     creator = actor if authenticated else None
@@ -188,6 +194,8 @@ def do_receive_demand(
         street=given_street,
         address=(address or "").strip(),
         text=f"{subject.strip()}。{body.strip()}",
+        community=given_community,
+        grid=given_grid,
     )
     matter = None
     if matter_code:
@@ -250,6 +258,26 @@ def do_receive_demand(
     raise Conflict("无法生成受理编号，请重试 / Could not allocate a tracking code, try again")
 
 
+def _place_in_street(street, community_code, grid_code, errors: dict):
+    """The community / grid a channel named inside the street it gave (None, None when it named none)."""
+    if street is None or not (community_code or grid_code):
+        return None, None
+    if grid_code:
+        grid = Grid.objects.select_related("community").filter(code=grid_code).first()
+        if grid is None or grid.community is None or grid.community.parent_id != street.pk:
+            errors["grid_code"] = f"网格 {grid_code} 不在该街乡 / Grid {grid_code} is not in the street"
+            return None, None
+        return grid.community, grid
+    community = Division.objects.filter(
+        code=Division.full_code(community_code), level="community", parent=street
+    ).first()
+    if community is None:
+        errors["community_code"] = (
+            f"社区 {community_code} 不在该街乡 / Community {community_code} is not in the street"
+        )
+    return community, None
+
+
 def _emit_received(demand: Demand, placement) -> None:
     """demand.received (and demand.placed when the words or coordinates placed it), after commit, in one
     outbox insert; nothing is built when nobody listens (this is the gateways' hot path)."""
@@ -282,6 +310,14 @@ def demand_payload(demand: Demand) -> dict:
         "street": getattr(street, "code", None),
         "has_phone": bool(demand.reporter_phone),  # whether an SMS can be sent (not the number itself)
     }
+
+
+def public_text(note: str, demand: Demand) -> str:
+    """A reply or result as the tracking page shows it (names, phones, e-mails, ID numbers scrubbed): what
+    an event may carry to the systems outside."""
+    from shaobao.intake.privacy import scrub_personal_data
+
+    return scrub_personal_data(note or "", demand)
 
 
 def emit_demand(name: str, demand: Demand, **extra) -> None:
@@ -680,6 +716,7 @@ def do_finish_self_handling(*, actor, demand_id: int, note: str) -> Demand:
         ):
             _require_triage(actor, demand)
         transition(demand, "finish_self_handling", actor=actor, note=note, handled_at=timezone.now())
+        emit_demand(events.DEMAND_REPLIED, demand, reply=public_text(note, demand), by="street")
         notify_on_commit(
             people.street_staff(demand.street_id),
             msg(N_("Demand %(code)s handled: please verify"), code=demand.tracking_code),
@@ -695,7 +732,7 @@ def do_verify_self_handling(*, actor, demand_id: int, passed: bool, note: str = 
         _require_triage(actor, demand)
         if passed:
             transition(demand, "verify_pass", actor=actor, note=note, closed_at=timezone.now())
-            emit_demand(events.DEMAND_CLOSED, demand, result=note, by="street")
+            emit_demand(events.DEMAND_CLOSED, demand, result=public_text(note, demand), by="street")
         else:
             transition(
                 demand,

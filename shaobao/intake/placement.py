@@ -125,9 +125,12 @@ def place_demand(
     street: Division | None,
     address: str = "",
     text: str = "",
+    community: Division | None = None,
+    grid: Grid | None = None,
 ) -> Placement:
-    """Where a demand is: coordinates in a grid; else the street given (its community read from the words);
-    else the address; else the address with the text. Ambiguous words give candidates, not a street."""
+    """Where a demand is: coordinates in a grid; else the street given (with the community or grid the
+    channel gave inside it, else its community read from the words); else the address; else the address
+    with the text. Ambiguous words give candidates, not a street."""
     if lat is not None and lng is not None:
         grid = grid_at(lat, lng)
         if grid is not None:
@@ -135,7 +138,8 @@ def place_demand(
             street_of = community.ancestor("street") if community else None
             return Placement(street_of, community, grid, "coordinates", 1.0)
     if street is not None:
-        community = None
+        if community is not None or grid is not None:
+            return Placement(street, community or grid.community, grid, "street_code", 1.0)
         if address or text:
             guess = places.index_for_prefix(street.code[:6]).guess(
                 f"{address} {text}", street_id=street.pk, fuzzy=False

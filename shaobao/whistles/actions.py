@@ -18,7 +18,7 @@ from shaobao.core.notifications import msg, notify_on_commit
 from shaobao.duties.selectors import matter_in_force, rule_for
 from shaobao.intake import people
 from shaobao.intake.access import access_demand
-from shaobao.intake.actions import emit_demand
+from shaobao.intake.actions import emit_demand, public_text
 from shaobao.intake.actions import transition as demand_transition
 from shaobao.intake.models import Demand, DemandState
 from shaobao.intake.uploads import checked_photo
@@ -483,6 +483,15 @@ def do_finish(*, actor, summons_id: int, note: str) -> Summons:
         _resolve_orders(summons, None, now)
         if summons.role == SummonsRole.LEAD:
             _step_whistle(whistle, "feed_back", actor=actor, note=note, fed_back_at=now)
+            if events.has_subscribers(events.DEMAND_REPLIED):
+                for d in whistle.demands.filter(state=DemandState.WHISTLED).order_by("pk"):
+                    emit_demand(
+                        events.DEMAND_REPLIED,
+                        d,
+                        reply=public_text(note, d),
+                        by="whistle",
+                        whistle_id=whistle.pk,
+                    )
             notify_on_commit(
                 people.street_staff(whistle.street_id, ("street_dispatcher", "street_leader")),
                 msg(N_("Whistle #%(whistle)s: the lead unit fed back, please verify"), whistle=whistle.pk),
@@ -528,7 +537,13 @@ def do_verify(*, actor, whistle_id: int, passed: bool, note: str = "") -> Whistl
                         data={"whistle": whistle.pk},
                         closed_at=now,
                     )
-                    emit_demand(events.DEMAND_CLOSED, d, result=note, by="whistle", whistle_id=whistle.pk)
+                    emit_demand(
+                        events.DEMAND_CLOSED,
+                        d,
+                        result=public_text(note, d),
+                        by="whistle",
+                        whistle_id=whistle.pk,
+                    )
             notify_on_commit(
                 people.street_staff(whistle.street_id, ("street_dispatcher",)),
                 msg(N_("Whistle #%(whistle)s closed: please call the resident back"), whistle=whistle.pk),

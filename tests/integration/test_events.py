@@ -87,6 +87,27 @@ def test_whistle_blown_and_closed(world, heard, django_capture_on_commit_callbac
     assert closed[0].payload["result"] == "已拆除"
 
 
+def test_replies_the_tracking_page_shows_are_told_scrubbed(world, heard, django_capture_on_commit_callbacks):
+    """The street's report and the lead unit's feedback: `demand.replied` with the reply as the tracking
+    page shows it (a phone number or the caller's name typed in the note is masked)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        d = intake.do_self_handle(
+            actor=world.users["dispatcher"], demand_id=new_demand(world).pk, unit_code=world.section_a.code
+        )
+        intake.do_finish_self_handling(
+            actor=world.users["section_handler"], demand_id=d.pk, note="已联系张三13812345678，违建已拆除"
+        )
+        whistle = fed_back(world)
+    replied = [e for e in heard if e.name == "demand.replied"]
+    assert [(e.payload["tracking_code"], e.payload["by"]) for e in replied] == [
+        (d.tracking_code, "street"),
+        (whistle.demands.get().tracking_code, "whistle"),
+    ]
+    assert "违建已拆除" in replied[0].payload["reply"]
+    assert "13812345678" not in replied[0].payload["reply"] and "张三" not in replied[0].payload["reply"]
+    assert replied[1].payload["reply"] == "违建已拆除" and replied[1].payload["whistle_id"] == whistle.pk
+
+
 def test_placement_correction_and_transfer(world, heard, django_capture_on_commit_callbacks):
     demand = new_demand(world)
     with django_capture_on_commit_callbacks(execute=True):

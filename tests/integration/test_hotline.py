@@ -275,8 +275,10 @@ def test_results_go_back_to_the_platform_by_webhook(
     assert new_demand_elsewhere.pk
     sent = [x.json()["data"] for x in r12345.requests]
     assert [(d["order_no"], d["status"]) for d in sent] == [
+        ("GD2024050100007", "replied"),  # the street's report, as the tracking page shows it
         ("GD2024050100007", "closed"),
         ("GD2024050100007", "callback_failed"),
         ("GD2024050100007", "called_back"),
     ]
-    assert sent[0]["result"] == "已拆除违建" and sent[2]["satisfaction"] == "satisfied"
+    assert sent[0]["reply"] == "已拆除"
+    assert sent[1]["result"] == "已拆除违建" and sent[3]["satisfaction"] == "satisfied"

@@ -281,3 +281,25 @@ def test_admin_lists_mask_phones(world, outbox, django_capture_on_commit_callbac
     m = SmsMessage.objects.get()
     detail = admin_client.get(f"/admin/sms/smsmessage/{m.pk}/change/").content.decode()
     assert PHONE not in detail
+
+
+def test_a_gateway_down_for_a_while_loses_nothing_and_sends_nothing_twice(
+    world, aliyun, settings, django_capture_on_commit_callbacks
+):
+    """Six residents' receipts while the gateway fails its first eight requests: the worker's retries
+    send each message exactly once (one accepted request per message), and each is recorded sent."""
+    settings.SMS_RETRY_DELAY = 60
+    r = aliyun(fail_first=8)
+    phones = [f"1391234{i:04d}" for i in range(6)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for i, phone in enumerate(phones):
+            new_demand(world, reporter_phone=phone, subject=f"诉求{i}")
+    assert len(r.requests) == 6 and not r.ok()  # every first attempt failed
+    now = timezone.now()
+    for minutes in (2, 3, 6, 15, 40, 120, 600):  # the worker's minute sweep as time passes
+        sms.retry_due(now + dt.timedelta(minutes=minutes))
+    accepted = [dict(urllib.parse.parse_qsl(x.body.decode())) for x in r.ok()]
+    assert sorted(a["PhoneNumbers"] for a in accepted) == sorted(phones)  # nothing lost
+    assert len({a["OutId"] for a in accepted}) == len(accepted) == 6  # nothing sent twice
+    assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert sum(SmsMessage.objects.values_list("attempts", flat=True)) == len(r.requests) == 14

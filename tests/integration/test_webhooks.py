@@ -215,3 +215,48 @@ def test_signature_example_in_the_docs_verifies():
     ts = int(time.time())
     assert signing.verify("whsec_test", body, str(ts), signing.sign("whsec_test", ts, body))
     assert not signing.verify("whsec_test", body, "not-a-number", "sha256=00")
+
+
+def test_the_admin_pages_speak_the_pages_language(
+    world, receiver, client, django_capture_on_commit_callbacks
+):
+    """A delivery's admin page (with its attempts) in Chinese has Chinese labels, not field names."""
+    admin = world.users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    client.cookies["django_language"] = "zh-hans"
+    r = receiver()
+    subscribe(world, r.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_demand(world)
+    d = WebhookDelivery.objects.get()
+    page = client.get(f"/admin/webhooks/webhookdelivery/{d.pk}/change/").content.decode()
+    assert "订阅" in page and "重放自" in page
+    for english in ("Replay of", "Lease until", "Subscription", "WebhookAttempt object"):
+        assert english not in page
+    page = client.get(f"/admin/webhooks/webhooksubscription/{d.subscription_id}/change/").content.decode()
+    assert "创建人" in page and "Created by" not in page
+
+
+def test_an_administrator_replays_from_the_admin(world, receiver, client, django_capture_on_commit_callbacks):
+    admin = world.users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    r = receiver()
+    subscribe(world, r.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_demand(world)
+    first = WebhookDelivery.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/webhooks/webhookdelivery/",
+            {"action": "replay", "_selected_action": [first.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    replay = WebhookDelivery.objects.get(replay_of=first)
+    assert replay.status == "delivered"
+    assert [x.json()["id"] for x in r.requests] == [first.event.event_id] * 2  # the same event, again
+    assert r.requests[1].headers[signing.DELIVERY_HEADER] == str(replay.pk)

@@ -71,6 +71,50 @@ def as_text(value):
     return str(value)
 
 
+def typed(decoded, tag: str):
+    """The schema's decoding of the XML (xmlschema: booleans, integers, decimals as such) → the JSON the Spark
+    convention makes of it, with the schema's types; an empty element and an empty string both read None."""
+    if tag in CONTAINERS:
+        items = (decoded or {}).get(CONTAINERS[tag], [])
+        items = items if isinstance(items, list) else [items]  # a container of at most one item
+        return [typed(item, CONTAINERS[tag]) for item in items]
+    if isinstance(decoded, dict):
+        return {key: typed(value, key) for key, value in decoded.items()}
+    return None if decoded == "" else decoded
+
+
+def same_types(value):
+    """JSON → comparable with `typed`: "" read as None (the XML cannot tell them apart)."""
+    if isinstance(value, list):
+        return [same_types(v) for v in value]
+    if isinstance(value, dict):
+        return {k: same_types(v) for k, v in value.items()}
+    return None if value == "" else value
+
+
+def check_json_types(xml_body: bytes, schema_name: str, data) -> None:
+    """The JSON carries the schema's types: `lat` a number, `metadata`/`required`/`variable` booleans,
+    `order` an integer, codes and ids strings (the published API definition's types), and the same values."""
+    root = ET.fromstring(xml_body).tag
+    decoded = schema(schema_name).to_dict(xml_body.decode("utf-8"), decimal_type=float)
+    expected = typed(decoded, root)
+    actual = same_types(data)
+
+    def walk(exp, act, where):
+        if isinstance(exp, list):
+            assert isinstance(act, list) and len(act) == len(exp), where
+            for i, (e, a) in enumerate(zip(exp, act, strict=True)):
+                walk(e, a, f"{where}[{i}]")
+        elif isinstance(exp, dict):
+            assert isinstance(act, dict) and set(act) == set(exp), (where, set(act) ^ set(exp))
+            for key in exp:
+                walk(exp[key], act[key], f"{where}.{key}")
+        else:
+            assert type(act) is type(exp) and act == exp, (where, exp, act)
+
+    walk(expected, actual, root)
+
+
 def check_xml(response, schema_name: str):
     """A valid document of that schema, UTF-8 with its declaration, served as text/xml; → the root."""
     assert response["Content-Type"] == "text/xml; charset=utf-8", response["Content-Type"]
@@ -94,6 +138,7 @@ def both(path: str, schema_name: str, params: dict | None = None, status: int = 
     root = check_xml(as_xml, schema_name)
     data = check_json(as_json)
     assert spark(root) == as_text(data)
+    check_json_types(as_xml.content, schema_name, data)
     return data
 
 

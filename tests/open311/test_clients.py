@@ -124,3 +124,62 @@ def test_civicbot_reads_a_token(world, root, api_key):
     token = response.json()[0]["token"]
     [resolved] = civic(root).get_token(token)
     assert resolved == {"service_request_id": Demand.objects.get().tracking_code, "token": token}
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_each_failure_the_issue_lists_is_gone_for_both_clients(world, root, api_key, settings, fmt):
+    """The issue's first paragraph, item by item, as the two libraries see it: civicbot files the requests
+    (by address only, by `address_id`, by a point with a `media_url`; `api_key` in the query string and in
+    a JSON body), georeport reads them back in XML and in JSON."""
+    from civicbot.http import HttpTransport as Transport
+
+    settings.OPEN311_MEDIA_ALLOW_NETWORKS = []  # the worker refuses the local URL; it is still returned
+    key = api_key("resident")
+    client = civic(root)
+    filed = {}
+    for name, where in {
+        "by_address": {"address_string": "承平里3号楼"},  # placed by words only
+        "by_address_id": {"address_id": world.community_a1.code},
+        "by_point": {"lat": 40.145, "lng": 117.105, "media_url": "http://127.0.0.1/photo.jpg"},
+    }.items():
+        prepared = client.create_request("CG-001", dry_run=False, confirm="SEND", api_key=key, **where)
+        filed[name] = prepared.response[0]["service_request_id"]
+    http = Transport(timeout=20, rate_limiter=RateLimiter(min_interval=0))
+    query = (
+        http.post_form(
+            f"{root}/requests.{fmt}?api_key={key}", {"service_code": "CG-001", "lat": 40.145, "long": 117.105}
+        )
+        if fmt == "json"
+        else None
+    )
+    body = http.post_json(
+        f"{root}/requests.json",
+        {"api_key": key, "service_code": "unclassified", "lat": 40.145, "long": 117.105},
+    )
+    if query is not None:
+        filed["query_key"] = query[0]["service_request_id"]
+    filed["json_body_key"] = body[0]["service_request_id"]
+
+    reader = GeoReport(root, jurisdiction="110117", output_format=fmt)
+    read = {code: reader.get_service_request(code) for code in filed.values()}
+    # service_code never null: the service the client chose, also for a request placed by address only.
+    assert read[filed["by_address"]]["service_code"] == "CG-001"
+    assert read[filed["json_body_key"]]["service_code"] == "unclassified"
+    # address_id accepted and returned; media_url stored and returned.
+    assert read[filed["by_address_id"]]["address_id"] == world.community_a1.code
+    assert read[filed["by_point"]]["media_url"] == "http://127.0.0.1/photo.jpg"
+    # lat/long returned (coarsened), so a map client can show the report.
+    point = read[filed["by_point"]]
+    assert point["lat"] not in (None, "") and point["long"] not in (None, "")
+    assert abs(float(point["lat"]) - 40.145) < 0.001 and (float(point["lat"]), float(point["long"])) != (
+        40.145,
+        117.105,
+    )
+    # Comma lists for service_code and status are honoured (not "nothing").
+    listed = as_list(reader.get_service_requests(service_code="CG-001,unclassified", status="open,closed"))
+    assert {r["service_request_id"] for r in listed} == set(filed.values())
+    only_unclassified = as_list(reader.get_service_requests(service_code="NOPE,unclassified"))
+    assert [r["service_request_id"] for r in only_unclassified] == [filed["json_body_key"]]
+    # page_size honoured (civicbot sends it).
+    assert len(client.list_requests(page_size=2)) == 2
+    assert Demand.objects.count() == len(filed)

@@ -37,6 +37,13 @@ def form(key: str, **kw) -> dict:
     return values
 
 
+def test_the_notice_links_the_tracking_page_in_full(world, api_key, settings):
+    settings.PUBLIC_BASE_URL = "https://shaobao.example/"
+    [answer] = post(form(api_key("resident"))).json()
+    code = answer["service_request_id"]
+    assert f"https://shaobao.example/demands/track/{code}/" in answer["service_notice"]
+
+
 def test_create_with_api_key_receives_a_placed_demand_with_the_matter(world, api_key):
     response = post(form(api_key("resident")))
     assert response.status_code == 201, response.content
@@ -250,16 +257,21 @@ def test_json_body_with_nested_attributes_and_bad_json(world, api_key):
 
 def test_address_id_places_by_our_codes(world, api_key):
     key = api_key("resident")
-    for code, street in (
-        (world.community_a1.code, world.street_a),
-        (world.street_b.code[:9], world.street_b),
-        (world.grid_a1.code, world.street_a),
+    for code, street, community, grid in (
+        (world.community_a1.code, world.street_a, world.community_a1, None),
+        (world.street_b.code[:9], world.street_b, None, None),
+        (world.grid_a1.code, world.street_a, world.grid_a1.community, world.grid_a1),
     ):
         response = post(form(key, lat="", long="", address_id=code))
         assert response.status_code == 201, response.content
-        demand = Demand.objects.get(tracking_code=response.json()[0]["service_request_id"])
+        sent = response.json()[0]["service_request_id"]
+        demand = Demand.objects.get(tracking_code=sent)
         assert demand.street == street and demand.placement_source == "street_code"
+        # Placed where the address_id says, not only in its street; read back as that place.
+        assert (demand.community, demand.grid) == (community, grid)
         assert demand.open311.address_id == code
+        [shown] = Client().get(f"/open311/v2/requests/{sent}.json").json()
+        assert shown["address_id"] == (community or street).code
     outside = post(form(key, lat="", long="", address_id="110105001000"))
     assert "address_id" in assert_open311_error(outside, 400)
     assert "address_id" in assert_open311_error(post(form(key, lat="", long="", address_id="nowhere")), 400)

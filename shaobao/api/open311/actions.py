@@ -38,6 +38,7 @@ from shaobao.org.models import Division, Grid
 # Open311 field names for the intake's, so that an error names what the client sent.
 FIELD_NAMES = {"body": "description", "reporter_name": "first_name", "reporter_phone": "phone"}
 FIELD_NAMES |= {"address": "address_string", "lat": "lat", "lng": "long", "street_code": "address_id"}
+FIELD_NAMES |= {"community_code": "address_id", "grid_code": "address_id"}
 MAX_DESCRIPTION = 4000  # the spec's limit
 FOLLOW_UP = "resident_follow_up"
 UNCLASSIFIED_NAME = N_("Not yet classified")
@@ -65,13 +66,17 @@ def reporter_name(first: str, last: str) -> str:
     return f"{last}{first}"  # Chinese order: family name first, no space
 
 
-def street_for_address_id(district: Division, address_id: str) -> Division:
+def place_for_address_id(district: Division, address_id: str) -> dict:
     """`address_id` is a code of our own "master address repository": a community's or a street's
-    division code (12 digits, short forms allowed) or a grid's code, inside the jurisdiction."""
+    division code (12 digits, short forms allowed) or a grid's code, inside the jurisdiction. → the
+    intake's place arguments: the street's code, and the community's or the grid's when it named one
+    (the demand is placed there, not only in its street)."""
     code = address_id.strip()
     grid = Grid.objects.select_related("community__parent").filter(code=code).first()
-    if grid is not None:
+    place: dict = {}
+    if grid is not None and grid.community is not None:
         street = grid.community.parent
+        place["grid_code"] = grid.code
     else:
         found = (
             Division.objects.filter(code=Division.full_code(code), level__in=["street", "community"])
@@ -81,11 +86,13 @@ def street_for_address_id(district: Division, address_id: str) -> Division:
             else None
         )
         street = found if found is None or found.level == "street" else found.parent
+        if found is not None and found.level == "community":
+            place["community_code"] = found.code
     if street is None or street.parent_id != district.pk:
         raise ValidationFailed(
             "unknown address_id", fields={"address_id": f"{code} not found in the district"}
         )
-    return street
+    return {"street_code": street.code, **place}
 
 
 def validate_request(
@@ -112,13 +119,13 @@ def validate_request(
         lng_f = _coordinate(long, "long")
     except ValidationFailed as exc:
         errors |= exc.fields
-    street = None
+    place: dict = {}
     if address_id.strip():
         try:
-            street = street_for_address_id(district, address_id)
+            place = place_for_address_id(district, address_id)
         except ValidationFailed as exc:
             errors |= exc.fields
-    if not errors and (lat_f is None or lng_f is None) and not address_string.strip() and street is None:
+    if not errors and (lat_f is None or lng_f is None) and not address_string.strip() and not place:
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     if len(description or "") > MAX_DESCRIPTION:
         errors["description"] = f"at most {MAX_DESCRIPTION} characters"
@@ -142,7 +149,7 @@ def validate_request(
         "matter": matter,
         "lat": lat_f,
         "lng": lng_f,
-        "street": street,
+        "place": place,
         "attributes": cleaned,
         "definition": definition,
         "media_url": media_url,
@@ -199,7 +206,7 @@ def do_receive_request(
             lat=v["lat"],
             lng=v["lng"],
             urgency=matter.default_urgency if matter is not None else "normal",
-            street_code=v["street"].code if v["street"] is not None else None,
+            **v["place"],
             idempotency_key=idempotency_key,
             matter_code=matter.code if matter is not None else None,
         )

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -202,10 +203,13 @@ def requests(request: HttpRequest, params: Params, fmt: str):
 
 
 def _track_url(code: str) -> str:
+    """The tracking page as a whole link (a resident's app shows it outside our site): PUBLIC_BASE_URL, as
+    the SMS and the 12345 gateway's answers give it."""
     try:
-        return reverse("intake:track", args=[code])
+        path = reverse("intake:track", args=[code])
     except NoReverseMatch:
-        return f"/api/v1/track/{code}"
+        path = f"/api/v1/track/{code}"
+    return f"{getattr(settings, 'PUBLIC_BASE_URL', '').rstrip('/')}{path}"
 
 
 def create_request(request: HttpRequest, params: Params, fmt: str):
