@@ -91,3 +91,14 @@ def test_accountability_pages_are_district_only(world, make_task):
         assert other.get(f"/key-tasks/accountability/{referral.pk}/").status_code == 403
     r = c.post(f"/key-tasks/accountability/{referral.pk}/decide/", {"decision": "criticism", "note": "通报"})
     assert r.status_code == 302
+
+
+def test_overdue_key_tasks_show_on_the_coordination_board(world, make_task):
+    long_ago = timezone.now() - dt.timedelta(days=40)
+    make_task(now=long_ago, days_ahead=3, title="背街小巷整治")
+    make_task(now=timezone.now(), days_ahead=30, title="老旧小区加装电梯")
+    page = client_for(world.users["coordinator"]).get("/platform/").content.decode()
+    panel = page[page.index('id="key-tasks-overdue"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "背街小巷整治" in panel and "老旧小区加装电梯" not in panel
+    assert 'href="/key-tasks/?state=overdue"' in panel
