@@ -69,6 +69,10 @@ def test_topic_pages(world):
     assert r.status_code == 302 and r["Location"] == f"/key-tasks/topics/{topic.pk}/"
     page = c.get(r["Location"]).content.decode()
     assert 'id="topic-series"' in page and "chart-before-after" in page
+    # the chosen candidate links to its topic instead of offering a pick that could only be refused
+    listed = c.get("/key-tasks/topics/", {"month": f"{month:%Y-%m}"}).content.decode()
+    assert f'href="/key-tasks/topics/{topic.pk}/" class="tag"' in listed
+    assert f"street={world.street_a.code}&amp;community=&amp;" not in listed
     for name in ("dispatcher", "lead_handler"):
         assert client_for(world.users[name]).get("/key-tasks/topics/").status_code == 403
 
