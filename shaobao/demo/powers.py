@@ -227,7 +227,8 @@ def load_powers(district: Division) -> str:
         names = STAFF_NAMES.split()
         staff = []
         for i, street in enumerate(streets):
-            for j, (dept, position) in enumerate(STAFF[: 3 + i % 3]):
+            # the demo street (the first) has every kind, so its recommendations reach the demo unit (CGZF)
+            for j, (dept, position) in enumerate(STAFF if i == 0 else STAFF[: 3 + i % 3]):
                 if dept in units:
                     staff.append(
                         StationedStaff(
@@ -244,7 +245,12 @@ def load_powers(district: Division) -> str:
         demo_street = streets[0] if streets else None
         recs = []
         if leader and demo_street:
-            mine = list(StationedStaff.objects.filter(street=demo_street).select_related("department"))
+            # the demo unit's (区城管执法局) staff first: one recommendation answered by `unitleader`, one
+            # waiting for that login, one for another department
+            mine = sorted(
+                StationedStaff.objects.filter(street=demo_street).select_related("department"),
+                key=lambda s: (s.department.code != "CGZF", s.pk),
+            )
             for k, (s, kind, reason) in enumerate(
                 zip(
                     mine,

@@ -91,6 +91,14 @@ def topics_for(user):
     )
 
 
+def mark_chosen(candidates, chosen) -> None:
+    """Set `topic` on each candidate: the topic already chosen for it this month, or None, so that the
+    page shows the topic instead of a "pick" that would only answer "chosen already"."""
+    by_key = {(t.level, t.matter_id, t.street_id, t.community_id, t.grid_id): t for t in chosen}
+    for c in candidates:
+        c.topic = by_key.get(c.key)
+
+
 def referrals_for(user, *, state="", kind="", q=""):
     if not is_district(user):
         return Referral.objects.none()

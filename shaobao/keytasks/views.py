@@ -203,6 +203,8 @@ def topic_candidates(request):
     district = district_of(request.user)
     result = topics.compute(district, month) if district else None
     chosen = list(selectors.topics_for(request.user).filter(month=month))
+    if result:
+        selectors.mark_chosen(result.frequent + result.rising, chosen)
     chart = {
         "frequent": [{"name": f"{c.place} {c.matter}", "count": c.count, "avg": round(c.previous_average, 1)}
                      for c in (result.frequent if result else [])],

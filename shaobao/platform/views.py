@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.replica import reads_from_replica
 from shaobao.intake.views import paginate, perform, web_view
+from shaobao.keytasks.selectors import board_panel as key_tasks_board_panel
 from shaobao.intake.views_support import map_context
 from shaobao.platform import actions, extensions, selectors
 from shaobao.platform.models import BroadcastLevel
@@ -44,6 +45,8 @@ def board(request):
             "unit_workloads": selectors.unit_workloads(user, district, now=now),
             "street_workloads": street_rows,
             "hot": selectors.hot_spots(user, district, now=now),
+            # key tasks past their deadline (重点任务清单): the lists' supervision shows here too
+            "key_tasks_panel": key_tasks_board_panel(user, now=now),
             "map_days": selectors.MAP_DAYS,
             "map_cap": selectors.MAP_CAP,
             "map_refresh_seconds": selectors.MAP_REFRESH_SECONDS,

@@ -87,6 +87,9 @@ def test_topic_candidates_and_choose(world, api_as):
     assert r.status_code == 201, r.content
     assert r.json()["key_task"]["lead_unit"] == "CGZF" and r.json()["figures"]["count"] == 4
     assert_error(api_as("coordinator").post("/api/v1/topics", body), 409)
+    again = api_as("coordinator").get("/api/v1/topics/candidates", {"month": f"{month:%Y-%m}"}).json()
+    assert again["frequent"][0]["topic"] == r.json()["id"]
+    assert top["topic"] is None
     assert api_as("lead_handler").get("/api/v1/topics").json()["count"] == 1
 
 

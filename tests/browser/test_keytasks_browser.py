@@ -51,7 +51,8 @@ def test_coordinator_picks_a_topic_and_sees_the_chart(world, live_server, browse
 
 
 def test_a_unit_reports_progress_on_a_phone_in_english(world, make_task, live_server, browser, screenshots):  # noqa: F811
-    task = make_task(now=timezone.now(), days_ahead=30)
+    # two participating units: their names are joined on the task page, in English too
+    task = make_task(now=timezone.now(), days_ahead=30, participating_units=["ZJW", "BH-CG"])
     base = live_server.url
     context = _context(browser, base, "en", {"width": 375, "height": 812})
     page = context.new_page()

@@ -69,6 +69,10 @@ def test_topic_pages(world):
     assert r.status_code == 302 and r["Location"] == f"/key-tasks/topics/{topic.pk}/"
     page = c.get(r["Location"]).content.decode()
     assert 'id="topic-series"' in page and "chart-before-after" in page
+    # the chosen candidate links to its topic instead of offering a pick that could only be refused
+    listed = c.get("/key-tasks/topics/", {"month": f"{month:%Y-%m}"}).content.decode()
+    assert f'href="/key-tasks/topics/{topic.pk}/" class="tag"' in listed
+    assert f"street={world.street_a.code}&amp;community=&amp;" not in listed
     for name in ("dispatcher", "lead_handler"):
         assert client_for(world.users[name]).get("/key-tasks/topics/").status_code == 403
 
@@ -91,3 +95,14 @@ def test_accountability_pages_are_district_only(world, make_task):
         assert other.get(f"/key-tasks/accountability/{referral.pk}/").status_code == 403
     r = c.post(f"/key-tasks/accountability/{referral.pk}/decide/", {"decision": "criticism", "note": "通报"})
     assert r.status_code == 302
+
+
+def test_overdue_key_tasks_show_on_the_coordination_board(world, make_task):
+    long_ago = timezone.now() - dt.timedelta(days=40)
+    make_task(now=long_ago, days_ahead=3, title="背街小巷整治")
+    make_task(now=timezone.now(), days_ahead=30, title="老旧小区加装电梯")
+    page = client_for(world.users["coordinator"]).get("/platform/").content.decode()
+    panel = page[page.index('id="key-tasks-overdue"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "背街小巷整治" in panel and "老旧小区加装电梯" not in panel
+    assert 'href="/key-tasks/?state=overdue"' in panel

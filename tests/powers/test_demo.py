@@ -33,7 +33,12 @@ def test_demo_loads_431_powers_that_act_on_routing(db):
     assert len(set(powers.values_list("name", flat=True))) == 431
     street = Division.objects.get(code="110117001000")
     assert street.powers_received.count() == 431
-    assert StationedStaff.objects.filter(street=street).exists() and Recommendation.objects.exists()
+    assert StationedStaff.objects.filter(street=street).exists()
+    # one answered by the demo unit's leader, one waiting for that unit, one for another department
+    recs = Recommendation.objects.filter(street=street)
+    assert recs.filter(state="accepted", answered_by__username="unitleader").count() == 1
+    assert recs.filter(state="filed", department__code="CGZF").count() == 1
+    assert recs.filter(state="filed").exclude(department__code="CGZF").count() == 1
     proposal = propose(body="小区楼顶有人私搭乱建彩钢房", district=district, street=street)
     assert proposal.matter.code == "CJ-001"
     assert proposal.self_handling is not None and proposal.self_handling.power_code.startswith("CF")

@@ -183,6 +183,7 @@ class CandidateOut(Schema):
     repeat_callers: int
     repeat_calls: int
     repeat_places: int
+    topic: int | None = Field(None, description="已选为本月题目的 id / the topic chosen for it, if any")
 
 
 class CandidatesOut(Schema):
@@ -247,11 +248,17 @@ def topic_candidates(request: HttpRequest, month: str | None = None):
     except ValueError:
         raise ValidationFailed("月份格式应为 YYYY-MM / month: YYYY-MM", fields={"month": "invalid"}) from None
     result = topics.compute(district_of(request.user), month)
+    chosen = list(selectors.topics_for(request.user).filter(month=month))
+    selectors.mark_chosen(result.frequent + result.rising, chosen)
+
+    def out(c) -> dict:
+        return {**c.as_dict(), "topic": c.topic.pk if c.topic else None}
+
     return {
         "month": result.month,
         "demands": result.demands,
-        "frequent": [c.as_dict() for c in result.frequent],
-        "rising": [c.as_dict() for c in result.rising],
+        "frequent": [out(c) for c in result.frequent],
+        "rising": [out(c) for c in result.rising],
     }
 
 
