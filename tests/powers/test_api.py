@@ -43,6 +43,10 @@ def test_create_without_legal_basis_is_400_naming_the_field(world, api_as):
     response = api_as("coordinator").post("/api/v1/powers", body(world, legal_basis=""))
     error = assert_error(response, 400)
     assert "legal_basis" in error["fields"]
+    # left out beside another bad field, it is named with it
+    missing = {k: v for k, v in body(world, category="fine").items() if k != "legal_basis"}
+    error = assert_error(api_as("coordinator").post("/api/v1/powers", missing), 400)
+    assert {"legal_basis", "category"} <= set(error["fields"])
     assert not DelegatedPower.objects.exists()
 
 
