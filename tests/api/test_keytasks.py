@@ -62,6 +62,16 @@ def test_create_errors_name_the_field_and_write_nothing(world, api_as, change, f
     assert KeyTask.objects.count() == 0
 
 
+def test_every_bad_field_is_named_at_once(world, api_as):
+    bad = _body(
+        title=" ", deadline="2020-01-01", lead_unit="NOPE", participating_units=["ZJW", "GONE"], area=999
+    )
+    fields = assert_error(api_as("coordinator").post("/api/v1/key-tasks", bad), 400)["fields"]
+    assert set(fields) == {"title", "deadline", "lead_unit", "participating_units", "area"}
+    assert "GONE" in fields["participating_units"] and "ZJW" not in fields["participating_units"]
+    assert KeyTask.objects.count() == 0
+
+
 def test_permissions(world, api_as, anon):
     assert_error(api_as("lead_handler").post("/api/v1/key-tasks", _body()), 403)
     assert_error(anon.get("/api/v1/key-tasks"), 401)
