@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shaobao.core.replica import reads_from_replica
 from shaobao.intake.views import paginate, perform, web_view
-from shaobao.keytasks.selectors import board_panel as key_tasks_board_panel
 from shaobao.intake.views_support import map_context
+from shaobao.keytasks.selectors import board_panel as key_tasks_board_panel
 from shaobao.platform import actions, extensions, selectors
 from shaobao.platform.models import BroadcastLevel
 
