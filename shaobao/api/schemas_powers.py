@@ -16,7 +16,9 @@ class PowerIn(Schema):
     code: str = Field(..., max_length=40, description="权力编码，区内唯一 / code, unique in the district")
     name: str = Field(..., max_length=200)
     category: Category = Field(..., description="权力类别 / category (stable code)")
-    legal_basis: str = Field("", description="法律依据（必填）/ legal basis (required: empty → 400)")
+    legal_basis: str = Field(
+        ..., description="法律依据（必填）/ legal basis (required: missing or empty → 400)"
+    )
     department: str = Field(..., description="下放部门的单位代码 / the department's unit code")
     streets: list[str] = Field(
         ..., description='承接街乡代码（9 或 12 位），或 "all" / street codes (9 or 12 digits), or "all"'

@@ -77,23 +77,47 @@ def _district(actor) -> Division:
     return district
 
 
+class _Errors:
+    """Collects the bad fields of one request, so that a 400 names every one of them at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+        self.messages: list[str] = []
+
+    def check(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            self.fields.update(exc.fields)
+            self.messages.append(exc.message)
+            return None
+
+    def raise_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed("；".join(self.messages), fields=self.fields)
+
+
 def _units(district: Division, lead_code: str, participating: Iterable[str]) -> tuple[Unit, list[Unit]]:
     prefix = district.prefix
     units = Unit.objects.filter(is_active=True, division__code__startswith=prefix)
+    errors = _Errors()
     lead = units.filter(code=(lead_code or "").strip()).first()
     if lead is None:
-        raise ValidationFailed(
-            f"牵头单位 {lead_code} 不存在 / unknown lead unit {lead_code}", fields={"lead_unit": "unknown"}
-        )
+        errors.messages.append(f"牵头单位 {lead_code} 不存在 / unknown lead unit {lead_code}")
+        errors.fields["lead_unit"] = "unknown"
     codes = [c.strip() for c in participating if c and c.strip()]
     found = {u.code: u for u in units.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationFailed(
-            f"参与单位不存在 / unknown participating units: {', '.join(missing)}",
-            fields={"participating_units": "unknown: " + ", ".join(missing)},
-        )
+        errors.messages.append(f"参与单位不存在 / unknown participating units: {', '.join(missing)}")
+        errors.fields["participating_units"] = "unknown: " + ", ".join(missing)
+    errors.raise_any()
     return lead, [found[c] for c in dict.fromkeys(codes) if c != lead.code]
+
+
+def _title(title: str) -> None:
+    if not (title or "").strip():
+        raise ValidationFailed("请填写任务名称 / a title is required", fields={"title": "required"})
 
 
 def _milestones(items: Sequence, now: dt.datetime) -> list[tuple[str, dt.date | None]]:
@@ -117,8 +141,7 @@ def _milestones(items: Sequence, now: dt.datetime) -> list[tuple[str, dt.date | 
 def _create_task(
     actor, district, *, title, lead, others, due, now, area=None, number="", description="", milestones=()
 ):
-    if not (title or "").strip():
-        raise ValidationFailed("请填写任务名称 / a title is required", fields={"title": "required"})
+    _title(title)
     task = KeyTask.objects.create(
         district=district,
         area=area,
@@ -160,14 +183,18 @@ def do_create_key_task(
     access.require_district(actor)
     now = now or timezone.now()
     district = _district(actor)
-    due = _deadline(deadline, working_days, now)
-    lead, others = _units(district, lead_unit, participating_units)
+    errors = _Errors()  # every bad field is named at once; nothing is written
+    errors.check(_title, title)
+    due = errors.check(_deadline, deadline, working_days, now)
+    lead, others = errors.check(_units, district, lead_unit, participating_units) or (None, [])
     area_obj = None
     if area:
         area_obj = Area.objects.filter(pk=area, district=district).first()
         if area_obj is None:
-            raise ValidationFailed("领域不存在 / unknown area", fields={"area": "unknown"})
-    ms = _milestones(milestones, now)
+            errors.messages.append("领域不存在 / unknown area")
+            errors.fields["area"] = "unknown"
+    ms = errors.check(_milestones, milestones, now)
+    errors.raise_any()
     with transaction.atomic():
         return _create_task(
             actor, district, title=title, lead=lead, others=others, due=due, now=now, area=area_obj,
@@ -308,17 +335,23 @@ def do_choose_topic(
     access.require_district(actor)
     now = now or timezone.now()
     district = _district(actor)
+    errors = _Errors()  # every bad field is named at once; nothing is written
+
+    def bad(field: str, message: str) -> None:
+        errors.messages.append(message)
+        errors.fields[field] = "invalid" if field == "month" else "unknown"
+
     try:
         first, _next = topics.month_bounds(month)
     except ValueError:
-        raise ValidationFailed("月份格式应为 YYYY-MM / month: YYYY-MM", fields={"month": "invalid"}) from None
+        bad("month", "月份格式应为 YYYY-MM / month: YYYY-MM")
     matter_obj = (
         Matter.objects.filter(code=(matter or "").strip(), duty_list__district=district)
         .order_by("-duty_list__version")
         .first()
     )
     if matter_obj is None:
-        raise ValidationFailed(f"事项 {matter} 不存在 / unknown matter", fields={"matter": "unknown"})
+        bad("matter", f"事项 {matter} 不存在 / unknown matter")
     street_obj = (
         Division.objects.filter(
             code=Division.full_code(street or "0"), level="street", code__startswith=district.prefix
@@ -327,26 +360,26 @@ def do_choose_topic(
         else None
     )
     if street_obj is None:
-        raise ValidationFailed(f"街乡 {street} 不存在 / unknown street", fields={"street": "unknown"})
+        bad("street", f"街乡 {street} 不存在 / unknown street")
     community_obj = grid_obj = None
     level = TopicLevel.STREET
-    if community:
+    if community and street_obj is not None:
         community_obj = Division.objects.filter(
             code=Division.full_code(community), level="community", parent=street_obj
         ).first()
         if community_obj is None:
-            raise ValidationFailed(
-                f"社区 {community} 不存在 / unknown community", fields={"community": "unknown"}
-            )
+            bad("community", f"社区 {community} 不存在 / unknown community")
         level = TopicLevel.COMMUNITY
-    if grid:
+    if grid and street_obj is not None:
         grid_obj = Grid.objects.filter(code=grid, community__parent=street_obj).first()
         if grid_obj is None:
-            raise ValidationFailed(f"网格 {grid} 不存在 / unknown grid", fields={"grid": "unknown"})
-        community_obj = community_obj or grid_obj.community
+            bad("grid", f"网格 {grid} 不存在 / unknown grid")
+        else:
+            community_obj = community_obj or grid_obj.community
         level = TopicLevel.GRID
-    due = _deadline(deadline, working_days, now)
-    lead, others = _units(district, lead_unit, participating_units)
+    due = errors.check(_deadline, deadline, working_days, now)
+    lead, others = errors.check(_units, district, lead_unit, participating_units) or (None, [])
+    errors.raise_any()
     figures = topics.candidate_figures(district, month, matter_obj.pk, street_obj.pk,
                                        community_obj.pk if community_obj else None,
                                        grid_obj.pk if grid_obj else None, level)  # fmt: skip

@@ -45,6 +45,23 @@ def test_create_list_and_report_progress(world, api_as):
     )
     assert assert_error(r, 400)["fields"] == {"percent": "lead_unit_only"}
     assert ProgressReport.objects.count() == 1
+    reports = api_as("supporting_handler").get(f"/api/v1/key-tasks/{task['id']}/progress").json()
+    assert reports["count"] == 1 and reports["results"][0]["note"] == "已摸底"
+    assert reports["results"][0]["unit"] == "CGZF" and reports["results"][0]["percent"] == 30
+    assert_error(api_as("outsider").get(f"/api/v1/key-tasks/{task['id']}/progress"), 404)
+
+
+def test_a_key_task_shows_its_warning_and_supervision_order(world, api_as):
+    from shaobao.keytasks import supervision
+
+    task = api_as("coordinator").post("/api/v1/key-tasks", _body(deadline=_future(4))).json()
+    assert task["supervision"] == []
+    supervision.sweep(timezone.now() + dt.timedelta(days=10))  # past the 75 % mark and the deadline
+    got = api_as("lead_handler").get(f"/api/v1/key-tasks/{task['id']}").json()
+    assert got["overdue"] is False  # by the real clock it is not overdue yet; the sweep ran ahead
+    assert [o["kind"] for o in got["supervision"]] == ["supervision"]
+    listed = api_as("lead_handler").get("/api/v1/key-tasks").json()["results"][0]
+    assert listed["supervision"][0]["resolved_at"] is None
 
 
 @pytest.mark.parametrize(
@@ -59,6 +76,16 @@ def test_create_list_and_report_progress(world, api_as):
 def test_create_errors_name_the_field_and_write_nothing(world, api_as, change, field):
     r = api_as("coordinator").post("/api/v1/key-tasks", _body(**change))
     assert field in assert_error(r, 400)["fields"]
+    assert KeyTask.objects.count() == 0
+
+
+def test_every_bad_field_is_named_at_once(world, api_as):
+    bad = _body(
+        title=" ", deadline="2020-01-01", lead_unit="NOPE", participating_units=["ZJW", "GONE"], area=999
+    )
+    fields = assert_error(api_as("coordinator").post("/api/v1/key-tasks", bad), 400)["fields"]
+    assert set(fields) == {"title", "deadline", "lead_unit", "participating_units", "area"}
+    assert "GONE" in fields["participating_units"] and "ZJW" not in fields["participating_units"]
     assert KeyTask.objects.count() == 0
 
 

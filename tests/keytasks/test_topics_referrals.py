@@ -103,6 +103,11 @@ def test_choose_topic_errors_name_the_field(world, month_set):
         with pytest.raises(ValidationFailed) as exc:
             actions.do_choose_topic(actor=world.users["coordinator"], **{**base, **change})
         assert field in exc.value.fields
+    # all at once: each bad field named in one answer
+    with pytest.raises(ValidationFailed) as exc:
+        actions.do_choose_topic(actor=world.users["coordinator"], **{**base, "matter": "NOPE",
+                                "street": "110117099000", "lead_unit": "NOPE", "deadline": dt.date(2026, 4, 1)})  # fmt: skip
+    assert set(exc.value.fields) == {"matter", "street", "lead_unit", "deadline"}
     with pytest.raises(Forbidden):
         actions.do_choose_topic(actor=world.users["dispatcher"], **base)
     assert KeyTask.objects.count() == 0

@@ -43,6 +43,10 @@ def test_create_without_legal_basis_is_400_naming_the_field(world, api_as):
     response = api_as("coordinator").post("/api/v1/powers", body(world, legal_basis=""))
     error = assert_error(response, 400)
     assert "legal_basis" in error["fields"]
+    # left out beside another bad field, it is named with it
+    missing = {k: v for k, v in body(world, category="fine").items() if k != "legal_basis"}
+    error = assert_error(api_as("coordinator").post("/api/v1/powers", missing), 400)
+    assert {"legal_basis", "category"} <= set(error["fields"])
     assert not DelegatedPower.objects.exists()
 
 
@@ -183,3 +187,23 @@ def test_a_retried_create_with_the_same_key_answers_the_first_power(world, api_a
     assert bad.status_code == 400
     fixed = api.post("/api/v1/powers", body(world, code="P-2"), **{"Idempotency-Key": "p-2"})
     assert fixed.status_code == 201 and DelegatedPower.objects.count() == 2
+
+
+def test_the_routing_proposal_through_the_api_is_the_streets_team_with_the_reason(
+    world, api_as, power, team_a
+):
+    from tests.intake.flow import new_demand
+
+    demand = new_demand(world, subject="小区里私搭乱建", body="楼顶加盖")
+    r = api_as("dispatcher").get(f"/api/v1/demands/{demand.pk}/proposal")
+    assert r.status_code == 200, r.content
+    got = r.json()
+    assert got["matters"][0]["code"] == world.matter.code
+    assert got["lead_unit"]["code"] == team_a.code and got["supporting_units"] == []
+    assert got["self_handling"] == {"power_code": "CF-0001", "power_name": power.name, "since": "2019-07-01"}
+    api_as("coordinator").post(f"/api/v1/powers/{power.pk}/withdraw", {"reason": "收回"})
+    got = api_as("coordinator").get(f"/api/v1/demands/{demand.pk}/proposal").json()
+    assert got["self_handling"] is None and got["lead_unit"]["code"] == world.lead_unit.code
+    # a unit that sees the demand (it is summoned) does not triage it
+    blow(world, demands=[demand])
+    assert_error(api_as("lead_handler").get(f"/api/v1/demands/{demand.pk}/proposal"), 403)

@@ -3,7 +3,7 @@
 Views only parse → access → do → serialize; the rules live in `shaobao.intake.actions`.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -25,13 +25,14 @@ from shaobao.api.schemas_workflow import (
     VerifyIn,
 )
 from shaobao.api.serializers import demand_detail
-from shaobao.core.errors import ValidationFailed
-from shaobao.intake import actions, ledger
+from shaobao.core.errors import Forbidden, ValidationFailed
+from shaobao.intake import actions, ledger, people
 from shaobao.intake.access import access_demand
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import DEFAULT_SEARCH_WINDOW, SEARCH_WINDOWS, filter_demands
 from shaobao.org.access import require_member
 from shaobao.routing import desk as _desk
+from shaobao.routing.services import district_for, propose
 
 router = Router(tags=["demands 诉求"])
 
@@ -199,6 +200,59 @@ def intake_desk(request: HttpRequest, demand_id: int):
     `/demands/{demand_id}/triage` with `{"action": "merge", "into": <id>}` (audited). Also returned by
     `POST /demands?desk=true`."""
     return _desk.intake_desk(request.user, access_demand(request.user, demand_id))
+
+
+class ProposalMatterOut(Schema):
+    code: str
+    name: str
+    probability: float
+
+
+class ProposalUnitOut(Schema):
+    code: str
+    name: str
+
+
+class SelfHandlingOut(Schema):
+    power_code: str = Field(description="赋权事项编码 / the delegated power's code")
+    power_name: str
+    since: date = Field(description="该权力生效日期 / the power's effective date")
+
+
+class ProposalOut(Schema):
+    matters: list[ProposalMatterOut] = Field(
+        description="可能的事项，最可能的在前 / likely matters, best first"
+    )
+    lead_unit: ProposalUnitOut | None
+    supporting_units: list[ProposalUnitOut]
+    self_handling: SelfHandlingOut | None = Field(
+        description="街乡持有该事项的执法权：建议由街乡综合执法队自办（lead_unit）/ the street holds the "
+        "enforcement power: handle with its own team (lead_unit), `self_handle` in triage"
+    )
+    method: str
+
+
+@router.get(
+    "/demands/{demand_id}/proposal",
+    response={200: ProposalOut, **error_responses(400, 401, 403, 404)},
+    summary="智能分拨建议 / Routing proposal",
+)
+def routing_proposal(request: HttpRequest, demand_id: int):
+    """What the triage page proposes: the likely matters and the units from the duty list — or, when the
+    street holds the matter's enforcement power (a delegated power, docs/lists.md), the street's own
+    enforcement team with the power as the reason. For the street's dispatchers and leaders and the
+    district's coordinators (others 403). Duplicates: `GET /demands/{id}/desk`."""
+    demand = access_demand(request.user, demand_id)
+    if not (
+        people.acts_for_street(request.user, demand.street)
+        or people.decides_in_district(request.user, demand.street)
+    ):
+        raise Forbidden("只有街乡调度和区级统筹可以分拨 / Only the street's desk and the district triage")
+    return propose(
+        subject=demand.subject, body=demand.body, address=demand.address, district=district_for(demand),
+        street=demand.street, community=demand.community, grid=demand.grid, exclude_demand_id=demand.pk,
+        received_at=demand.received_at, find_duplicates_too=False,
+    )  # fmt: skip
 
 
 class LedgerFilters(DemandFilters):

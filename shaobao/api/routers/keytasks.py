@@ -53,6 +53,13 @@ class MilestoneOut(Schema):
     done_at: dt.datetime | None
 
 
+class OrderOut(Schema):
+    kind: str = Field(..., description="warning 预警 | supervision 督办 | escalation 提级")
+    issued_at: dt.datetime
+    resolved_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+
+
 class KeyTaskOut(Schema):
     id: int
     number: str
@@ -66,6 +73,11 @@ class KeyTaskOut(Schema):
     overdue: bool
     done_at: dt.datetime | None
     milestones: list[MilestoneOut]
+    supervision: list[OrderOut] = Field(..., description="预警、督办、提级 / warnings, orders, escalations")
+
+    @staticmethod
+    def resolve_supervision(obj) -> list:
+        return list(obj.orders.all())
 
     @staticmethod
     def resolve_area(obj) -> str | None:
@@ -125,7 +137,7 @@ def list_key_tasks(request: HttpRequest, filters: Query[KeyTaskFilters]):
     require_staff(request.user)
     f = filters.dict()
     f["state"] = f["state"].value if f["state"] else ""
-    qs = selectors.key_tasks_for(request.user).prefetch_related("milestones")
+    qs = selectors.key_tasks_for(request.user).prefetch_related("milestones", "orders")
     return selectors.filter_key_tasks(qs, user=request.user, **{k: v or "" for k, v in f.items()}).order_by(
         "area__number", "number", "id"
     )
@@ -153,6 +165,18 @@ def create_key_task(request: HttpRequest, payload: KeyTaskIn, idempotency_key: s
 @router.get("/key-tasks/{key_task_id}", response={200: KeyTaskOut, **ERRORS}, summary="重点任务 / A key task")
 def get_key_task(request: HttpRequest, key_task_id: int):
     return access.access_key_task(request.user, key_task_id)
+
+
+@router.get(
+    "/key-tasks/{key_task_id}/progress",
+    response={200: list[ProgressOut], **error_responses(400, 401, 403, 404)},
+    summary="进展记录 / Progress reports",
+)
+@paginate(PagePagination)
+def list_progress(request: HttpRequest, key_task_id: int):
+    """The units' reports on the task, newest first."""
+    task = access.access_key_task(request.user, key_task_id)
+    return task.reports.select_related("unit").order_by("-at", "-id")
 
 
 @router.post(
