@@ -264,14 +264,19 @@ def list_organisations(request: HttpRequest, filters: Query[Filters]):
 def create_organisation(
     request: HttpRequest, payload: OrganisationIn, idempotency_key: str | None = key_header()
 ):
-    org, replayed = create_once(
-        request.user,
+    org, replayed = _organisation_once(request.user, payload, idempotency_key)
+    return Status(200 if replayed else 201, _org(org))
+
+
+def _organisation_once(actor, payload, key: str | None) -> tuple[OrganisationCheckin, bool]:
+    # One scope per kind, shared by /checkins and the kind's own endpoint: a key names one object of one kind.
+    return create_once(
+        actor,
         "checkins",
-        idempotency_key,
-        lambda: _check_in_organisation(request.user, payload),
+        key,
+        lambda: _check_in_organisation(actor, payload),
         lambda pk: OrganisationCheckin.objects.get(pk=pk),
     )
-    return Status(200 if replayed else 201, _org(org))
 
 
 def _check_in_organisation(actor, payload) -> OrganisationCheckin:
@@ -334,14 +339,18 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]):
     "community already; nothing is written. 200 with the first object when the `Idempotency-Key` was already used by the same caller.",
 )
 def create_member(request: HttpRequest, payload: CheckinMemberIn, idempotency_key: str | None = key_header()):
-    member, replayed = create_once(
-        request.user,
+    member, replayed = _member_once(request.user, payload, idempotency_key)
+    return Status(200 if replayed else 201, _member(request.user, member))
+
+
+def _member_once(actor, payload, key: str | None) -> tuple[MemberCheckin, bool]:
+    return create_once(
+        actor,
         "checkins-members",
-        idempotency_key,
-        lambda: _check_in_member(request.user, payload),
+        key,
+        lambda: _check_in_member(actor, payload),
         lambda pk: MemberCheckin.objects.get(pk=pk),
     )
-    return Status(200 if replayed else 201, _member(request.user, member))
 
 
 def _check_in_member(actor, payload) -> MemberCheckin:
@@ -504,23 +513,10 @@ def list_checkins(request: HttpRequest, filters: Query[CheckinFilters]):
     "`community: already_checked_in` for the same phone or account in that community. 200 with the first object when the `Idempotency-Key` was already used by the same caller.",
 )
 def create_checkin(request: HttpRequest, payload: CheckinIn, idempotency_key: str | None = key_header()):
-    # The two kinds keep the scopes of their own endpoints: a key names one object of one kind.
     if payload.type == CheckinType.ORGANISATION:
-        org, replayed = create_once(
-            request.user,
-            "checkins",
-            idempotency_key,
-            lambda: _check_in_organisation(request.user, payload),
-            lambda pk: OrganisationCheckin.objects.get(pk=pk),
-        )
+        org, replayed = _organisation_once(request.user, payload, idempotency_key)
         return Status(200 if replayed else 201, _typed("organisation", _org(org)))
-    member, replayed = create_once(
-        request.user,
-        "checkins-members",
-        idempotency_key,
-        lambda: _check_in_member(request.user, payload),
-        lambda pk: MemberCheckin.objects.get(pk=pk),
-    )
+    member, replayed = _member_once(request.user, payload, idempotency_key)
     return Status(200 if replayed else 201, _typed("member", _member(request.user, member)))
 
 
