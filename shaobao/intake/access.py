@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shaobao.core.errors import NotFound
-from shaobao.intake import extensions
+from shaobao.core.errors import Forbidden, NotFound
+from shaobao.intake import extensions, people
 from shaobao.intake.models import Demand
 from shaobao.org.access import require_member
 
@@ -46,3 +46,9 @@ def check_photo(user, name: str) -> None:
     if photo is None:
         raise NotFound("文件不存在 / File not found")
     access_demand(user, photo.demand_id)
+
+
+def require_triage_reader(user, demand: Demand) -> None:
+    """The routing proposal is read by the street's own people and the district's coordinators."""
+    if not (people.acts_for_street(user, demand.street) or people.decides_in_district(user, demand.street)):
+        raise Forbidden("只有街乡调度和区级统筹可以分拨 / Only the street's desk and the district triage")

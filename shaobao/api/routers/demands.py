@@ -25,9 +25,9 @@ from shaobao.api.schemas_workflow import (
     VerifyIn,
 )
 from shaobao.api.serializers import demand_detail
-from shaobao.core.errors import Forbidden, ValidationFailed
-from shaobao.intake import actions, ledger, people
-from shaobao.intake.access import access_demand
+from shaobao.core.errors import ValidationFailed
+from shaobao.intake import actions, ledger
+from shaobao.intake.access import access_demand, require_triage_reader
 from shaobao.intake.models import Demand
 from shaobao.intake.selectors import DEFAULT_SEARCH_WINDOW, SEARCH_WINDOWS, filter_demands
 from shaobao.org.access import require_member
@@ -243,11 +243,7 @@ def routing_proposal(request: HttpRequest, demand_id: int):
     enforcement team with the power as the reason. For the street's dispatchers and leaders and the
     district's coordinators (others 403). Duplicates: `GET /demands/{id}/desk`."""
     demand = access_demand(request.user, demand_id)
-    if not (
-        people.acts_for_street(request.user, demand.street)
-        or people.decides_in_district(request.user, demand.street)
-    ):
-        raise Forbidden("只有街乡调度和区级统筹可以分拨 / Only the street's desk and the district triage")
+    require_triage_reader(request.user, demand)
     return propose(
         subject=demand.subject, body=demand.body, address=demand.address, district=district_for(demand),
         street=demand.street, community=demand.community, grid=demand.grid, exclude_demand_id=demand.pk,
